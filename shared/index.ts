@@ -1,0 +1,6 @@
+// Re-exports of the schemas and types both gateway and agent use.
+export * from "./errors";
+export * from "./device";
+export * from "./ops";
+export * from "./relay";
+export * from "./messages";

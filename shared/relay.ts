@@ -1,0 +1,65 @@
+// Gateway <-> agent WebSocket frames (relay protocol v1): one JSON object per message, validated on both sides.
+import { z } from "zod";
+import { DeviceTarget } from "./device";
+
+export const RELAY_VERSION = 1;
+/** Largest frame either side accepts (a 3,000-user list with templates fits comfortably). */
+export const MAX_FRAME_BYTES = 8 * 1024 * 1024;
+
+const V = z.literal(RELAY_VERSION);
+
+export const HelloFrame = z.object({
+  v: V,
+  type: z.literal("hello"),
+  agent: z.object({ version: z.string().max(64), hostname: z.string().max(255), capabilities: z.array(z.string().max(64)).max(64) }),
+});
+export type HelloFrame = z.infer<typeof HelloFrame>;
+
+export const RequestFrame = z.object({
+  v: V,
+  type: z.literal("request"),
+  id: z.string().uuid(),
+  /** Not an enum here: an unknown op must reach the agent so it can answer BAD_REQUEST. */
+  op: z.string().max(64),
+  device: DeviceTarget,
+  args: z.record(z.string(), z.unknown()),
+  /** Epoch milliseconds after which the gateway has stopped waiting. */
+  deadline: z.number().int(),
+});
+export type RequestFrame = z.infer<typeof RequestFrame>;
+
+export const RelayErrorBody = z.object({
+  code: z.string().max(64),
+  message: z.string().max(2000),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const ResponseFrame = z.discriminatedUnion("ok", [
+  z.object({ v: V, type: z.literal("response"), id: z.string(), ok: z.literal(true), result: z.unknown() }),
+  z.object({ v: V, type: z.literal("response"), id: z.string(), ok: z.literal(false), error: RelayErrorBody }),
+]);
+export type ResponseFrame = z.infer<typeof ResponseFrame>;
+
+export const PingFrame = z.object({ v: V, type: z.literal("ping"), ts: z.number() });
+export const PongFrame = z.object({ v: V, type: z.literal("pong"), ts: z.number() });
+
+/** Every frame, both directions. Parse inbound data with `parseFrame`, never `JSON.parse(...) as`. */
+export const RelayFrame = z.union([HelloFrame, RequestFrame, ResponseFrame, PingFrame, PongFrame]);
+export type RelayFrame = z.infer<typeof RelayFrame>;
+
+export type ParsedFrame = { ok: true; frame: RelayFrame } | { ok: false; reason: string };
+
+/** Parses one WebSocket message; never throws. */
+export function parseFrame(data: string | ArrayBuffer | Uint8Array): ParsedFrame {
+  if (typeof data !== "string") return { ok: false, reason: "binary frames are not part of relay protocol v1" };
+  if (data.length > MAX_FRAME_BYTES) return { ok: false, reason: `frame larger than ${MAX_FRAME_BYTES} bytes` };
+  let json: unknown;
+  try {
+    json = JSON.parse(data);
+  } catch {
+    return { ok: false, reason: "not JSON" };
+  }
+  const parsed = RelayFrame.safeParse(json);
+  if (!parsed.success) return { ok: false, reason: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") };
+  return { ok: true, frame: parsed.data };
+}
