@@ -1,0 +1,132 @@
+// `zk-relay-agent run`: reads gateway URL and site token (flags or env), wires operations to the relay link, runs.
+import { readFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { parseArgs } from "node:util";
+import { createLogger, defaultLogFormat, type LogFormat } from "../log";
+import { createDispatcher } from "../ops";
+import type { SessionFactory } from "../devices/session-factory";
+import { createRequestHandler } from "../relay/requests";
+import { RelayLink, redactUrl, type RelayLinkOptions } from "../relay/link";
+
+const USAGE = `usage: zk-relay-agent run --gateway <ws(s)://host[:port]/agent/connect | https://host> --token <site token>
+                          [--log-format json|pretty]
+  env: ZK_RELAY_GATEWAY, ZK_RELAY_TOKEN (prefer the env var for the token: flags show up in process lists)`;
+
+/** Test and embedding seams; the CLI uses the defaults. */
+export interface RunAgentDeps {
+  env?: NodeJS.ProcessEnv;
+  /** Log line sink (default stdout). */
+  write?: (line: string) => void;
+  sessionFactory?: SessionFactory;
+  /** Install SIGTERM/SIGINT handlers (default true). */
+  handleSignals?: boolean;
+  /** Relay timing overrides (tests). */
+  link?: Partial<Pick<RelayLinkOptions, "pingIntervalMs" | "pongTimeoutMs" | "drainTimeoutMs" | "backoff" | "stableMs">>;
+  /** Receives the link once started (tests stop it without signals). */
+  onLink?: (link: RelayLink) => void;
+}
+
+/** Accepts ws(s)://…/agent/connect as is; http(s)://host or a ws URL without the path gets /agent/connect. */
+export function gatewayUrl(raw: string): string {
+  let u: URL;
+  try {
+    u = new URL(raw.trim());
+  } catch {
+    throw new Error(`--gateway is not a URL: '${raw}'`);
+  }
+  const scheme = { "ws:": "ws:", "wss:": "wss:", "http:": "ws:", "https:": "wss:" }[u.protocol];
+  if (!scheme) throw new Error(`--gateway must be ws://, wss://, http:// or https://, got '${u.protocol}'`);
+  if (u.username || u.password) throw new Error("--gateway must not carry credentials; use --token");
+  const path = u.pathname.replace(/\/+$/, "");
+  const pathname = path.endsWith("/agent/connect") ? path : `${path}/agent/connect`;
+  return `${scheme}//${u.host}${pathname}`;
+}
+
+/** The agent's version, from package.json (the hello frame's `version`). */
+export function agentVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: unknown };
+    return typeof pkg.version === "string" ? pkg.version.slice(0, 64) : "0.0.0";
+  } catch {
+    return "0.0.0";
+  }
+}
+
+/** Runs until stopped by a signal (exit code 0) or refused by the gateway (1); bad usage returns 2. */
+export async function runAgentCli(argv: string[], deps: RunAgentDeps = {}): Promise<number> {
+  const env = deps.env ?? process.env;
+  let values: { gateway?: string; token?: string; "log-format"?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: { gateway: { type: "string" }, token: { type: "string" }, "log-format": { type: "string" }, help: { type: "boolean", short: "h" } },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    console.error(`zk-relay-agent run: ${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const rawUrl = values.gateway ?? env.ZK_RELAY_GATEWAY;
+  const token = values.token ?? env.ZK_RELAY_TOKEN;
+  const format = values["log-format"] ?? defaultLogFormat();
+  let url: string;
+  try {
+    if (!rawUrl) throw new Error("missing --gateway (or ZK_RELAY_GATEWAY)");
+    if (!token) throw new Error("missing --token (or ZK_RELAY_TOKEN)");
+    if (format !== "json" && format !== "pretty") throw new Error(`--log-format must be json or pretty, got '${format}'`);
+    url = gatewayUrl(rawUrl);
+  } catch (err) {
+    console.error(`zk-relay-agent run: ${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+
+  const logger = createLogger({ format: format as LogFormat, write: deps.write, secrets: [token] });
+  const dispatcher = createDispatcher({ logger, sessionFactory: deps.sessionFactory });
+  const hello = { version: agentVersion(), hostname: hostname().slice(0, 255), capabilities: dispatcher.capabilities };
+  const link = new RelayLink({
+    url,
+    token,
+    hello,
+    handle: createRequestHandler({ dispatch: dispatcher.dispatch, logger }),
+    logger,
+    ...deps.link,
+  });
+  logger.info("agent starting", { gateway: redactUrl(url), version: hello.version, hostname: hello.hostname, pid: process.pid });
+
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals++;
+    if (signals > 1) {
+      logger.warn(`${signal} again: exiting without waiting for in-flight requests`);
+      process.exit(1);
+    }
+    logger.info(`${signal} received: stopping`);
+    void link.stop();
+  };
+  const handleSignals = deps.handleSignals ?? true;
+  if (handleSignals) {
+    process.on("SIGTERM", onSignal);
+    process.on("SIGINT", onSignal);
+  }
+  try {
+    link.start();
+    deps.onLink?.(link);
+    const exit = await link.done;
+    if (exit.reason === "stopped") {
+      // Let terminal sessions finish their EXIT so no terminal is left with a half-open session.
+      await Promise.race([dispatcher.pool.idle(), new Promise((r) => setTimeout(r, 3_000).unref())]);
+    }
+    logger.info("agent stopped", { reason: exit.reason, code: exit.code });
+    return exit.code;
+  } finally {
+    if (handleSignals) {
+      process.off("SIGTERM", onSignal);
+      process.off("SIGINT", onSignal);
+    }
+  }
+}

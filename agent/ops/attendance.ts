@@ -1,0 +1,30 @@
+// attendance.list: the terminal's log with the API's filters (user_id, date, from/to) applied on the agent.
+import type { AttendanceRecord } from "../../shared/ops";
+import type { OpHandler, OpInput } from "./types";
+import { toAttendance } from "./map";
+
+/**
+ * The protocol has no server-side filter (zk-protocol §9.3): the whole log is read and filtered here, which keeps
+ * the relay frame small. Records without a user_id (8-byte format, §9.1) get it from the user table, as pyzk does.
+ */
+export const listAttendance: OpHandler<"attendance.list"> = async (session, args) => {
+  const raw = await session.getAttendance();
+  let byUid: Map<number, string> | undefined;
+  if (raw.some((r) => !r.userId)) byUid = new Map((await session.getUsers()).map((u) => [u.uid, u.userId]));
+  const keep = recordFilter(args);
+  const records: AttendanceRecord[] = [];
+  for (const r of raw) {
+    const rec = toAttendance(r, r.userId || byUid?.get(r.uid) || "");
+    if (keep(rec)) records.push(rec);
+  }
+  return { records };
+};
+
+/** Device timestamps are fixed-width "YYYY-MM-DD HH:mm:ss", so string order is time order. */
+export function recordFilter(args: OpInput<"attendance.list">): (r: AttendanceRecord) => boolean {
+  return (r) =>
+    (args.user_id === undefined || r.user_id === args.user_id) &&
+    (args.date === undefined || r.timestamp.startsWith(`${args.date} `)) &&
+    (args.from === undefined || r.timestamp >= args.from) &&
+    (args.to === undefined || r.timestamp <= args.to);
+}

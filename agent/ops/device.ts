@@ -1,0 +1,25 @@
+// Terminal-level operations: reachability, device info, and the device clock.
+import { formatDeviceTime, fromDate, parseDeviceTime } from "../zk/codec/time";
+import { withDisabled } from "./guard";
+import { toDeviceInfo } from "./map";
+import type { OpHandler } from "./types";
+
+/** device.ping: connecting proves reachability; the clock read proves the terminal answers commands. */
+export const ping: OpHandler<"device.ping"> = async (session) => ({ time: formatDeviceTime(await session.getTime()) });
+
+export const info: OpHandler<"device.info"> = async (session) => toDeviceInfo(await session.info());
+
+export const getTime: OpHandler<"time.get"> = async (session) => ({ time: formatDeviceTime(await session.getTime()) });
+
+/**
+ * time.sync: sets the terminal to `args.time`, or to the agent's local wall clock — the agent sits on the
+ * terminal's LAN, so its local zone is the site's (terminals have no zone, zk-protocol §6). Answers the time
+ * read back from the terminal, not the one we sent.
+ */
+export const syncTime: OpHandler<"time.sync"> = async (session, args, ctx) => {
+  const target = args.time !== undefined ? parseDeviceTime(args.time) : fromDate(ctx.now());
+  return withDisabled(session, async () => {
+    await session.setTime(target);
+    return { time: formatDeviceTime(await session.getTime()) };
+  });
+};

@@ -1,0 +1,53 @@
+// The operations layer's entry: a dispatcher that runs each op inside its terminal's queue (agent/devices).
+import type { DeviceTarget } from "../../shared/device";
+import { OP_NAMES, type OpName, type OpResult } from "../../shared/ops";
+import type { ZkSession } from "../zk/types";
+import { DevicePool, type DevicePoolOptions } from "../devices/pool";
+import { silentLogger, type Logger } from "../log";
+import { OP_HANDLERS } from "./handlers";
+import type { OpContext, OpHandler, OpInput } from "./types";
+
+export { OP_HANDLERS } from "./handlers";
+export type { OpContext, OpHandler, OpInput } from "./types";
+
+/** Same shape as agent/relay's Dispatch, declared here so operations never import the relay. */
+export interface OpRequest {
+  op: OpName;
+  device: DeviceTarget;
+  /** Already validated with OPS[op].args. */
+  args: unknown;
+  deadline: number;
+}
+
+export interface DispatcherOptions extends DevicePoolOptions {
+  pool?: DevicePool;
+  logger?: Logger;
+  /** Wall clock for time.sync. */
+  clock?: () => Date;
+}
+
+export interface Dispatcher {
+  dispatch(req: OpRequest): Promise<unknown>;
+  /** The op names this agent serves (the hello frame's capabilities). */
+  readonly capabilities: OpName[];
+  readonly pool: DevicePool;
+}
+
+/** Wires operations to per-terminal queues; the session factory inside the pool decides how terminals are dialled. */
+export function createDispatcher(opts: DispatcherOptions = {}): Dispatcher {
+  const logger = opts.logger ?? silentLogger;
+  const pool = opts.pool ?? new DevicePool({ ...opts, logger });
+  const ctx: OpContext = { now: opts.clock ?? (() => new Date()), logger };
+  return {
+    capabilities: [...OP_NAMES],
+    pool,
+    dispatch: (req) => pool.run(req.device, req.deadline, (session) => runOp(req.op, session, req.args as OpInput<OpName>, ctx)),
+  };
+}
+
+/** Runs one op on an open session (no queue): for callers that already hold the terminal. */
+export function runOp<O extends OpName>(op: O, session: ZkSession, args: OpInput<O>, ctx: OpContext): Promise<OpResult<O>> {
+  // TypeScript cannot correlate OP_HANDLERS[O] with OpInput<O> across the union; the table's type guarantees it.
+  const handler = OP_HANDLERS[op] as unknown as OpHandler<O>;
+  return handler(session, args, ctx);
+}

@@ -1,0 +1,58 @@
+// users.restore: puts a deleted user back from the snapshot users.delete took — same record bytes, same fingers.
+import { RelayError } from "../../shared/errors";
+import type { UserSnapshot } from "../../shared/ops";
+import type { ZkTemplate } from "../zk/types";
+import { freeUid, withDisabled } from "./guard";
+import { fromBase64, toUser } from "./map";
+import type { OpHandler } from "./types";
+import { decodeRecord, withUid } from "./user-record";
+
+function invalid(message: string): RelayError {
+  return new RelayError("VALIDATION_FAILED", message, { field: "snapshot" });
+}
+
+/** The snapshot's bytes, checked against each other before anything is sent to the terminal. */
+function decodeSnapshot(s: UserSnapshot): { record: Uint8Array; templates: Array<Omit<ZkTemplate, "uid">> } {
+  const record = fromBase64(s.record);
+  if (!record || record.length !== s.format) throw invalid(`snapshot record is not ${s.format} bytes of base64`);
+  const templates = s.templates.map((t) => {
+    const template = fromBase64(t.template);
+    if (!template || template.length === 0) throw invalid(`snapshot template of finger ${t.finger} is not base64`);
+    return { finger: t.finger, flag: t.flag, template };
+  });
+  if (new Set(templates.map((t) => t.finger)).size !== templates.length) throw invalid("snapshot lists a finger twice");
+  return { record, templates };
+}
+
+/**
+ * Writes record and templates in one batch upload (zk-protocol §10.4), then REFRESHDATA. The record goes back
+ * byte for byte; only its uid changes when someone else got that uid meanwhile. If the badge number now exists
+ * under another uid (re-created by hand), the restore refuses with USER_EXISTS rather than make a duplicate.
+ */
+export const restoreUser: OpHandler<"users.restore"> = (session, args) => {
+  const snap = args.snapshot;
+  const { record, templates } = decodeSnapshot(snap);
+  const original = decodeRecord(record);
+  if (original.userId !== snap.user.user_id) throw invalid("snapshot record and user disagree on user_id");
+  return withDisabled(session, async () => {
+    const users = await session.getUsers();
+    const format = users[0]?.format ?? session.userFormat;
+    if (format !== undefined && format !== snap.format) {
+      throw invalid(`snapshot holds a ${snap.format}-byte record; this terminal uses ${format}-byte records`);
+    }
+    const same = users.find((u) => u.userId === original.userId);
+    if (same && same.uid !== original.uid) {
+      throw new RelayError("USER_EXISTS", `User '${original.userId}' already exists (uid ${same.uid})`, { user_id: original.userId });
+    }
+    // `same` at the same uid: a retried restore, written over in place.
+    const holder = users.find((u) => u.uid === original.uid);
+    const uid = holder && holder.userId !== original.userId ? freeUid(users) : original.uid;
+    const raw = uid === original.uid ? record : withUid(record, uid);
+    await session.saveUsersWithTemplates(
+      [raw],
+      templates.map((t) => ({ ...t, uid })),
+    );
+    await session.refreshData();
+    return { user: toUser(decodeRecord(raw)), fingers: templates.length };
+  });
+};

@@ -1,0 +1,78 @@
+// User operations except delete/restore: list, create, update, remote finger enrolment, enrolled fingers.
+import { RelayError } from "../../shared/errors";
+import type { ZkSession, ZkUser } from "../zk/types";
+import { findUser, freeUid, withDisabled } from "./guard";
+import { toUser } from "./map";
+import { readUserTemplates } from "./templates";
+import type { OpHandler } from "./types";
+import { decodeRecord, groupFields, newUserRecord, patchedUserRecord } from "./user-record";
+
+export const listUsers: OpHandler<"users.list"> = async (session) => ({ users: (await session.getUsers()).map(toUser) });
+
+/** The terminal's record size: from the table when it has users, else what the session learned at connect. */
+function recordFormat(session: ZkSession, users: readonly ZkUser[]): 28 | 72 | undefined {
+  return users[0]?.format ?? session.userFormat;
+}
+
+/**
+ * users.create: 409 USER_EXISTS when the badge number is taken (the device itself would accept a duplicate,
+ * zk-protocol §8.1), or when an explicit uid belongs to someone else (USER_WRQ would overwrite them, §8.8).
+ */
+export const createUser: OpHandler<"users.create"> = (session, args) =>
+  withDisabled(session, async () => {
+    const users = await session.getUsers();
+    if (users.some((u) => u.userId === args.user_id)) {
+      throw new RelayError("USER_EXISTS", `User '${args.user_id}' already exists`, { user_id: args.user_id });
+    }
+    let uid = args.uid;
+    if (uid !== undefined) {
+      const holder = users.find((u) => u.uid === uid);
+      if (holder) {
+        throw new RelayError("USER_EXISTS", `uid ${uid} already belongs to user '${holder.userId}'`, { user_id: args.user_id, uid });
+      }
+    } else {
+      uid = freeUid(users);
+    }
+    const format = recordFormat(session, users);
+    let user: ZkUser;
+    if (format !== undefined) {
+      const record = newUserRecord(format, uid, args.user_id, args);
+      await session.setUserRaw(record);
+      user = decodeRecord(record);
+    } else {
+      // An empty terminal whose record size is still unknown: let the client pick it, then read the one user back.
+      const { name, privilege, password, card, group_id } = args;
+      await session.setUser({ uid, userId: args.user_id, name, privilege, password, card, ...(group_id !== undefined ? groupFields(group_id, 72) : {}) });
+      await session.refreshData();
+      return { user: toUser(findUser(await session.getUsers(), args.user_id)) };
+    }
+    await session.refreshData();
+    return { user: toUser(user) };
+  });
+
+/** users.update: only the given fields change; the rest of the record is written back byte for byte. */
+export const updateUser: OpHandler<"users.update"> = (session, args) =>
+  withDisabled(session, async () => {
+    const existing = findUser(await session.getUsers(), args.user_id);
+    const { user_id: _userId, ...changes } = args;
+    const record = patchedUserRecord(existing, changes);
+    await session.setUserRaw(record);
+    await session.refreshData();
+    return { user: toUser(decodeRecord(record)) };
+  });
+
+/**
+ * users.enrollFinger: starts enrolment on the terminal (zk-protocol §10.6); the person then presents the finger
+ * there. The terminal stays enabled: it has to take the fingerprint.
+ */
+export const enrollFinger: OpHandler<"users.enrollFinger"> = async (session, args) => {
+  const user = findUser(await session.getUsers(), args.user_id);
+  await session.startEnroll(user.userId, args.finger);
+  return { started: true };
+};
+
+export const listFingers: OpHandler<"users.fingers"> = async (session, args) => {
+  const user = findUser(await session.getUsers(), args.user_id);
+  const templates = await readUserTemplates(session, user.uid);
+  return { fingers: templates.map((t) => ({ finger: t.finger, size: t.template.length, valid: t.flag !== 0 })) };
+};

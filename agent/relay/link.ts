@@ -1,0 +1,261 @@
+// The agent's outbound WebSocket to the gateway: hello, request/response, heartbeat, reconnect, graceful stop.
+import WebSocket, { type RawData } from "ws";
+import { MAX_FRAME_BYTES, parseFrame, RELAY_VERSION, type RequestFrame, type ResponseFrame } from "../../shared/relay";
+import type { Logger } from "../log";
+import { Backoff, type BackoffOptions } from "./backoff";
+import { Heartbeat } from "./heartbeat";
+import { serializeResponse } from "./requests";
+
+export interface HelloInfo {
+  version: string;
+  hostname: string;
+  capabilities: string[];
+}
+
+export interface RelayLinkOptions {
+  /** ws(s)://host[:port]/agent/connect */
+  url: string;
+  token: string;
+  hello: HelloInfo;
+  /** Answers one request; must never throw (see createRequestHandler). */
+  handle: (frame: RequestFrame) => Promise<ResponseFrame>;
+  logger: Logger;
+  pingIntervalMs?: number;
+  pongTimeoutMs?: number;
+  /** How long a stop waits for in-flight requests (10 s). */
+  drainTimeoutMs?: number;
+  /** A link that stayed up this long resets the backoff (5 s), so a gateway that accepts then drops is not hammered. */
+  stableMs?: number;
+  handshakeTimeoutMs?: number;
+  backoff?: BackoffOptions;
+}
+
+export type LinkState = "idle" | "connecting" | "open" | "waiting" | "stopping" | "stopped";
+export interface LinkExit {
+  /** Process exit code: 0 after a requested stop, 1 when the gateway refused the token, 2 for an unusable URL. */
+  code: number;
+  reason: "stopped" | "unauthorized" | "bad-url";
+}
+
+/** One long-lived relay link; `start()` once, then `done` settles when it stops for good. */
+export class RelayLink {
+  readonly done: Promise<LinkExit>;
+  private resolveDone!: (exit: LinkExit) => void;
+  private ws: WebSocket | undefined;
+  private stateValue: LinkState = "idle";
+  private readonly backoff: Backoff;
+  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly inflight = new Map<string, Promise<void>>();
+  private rejectedStatus: number | undefined;
+  private openedAt = 0;
+
+  constructor(private readonly opts: RelayLinkOptions) {
+    this.backoff = new Backoff(opts.backoff);
+    this.done = new Promise((resolve) => (this.resolveDone = resolve));
+    opts.logger.addSecret(opts.token);
+  }
+
+  get state(): LinkState {
+    return this.stateValue;
+  }
+
+  /** Requests being worked on right now. */
+  get inflightCount(): number {
+    return this.inflight.size;
+  }
+
+  start(): void {
+    if (this.stateValue !== "idle") return;
+    this.dial();
+  }
+
+  /** Stops taking requests, lets in-flight ones finish (bounded), closes with 1000 and settles `done` with code 0. */
+  async stop(): Promise<LinkExit> {
+    if (this.stateValue === "stopped" || this.stateValue === "stopping") return this.done;
+    this.stateValue = "stopping";
+    if (this.reconnectTimer !== undefined) clearTimeout(this.reconnectTimer);
+    this.opts.logger.info("stopping: finishing in-flight requests", { inflight: this.inflight.size });
+    const drained = await settleWithin([...this.inflight.values()], this.opts.drainTimeoutMs ?? 10_000);
+    if (!drained) this.opts.logger.warn("stop: in-flight requests still running after the drain timeout", { inflight: this.inflight.size });
+    await this.closeSocket(1000, "agent shutting down");
+    this.finish({ code: 0, reason: "stopped" });
+    return this.done;
+  }
+
+  private dial(): void {
+    this.stateValue = "connecting";
+    this.rejectedStatus = undefined;
+    let ws: WebSocket;
+    try {
+      ws = new WebSocket(this.opts.url, {
+        headers: { Authorization: `Bearer ${this.opts.token}` },
+        handshakeTimeout: this.opts.handshakeTimeoutMs ?? 10_000,
+        maxPayload: MAX_FRAME_BYTES + 1024,
+        perMessageDeflate: false,
+      });
+    } catch (err) {
+      this.opts.logger.error("cannot dial the gateway URL", { url: redactUrl(this.opts.url), error: err });
+      this.finish({ code: 2, reason: "bad-url" });
+      return;
+    }
+    this.ws = ws;
+    const heartbeat = new Heartbeat({
+      intervalMs: this.opts.pingIntervalMs,
+      timeoutMs: this.opts.pongTimeoutMs,
+      sendPing: () => this.sendOn(ws, JSON.stringify({ v: RELAY_VERSION, type: "ping", ts: Date.now() })),
+      onSilent: () => {
+        this.opts.logger.warn("gateway silent after ping; dropping the link and redialling");
+        ws.terminate();
+      },
+    });
+
+    ws.on("unexpected-response", (_req, res) => {
+      // The gateway answered the upgrade with plain HTTP (401 bad token, 5xx during deploys): remember and abort.
+      this.rejectedStatus = res.statusCode;
+      res.resume();
+      ws.terminate();
+    });
+    ws.on("open", () => {
+      this.openedAt = Date.now();
+      if (this.stateValue === "connecting") this.stateValue = "open";
+      this.opts.logger.info("connected to gateway", { url: redactUrl(this.opts.url) });
+      this.sendOn(ws, JSON.stringify({ v: RELAY_VERSION, type: "hello", agent: this.opts.hello }));
+      heartbeat.start();
+    });
+    ws.on("message", (data, isBinary) => {
+      heartbeat.seen();
+      this.onMessage(ws, data, isBinary);
+    });
+    ws.on("error", (err) => {
+      // Always followed by "close"; the reason is logged there if it matters.
+      this.opts.logger.debug("gateway socket error", { error: err });
+    });
+    ws.on("close", (code, reason) => {
+      heartbeat.stop();
+      if (this.ws === ws) this.ws = undefined;
+      this.onClose(code, reason.toString());
+    });
+  }
+
+  private onClose(code: number, reason: string): void {
+    if (this.stateValue === "stopping" || this.stateValue === "stopped") return;
+    const status = this.rejectedStatus;
+    if (status === 401 || status === 403) {
+      // Retrying cannot fix a wrong or revoked token, and hammering the gateway helps nobody.
+      this.opts.logger.error(`gateway refused the agent token (HTTP ${status}); check --token / ZK_RELAY_TOKEN`, { status });
+      this.finish({ code: 1, reason: "unauthorized" });
+      return;
+    }
+    if (this.openedAt > 0 && Date.now() - this.openedAt >= (this.opts.stableMs ?? 5_000)) this.backoff.reset();
+    this.openedAt = 0;
+    const delay = this.backoff.next();
+    this.opts.logger.warn("gateway link down; reconnecting", {
+      ...(status !== undefined ? { status } : { close_code: code, reason: reason || undefined }),
+      retry_in_ms: delay,
+    });
+    this.stateValue = "waiting";
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      if (this.stateValue === "waiting") this.dial();
+    }, delay);
+  }
+
+  private onMessage(ws: WebSocket, data: RawData, isBinary: boolean): void {
+    const parsed = parseFrame(isBinary ? new Uint8Array(0) : rawToString(data));
+    if (!parsed.ok) {
+      this.opts.logger.warn("dropped malformed frame from gateway", { reason: parsed.reason.slice(0, 300) });
+      return;
+    }
+    const frame = parsed.frame;
+    switch (frame.type) {
+      case "request":
+        this.onRequest(ws, frame);
+        return;
+      case "ping":
+        this.sendOn(ws, JSON.stringify({ v: RELAY_VERSION, type: "pong", ts: frame.ts }));
+        return;
+      case "pong":
+        return; // liveness only: heartbeat.seen() already ran
+      default:
+        this.opts.logger.warn("dropped unexpected frame from gateway", { type: frame.type });
+    }
+  }
+
+  private onRequest(ws: WebSocket, frame: RequestFrame): void {
+    if (this.stateValue === "stopping" || this.stateValue === "stopped") {
+      const error = { code: "AGENT_OFFLINE", message: "agent is shutting down" };
+      this.sendOn(ws, JSON.stringify({ v: RELAY_VERSION, type: "response", id: frame.id, ok: false, error }));
+      return;
+    }
+    if (this.inflight.has(frame.id)) {
+      this.opts.logger.warn("dropped duplicate request id", { id: frame.id });
+      return;
+    }
+    const work = this.opts
+      .handle(frame)
+      // The response goes back on the socket the request came from: after a reconnect the gateway has already
+      // failed that request with AGENT_OFFLINE and would not know the id.
+      .then((response) => this.sendOn(ws, serializeResponse(response), frame.id))
+      .catch((err) => this.opts.logger.error("request handler threw", { id: frame.id, error: err }))
+      .finally(() => this.inflight.delete(frame.id));
+    this.inflight.set(frame.id, work);
+  }
+
+  private sendOn(ws: WebSocket, text: string, requestId?: string): void {
+    if (ws.readyState !== WebSocket.OPEN) {
+      if (requestId) this.opts.logger.warn("response dropped: link closed before it was ready", { id: requestId });
+      return;
+    }
+    ws.send(text);
+  }
+
+  private async closeSocket(code: number, reason: string): Promise<void> {
+    const ws = this.ws;
+    if (!ws) return;
+    if (ws.readyState === WebSocket.CLOSED) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        ws.terminate();
+        resolve();
+      }, 2_000);
+      ws.once("close", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      if (ws.readyState === WebSocket.OPEN) ws.close(code, reason);
+      else ws.terminate();
+    });
+  }
+
+  private finish(exit: LinkExit): void {
+    if (this.reconnectTimer !== undefined) clearTimeout(this.reconnectTimer);
+    this.stateValue = "stopped";
+    this.resolveDone(exit);
+  }
+}
+
+function rawToString(data: RawData): string {
+  if (Buffer.isBuffer(data)) return data.toString("utf8");
+  if (Array.isArray(data)) return Buffer.concat(data).toString("utf8");
+  return Buffer.from(data).toString("utf8");
+}
+
+/** The gateway URL without credentials or query (some deployments put a token in the query string). */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return "<invalid url>";
+  }
+}
+
+async function settleWithin(promises: Promise<unknown>[], ms: number): Promise<boolean> {
+  if (promises.length === 0) return true;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  const all = Promise.allSettled(promises).then(() => true as const);
+  const result = await Promise.race([all, timeout]);
+  clearTimeout(timer);
+  return result;
+}

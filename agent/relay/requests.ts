@@ -1,0 +1,95 @@
+// Turns one relay `request` frame into its `response` frame: op lookup, deadline, args validation, dispatch, logging.
+import { isErrorCode, RelayError, type ErrorCode } from "../../shared/errors";
+import { isOpName, OPS, type OpName } from "../../shared/ops";
+import { MAX_FRAME_BYTES, RELAY_VERSION, type RequestFrame, type ResponseFrame } from "../../shared/relay";
+import type { DeviceTarget } from "../../shared/device";
+import type { Logger } from "../log";
+
+/** What the relay hands to the operations layer: a known op with validated args. Injected, so relay never imports zk. */
+export interface DispatchRequest {
+  id: string;
+  op: OpName;
+  device: DeviceTarget;
+  args: unknown;
+  /** Epoch ms after which the gateway stops waiting (DESIGN §2). */
+  deadline: number;
+}
+export type Dispatch = (req: DispatchRequest) => Promise<unknown>;
+
+export interface RequestHandlerOptions {
+  dispatch: Dispatch;
+  logger: Logger;
+  now?: () => number;
+}
+
+type ErrorBody = { code: ErrorCode; message: string; details?: Record<string, unknown> };
+
+const MAX_MESSAGE = 2000; // shared/relay.ts RelayErrorBody.message
+
+/** Maps anything thrown to the frame's error body: stable codes and device messages pass through verbatim. */
+export function toErrorBody(err: unknown): ErrorBody {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (err instanceof Error && isErrorCode(code)) {
+    const details = (err as { details?: unknown }).details;
+    const body: ErrorBody = { code, message: err.message.slice(0, MAX_MESSAGE) };
+    if (details && typeof details === "object" && !Array.isArray(details)) body.details = details as Record<string, unknown>;
+    return body;
+  }
+  // Unknown failures are bugs: the gateway gets a generic message, the log gets the detail.
+  return { code: "INTERNAL", message: "internal agent error" };
+}
+
+function fail(id: string, body: ErrorBody): ResponseFrame {
+  return { v: RELAY_VERSION, type: "response", id, ok: false, error: body };
+}
+
+/** Builds the per-frame handler; it never throws and always yields exactly one response. */
+export function createRequestHandler(opts: RequestHandlerOptions): (frame: RequestFrame) => Promise<ResponseFrame> {
+  const now = opts.now ?? Date.now;
+  return async (frame) => {
+    const started = now();
+    const response = await answer(frame, started);
+    const entry: Record<string, unknown> = {
+      id: frame.id,
+      op: frame.op,
+      device: frame.device.id,
+      addr: `${frame.device.ip}:${frame.device.port}`,
+      duration_ms: now() - started,
+      outcome: response.ok ? "ok" : "error",
+    };
+    if (!response.ok) entry.code = response.error.code;
+    if (!response.ok && response.error.code === "INTERNAL") opts.logger.error("request", entry);
+    else opts.logger.info("request", entry);
+    return response;
+  };
+
+  async function answer(frame: RequestFrame, started: number): Promise<ResponseFrame> {
+    if (!isOpName(frame.op)) return fail(frame.id, { code: "BAD_REQUEST", message: `unknown op '${frame.op.slice(0, 64)}'` });
+    // DESIGN §3: a request the gateway has given up on must never touch the terminal.
+    if (frame.deadline <= started) {
+      return fail(frame.id, { code: "RELAY_TIMEOUT", message: "request deadline passed before the agent could start it" });
+    }
+    const parsed = OPS[frame.op].args.safeParse(frame.args);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
+      const detail = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ");
+      return fail(frame.id, { code: "VALIDATION_FAILED", message: detail.slice(0, MAX_MESSAGE), details: { issues } });
+    }
+    try {
+      const result = await opts.dispatch({ id: frame.id, op: frame.op, device: frame.device, args: parsed.data, deadline: frame.deadline });
+      return { v: RELAY_VERSION, type: "response", id: frame.id, ok: true, result };
+    } catch (err) {
+      const body = toErrorBody(err);
+      if (body.code === "INTERNAL") opts.logger.error("operation failed unexpectedly", { id: frame.id, op: frame.op, error: err });
+      return fail(frame.id, body);
+    }
+  }
+}
+
+/** JSON text of a response, or of a PAYLOAD_TOO_LARGE error when the result would exceed the gateway's frame limit. */
+export function serializeResponse(frame: ResponseFrame): string {
+  const text = JSON.stringify(frame);
+  if (text.length <= MAX_FRAME_BYTES) return text;
+  const err = new RelayError("PAYLOAD_TOO_LARGE", `result of ${text.length} bytes exceeds the relay frame limit of ${MAX_FRAME_BYTES}`);
+  return JSON.stringify(fail(frame.id, toErrorBody(err)));
+}

@@ -1,0 +1,77 @@
+// TCP transport: one net.Socket, frames out with the 50 50 82 7d prefix, a TcpUnframer in (zk-protocol §1.2).
+import { connect as netConnect, type Socket } from "node:net";
+import { frameTcp, TcpUnframer } from "../codec";
+import { ZkProtocolError, ZkUnreachableError } from "../errors";
+import type { TransportHandlers, ZkTransport } from "./transport";
+
+/** Opens a TCP connection; refusal, a socket error or no connection within `timeoutMs` → ZkUnreachableError. */
+export function openTcp(host: string, port: number, timeoutMs: number): Promise<ZkTransport> {
+  return new Promise((resolve, reject) => {
+    const socket = netConnect({ host, port });
+    const timer = setTimeout(() => fail(new Error(`TCP connect timed out after ${timeoutMs} ms`)), timeoutMs);
+    function fail(cause: Error) {
+      clearTimeout(timer);
+      socket.removeListener("connect", onConnect);
+      socket.destroy();
+      reject(new ZkUnreachableError(host, port, { cause }));
+    }
+    function onConnect() {
+      clearTimeout(timer);
+      socket.removeListener("error", fail);
+      resolve(new TcpTransport(socket));
+    }
+    socket.once("error", fail);
+    socket.once("connect", onConnect);
+  });
+}
+
+class TcpTransport implements ZkTransport {
+  readonly kind = "tcp" as const;
+  private handlers: TransportHandlers | undefined;
+  private readonly unframer = new TcpUnframer();
+  private isClosed = false;
+  private readonly closedPromise: Promise<void>;
+
+  constructor(private readonly socket: Socket) {
+    socket.setNoDelay(true);
+    socket.on("data", (chunk: Buffer) => this.onData(chunk));
+    socket.on("error", (err) => this.handlers?.error(err));
+    this.closedPromise = new Promise((resolve) =>
+      socket.once("close", () => {
+        this.isClosed = true;
+        this.handlers?.close();
+        resolve();
+      }),
+    );
+  }
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  attach(handlers: TransportHandlers): void {
+    this.handlers = handlers;
+  }
+
+  send(packet: Uint8Array): void {
+    if (!this.isClosed) this.socket.write(frameTcp(packet));
+  }
+
+  close(): Promise<void> {
+    if (!this.isClosed) this.socket.destroy();
+    return this.closedPromise;
+  }
+
+  private onData(chunk: Buffer): void {
+    let packets: Uint8Array[];
+    try {
+      packets = this.unframer.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    } catch (err) {
+      // Framing is lost for good once the magic or length is wrong: report it and drop the socket.
+      this.handlers?.error(err instanceof ZkProtocolError ? err : new ZkProtocolError(String(err)));
+      this.socket.destroy();
+      return;
+    }
+    for (const p of packets) this.handlers?.packet(p);
+  }
+}

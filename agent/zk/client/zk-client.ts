@@ -1,0 +1,260 @@
+// ZkClient: the ZkSession the agent's operations use, one command in flight at a time over one connection.
+import * as c from "../codec";
+import { ZkFullError, ZkInvalidInputError, ZkRejectedError, ZkTimeoutError } from "../errors";
+import type { ZkAttendance, ZkDateTime, ZkDeviceInfo, ZkFreeSizes, ZkSession, ZkTemplate, ZkUser, ZkUserInput } from "../types";
+import { bulkRead, receiveData, type BulkReadOptions } from "./bulk-read";
+import type { EventListener, ZkConnection } from "./connection";
+import { Mutex } from "./mutex";
+import { command } from "./reply";
+import { uploadBuffer } from "./upload";
+
+const { CMD, REPLY } = c;
+
+export interface ZkClientOptions extends BulkReadOptions {
+  /** Text encoding of names and passwords on this terminal (§8.5). */
+  encoding?: string;
+  /** Seconds after which a disabled terminal re-enables itself, sent with DISABLEDEVICE (§4.4); 0 = never. */
+  disableTimeoutSec?: number;
+}
+
+/** An authenticated session; every public method takes the session lock, so commands never interleave. */
+export class ZkClient implements ZkSession {
+  private format: 28 | 72 | undefined;
+  private readonly lock = new Mutex();
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    private readonly conn: ZkConnection,
+    private readonly opts: ZkClientOptions = {},
+  ) {}
+
+  get transport(): "tcp" | "udp" {
+    return this.conn.transport.kind;
+  }
+  get userFormat(): 28 | 72 | undefined {
+    return this.format;
+  }
+  get packets(): { sent: number; received: number } {
+    return { ...this.conn.packets };
+  }
+  /** True once the socket is gone. */
+  get dead(): boolean {
+    return this.conn.dead;
+  }
+
+  /** Realtime events (CMD_REG_EVENT packets); they are acknowledged for you (§11.4). */
+  onEvent(listener: EventListener): () => void {
+    return this.conn.onEvent(listener);
+  }
+
+  info(): Promise<ZkDeviceInfo> {
+    return this.lock.run(async () => {
+      const firmware = c.parseVersion((await this.cmd(CMD.getVersion)).payload);
+      const serial = await this.option("~SerialNumber");
+      const platform = await this.option("~Platform");
+      const deviceName = await this.option("~DeviceName");
+      const mac = await this.option("MAC");
+      const fpVersion = await this.option("~ZKFPVersion");
+      const sizes = await this.sizes();
+      const time = await this.time();
+      return { serial, platform, firmware, deviceName, mac, fpVersion, sizes, time };
+    });
+  }
+
+  freeSizes(): Promise<ZkFreeSizes> {
+    return this.lock.run(() => this.sizes());
+  }
+  getTime(): Promise<ZkDateTime> {
+    return this.lock.run(() => this.time());
+  }
+  setTime(time: ZkDateTime): Promise<void> {
+    const payload = c.u32Payload(c.encodeZkTime(time));
+    return this.lock.run(async () => {
+      await this.cmd(CMD.setTime, payload);
+      await this.cmd(CMD.refreshData); // adrobinoga follows SET_TIME with REFRESHDATA (§6)
+    });
+  }
+  disable(): Promise<void> {
+    return this.lock.run(async () => void (await this.cmd(CMD.disableDevice, c.u32Payload(this.opts.disableTimeoutSec ?? 0))));
+  }
+  enable(): Promise<void> {
+    return this.lock.run(async () => void (await this.cmd(CMD.enableDevice)));
+  }
+  refreshData(): Promise<void> {
+    return this.lock.run(async () => void (await this.cmd(CMD.refreshData)));
+  }
+
+  getUsers(): Promise<ZkUser[]> {
+    return this.lock.run(() => this.users());
+  }
+  setUser(user: ZkUserInput): Promise<void> {
+    return this.lock.run(async () => {
+      // Write in the format the device served; unknown → 72 on TCP, 28 on UDP (§8.8, pyzk's guess).
+      const format = this.format ?? (this.transport === "tcp" ? 72 : 28);
+      const record = format === 72 ? c.encodeUser72(user, this.opts.encoding) : c.encodeUser28(user, this.opts.encoding);
+      await this.writeUser(record);
+    });
+  }
+  setUserRaw(raw: Uint8Array): Promise<void> {
+    if (raw.length !== 28 && raw.length !== 72) return Promise.reject(new ZkInvalidInputError(`User record must be 28 or 72 bytes, got ${raw.length}`));
+    return this.lock.run(() => this.writeUser(raw));
+  }
+  deleteUser(uid: number): Promise<void> {
+    const payload = c.deleteUserPayload(uid);
+    return this.lock.run(async () => {
+      await this.cmd(CMD.deleteUser, payload);
+      await this.cmd(CMD.refreshData);
+    });
+  }
+
+  getAttendance(): Promise<ZkAttendance[]> {
+    return this.lock.run(async () => {
+      const { records } = await this.sizes();
+      if (records === 0) return [];
+      const body = c.tableBody(await bulkRead(this.conn, CMD.attLogRrq, 0, 0, this.opts));
+      const list = c.decodeAttendanceTable(body, records);
+      // 8-byte records carry only the uid and 16-byte ones only the user_id: fill the other from the users (§9.3).
+      if (list.some((r) => r.userId === "" || r.uid === 0)) {
+        const users = await this.users();
+        const byUid = new Map(users.map((u) => [u.uid, u.userId]));
+        const byUserId = new Map(users.map((u) => [u.userId, u.uid]));
+        for (const r of list) {
+          if (r.userId === "") r.userId = byUid.get(r.uid) ?? String(r.uid);
+          if (r.uid === 0) r.uid = byUserId.get(r.userId) ?? 0;
+        }
+      }
+      return list;
+    });
+  }
+  clearAttendance(): Promise<void> {
+    return this.lock.run(async () => {
+      await this.cmd(CMD.clearAttLog);
+      await this.cmd(CMD.refreshData);
+    });
+  }
+
+  getTemplates(): Promise<ZkTemplate[]> {
+    return this.lock.run(async () => {
+      const { fingers } = await this.sizes();
+      if (fingers === 0) return [];
+      return c.decodeTemplateTable(c.tableBody(await bulkRead(this.conn, CMD.dbRrq, c.FCT.fingerTmp, 0, this.opts)));
+    });
+  }
+  getTemplate(uid: number, finger: number): Promise<ZkTemplate | undefined> {
+    const payload = c.userTempPayload(uid, finger);
+    return this.lock.run(async () => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const data = await this.singleTemplate(payload);
+          // The single read carries no flag; a template the device hands out is a valid one.
+          return data && { uid, finger, flag: 1, template: c.stripSingleTemplate(data) };
+        } catch (err) {
+          if (!(err instanceof ZkTimeoutError) || attempt >= (this.opts.retries ?? 3) || this.conn.dead) throw err;
+        } finally {
+          this.conn.finish();
+        }
+      }
+    });
+  }
+  deleteTemplate(uid: number, finger: number): Promise<void> {
+    const payload = c.userTempPayload(uid, finger);
+    return this.lock.run(async () => {
+      await this.cmd(CMD.deleteUserTemp, payload);
+      await this.cmd(CMD.refreshData);
+    });
+  }
+  saveUsersWithTemplates(users: Uint8Array[], templates: ZkTemplate[]): Promise<void> {
+    const blob = c.encodeUserTemplateBatch(users, templates);
+    return this.lock.run(async () => {
+      await uploadBuffer(this.conn, blob);
+      await this.cmd(CMD.saveUserTemps, c.saveUserTempsPayload());
+      await this.cmd(CMD.refreshData);
+    });
+  }
+
+  startEnroll(userId: string, finger: number): Promise<void> {
+    const payload = c.startEnrollPayload(userId, finger, this.transport);
+    return this.lock.run(async () => {
+      // §10.6: stop any capture, then start enrolment; the finger events arrive later on their own.
+      await this.cmd(CMD.cancelCapture);
+      await this.cmd(CMD.startEnroll, payload);
+    });
+  }
+  restart(): Promise<void> {
+    return this.lock.run(async () => void (await this.cmd(CMD.restart)));
+  }
+  unlock(seconds: number): Promise<void> {
+    // §12: pyzk sends seconds × 10 (the unit is likely 100 ms).
+    const payload = c.u32Payload(Math.round(seconds * 10));
+    return this.lock.run(async () => void (await this.cmd(CMD.unlock, payload)));
+  }
+  testVoice(index: number): Promise<void> {
+    const payload = c.u32Payload(index);
+    return this.lock.run(async () => void (await this.cmd(CMD.testVoice, payload)));
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      if (!this.conn.dead) {
+        // §4.3: EXIT lets the device drop the session now rather than keep it lingering; no need to wait for the ACK.
+        this.conn.sendOnly(CMD.exit);
+      }
+      await this.conn.close();
+    })();
+    return this.closing;
+  }
+
+  private cmd(cmd: number, payload?: Uint8Array): Promise<c.DecodedPacket> {
+    return command(this.conn, cmd, payload);
+  }
+
+  private async option(name: string): Promise<string> {
+    try {
+      return c.parseOptionReply((await this.cmd(CMD.optionsRrq, c.optionReadPayload(name))).payload).value;
+    } catch (err) {
+      // §5.2: an unknown option name is answered with ACK_ERROR; show it as empty.
+      if (err instanceof ZkRejectedError && err.replyCode === REPLY.ackError) return "";
+      throw err;
+    }
+  }
+
+  private async sizes(): Promise<ZkFreeSizes> {
+    return c.decodeFreeSizes((await this.cmd(CMD.getFreeSizes)).payload);
+  }
+
+  private async time(): Promise<ZkDateTime> {
+    return c.decodeZkTime(c.parseU32((await this.cmd(CMD.getTime)).payload));
+  }
+
+  private async users(): Promise<ZkUser[]> {
+    const { users } = await this.sizes();
+    if (users === 0) return [];
+    const body = c.tableBody(await bulkRead(this.conn, CMD.userTempRrq, c.FCT.user, 0, this.opts));
+    const list = c.decodeUserTable(body, users, this.opts.encoding);
+    if (list.length > 0) this.format = list[0]!.format;
+    return list;
+  }
+
+  private async writeUser(record: Uint8Array): Promise<void> {
+    try {
+      await this.cmd(CMD.userWrq, record);
+    } catch (err) {
+      // A refused write on a full terminal is reported as such.
+      if (err instanceof ZkRejectedError) {
+        const s = await this.sizes().catch(() => undefined);
+        if (s && s.usersCap > 0 && s.users >= s.usersCap) throw new ZkFullError(`Device user capacity reached (${s.users}/${s.usersCap})`);
+      }
+      throw err;
+    }
+    await this.cmd(CMD.refreshData);
+  }
+
+  /** _CMD_GET_USERTEMP 88: direct DATA, PREPARE_DATA + DATA + ACK_OK, or ACK_ERROR when the finger is empty (§10.2). */
+  private async singleTemplate(payload: Uint8Array): Promise<Uint8Array | undefined> {
+    const reply = await this.conn.exchange(CMD.getUserTemp, payload);
+    if (reply.command === CMD.data) return reply.payload;
+    if (reply.command === CMD.prepareData) return receiveData(this.conn, c.parsePrepareData(reply.payload).size);
+    if (reply.command === REPLY.ackError) return undefined;
+    throw new ZkRejectedError(CMD.getUserTemp, reply.command);
+  }
+}

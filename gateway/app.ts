@@ -1,0 +1,56 @@
+// The gateway's Hono app: edge middleware in order, one sub-app per resource, one error handler.
+import { Hono, type Context } from "hono";
+import { methodNotAllowed } from "hono/method-not-allowed";
+import { requestId } from "hono/request-id";
+import { apiKeyAuth } from "./auth/api-key";
+import { deviceFromPath } from "./auth/device-scope";
+import { audit } from "./audit";
+import type { AppEnv } from "./http/app-env";
+import { methodNotAllowedAnswer, notFound, onError } from "./http/errors";
+import { language } from "./http/language";
+import { idempotency } from "./idempotency";
+import { agentConnect } from "./relay/connect";
+import { adminKeys } from "./routes/admin-keys";
+import { adminSites } from "./routes/admin-sites";
+import { attendance } from "./routes/attendance";
+import { auditLog } from "./routes/audit";
+import { deviceOps } from "./routes/device-ops";
+import { devices } from "./routes/devices";
+import { docs } from "./routes/docs";
+import { offboarding } from "./routes/offboarding";
+import { root } from "./routes/root";
+import { users } from "./routes/users";
+
+const PUBLIC_GET = new Set(["/", "/openapi.json", "/docs"]);
+
+/** gateway-api.md: these need no API key; /agent/connect checks the site token itself. */
+function isPublic(c: Context<AppEnv>): boolean {
+  return (c.req.method === "GET" && PUBLIC_GET.has(c.req.path)) || c.req.path.startsWith("/agent/");
+}
+
+export const app = new Hono<AppEnv>();
+
+// Outermost first: 405 rewrites the final 404; audit sees the final answer; idempotency wraps only the route.
+app.use(methodNotAllowed<AppEnv>({ app, onMethodNotAllowed: methodNotAllowedAnswer }));
+app.use(requestId());
+app.use(language());
+app.use(apiKeyAuth({ isPublic }));
+app.use(audit());
+app.use(idempotency());
+
+app.route("/", root);
+app.route("/", docs);
+app.route("/agent", agentConnect);
+app.route("/devices", devices);
+// Every /devices/{id}/… route starts from the registry row the caller may see (else the seed's 404).
+app.use("/devices/:id/*", deviceFromPath());
+app.route("/devices/:id", deviceOps);
+app.route("/devices/:id", users);
+app.route("/", attendance);
+app.route("/users", offboarding);
+app.route("/admin/sites", adminSites);
+app.route("/admin/keys", adminKeys);
+app.route("/audit", auditLog);
+
+app.notFound(notFound);
+app.onError(onError);

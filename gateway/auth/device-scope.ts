@@ -1,0 +1,30 @@
+// Device scoping: /devices/{id}/… resolves the registry row, and a device outside the caller's sites does not exist.
+import type { Context, MiddlewareHandler } from "hono";
+import { DeviceId } from "../../shared/device";
+import type { RelayError } from "../../shared/errors";
+import { getDevice, listDevices } from "../db/devices";
+import type { AppEnv } from "../http/app-env";
+import { validParam } from "../http/body";
+import { apiError } from "../http/errors";
+import { canSeeSite } from "./principal";
+
+/** Sets c.var.device from the `:id` path parameter; unknown or out-of-scope ids answer the seed's 404. */
+export function deviceFromPath(opts: { param?: string } = {}): MiddlewareHandler<AppEnv> {
+  const param = opts.param ?? "id";
+  return async (c, next) => {
+    const id = validParam(c, param, DeviceId);
+    // Mounted both on /devices/:id and /devices/:id/*: load once.
+    if (c.get("device")?.id !== id) {
+      const row = await getDevice(c.env.DB, id);
+      if (!row || !canSeeSite(c.get("principal"), row.site_id)) throw await deviceNotFound(c, id);
+      c.set("device", row);
+    }
+    await next();
+  };
+}
+
+/** The seed's DEVICE_NOT_FOUND, with `disponibles` = the ids this caller may see, sorted. */
+export async function deviceNotFound(c: Context<AppEnv>, id: string): Promise<RelayError> {
+  const visible = await listDevices(c.env.DB, c.get("principal").sites);
+  return apiError(c, "DEVICE_NOT_FOUND", { device_id: id }, { disponibles: visible.map((d) => d.id) });
+}

@@ -1,0 +1,90 @@
+// devices repository: the registry rows, their public shape (never the comm key) and the agent's dial target.
+import type { DeviceTarget, Transport } from "../../shared/device";
+
+export interface DeviceRow {
+  id: string;
+  site_id: string;
+  name: string;
+  ip: string;
+  port: number;
+  password: number;
+  timeout: number;
+  transport: Transport;
+  created_at: string;
+  updated_at: string;
+}
+
+/** The Device of gateway-api.md: the comm key is reduced to `has_password`. */
+export interface PublicDevice {
+  id: string;
+  name: string;
+  ip: string;
+  port: number;
+  timeout: number;
+  transport: Transport;
+  site: string;
+  has_password: boolean;
+}
+
+export function toPublicDevice(row: DeviceRow): PublicDevice {
+  return {
+    id: row.id,
+    name: row.name,
+    ip: row.ip,
+    port: row.port,
+    timeout: row.timeout,
+    transport: row.transport,
+    site: row.site_id,
+    has_password: row.password !== 0,
+  };
+}
+
+/** What a relay request frame carries for this device (shared/device.ts DeviceTarget). */
+export function toTarget(row: DeviceRow): DeviceTarget {
+  return { id: row.id, ip: row.ip, port: row.port, transport: row.transport, password: row.password, timeout: row.timeout };
+}
+
+/** Devices sorted by id; `sites` limits them to those sites (null = all). */
+export async function listDevices(db: D1Database, sites: string[] | null = null): Promise<DeviceRow[]> {
+  const { results } = await db.prepare("SELECT * FROM devices ORDER BY id").all<DeviceRow>();
+  return sites === null ? results : results.filter((d) => sites.includes(d.site_id));
+}
+
+export function getDevice(db: D1Database, id: string): Promise<DeviceRow | null> {
+  return db.prepare("SELECT * FROM devices WHERE id = ?").bind(id).first<DeviceRow>();
+}
+
+export async function countDevices(db: D1Database): Promise<number> {
+  const row = await db.prepare("SELECT count(*) AS n FROM devices").first<{ n: number }>();
+  return row?.n ?? 0;
+}
+
+export type NewDevice = Omit<DeviceRow, "created_at" | "updated_at">;
+
+/** Inserts a device; false when the id is taken. */
+export async function insertDevice(db: D1Database, d: NewDevice, now: string): Promise<boolean> {
+  const res = await db
+    .prepare(
+      `INSERT INTO devices (id, site_id, name, ip, port, password, timeout, transport, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING`,
+    )
+    .bind(d.id, d.site_id, d.name, d.ip, d.port, d.password, d.timeout, d.transport, now, now)
+    .run();
+  return res.meta.changes === 1;
+}
+
+/** Writes every mutable field of `d` (the caller merged the partial update); returns the stored row. */
+export function updateDevice(db: D1Database, d: NewDevice, now: string): Promise<DeviceRow | null> {
+  return db
+    .prepare(
+      `UPDATE devices SET site_id = ?, name = ?, ip = ?, port = ?, password = ?, timeout = ?, transport = ?, updated_at = ?
+       WHERE id = ? RETURNING *`,
+    )
+    .bind(d.site_id, d.name, d.ip, d.port, d.password, d.timeout, d.transport, now, d.id)
+    .first<DeviceRow>();
+}
+
+export async function deleteDevice(db: D1Database, id: string): Promise<boolean> {
+  const res = await db.prepare("DELETE FROM devices WHERE id = ?").bind(id).run();
+  return res.meta.changes === 1;
+}

@@ -1,0 +1,65 @@
+// sites repository: one row per site, with the hash of the token its agent dials in with.
+
+export interface SiteRow {
+  id: string;
+  name: string;
+  token_hash: string;
+  created_at: string;
+  last_seen_at: string | null;
+}
+
+export interface SiteWithCount {
+  id: string;
+  name: string;
+  devices: number;
+}
+
+export function getSite(db: D1Database, id: string): Promise<SiteRow | null> {
+  return db.prepare("SELECT * FROM sites WHERE id = ?").bind(id).first<SiteRow>();
+}
+
+/** Every site id, sorted (site defaulting and key validation need only ids). */
+export async function listSiteIds(db: D1Database): Promise<string[]> {
+  const { results } = await db.prepare("SELECT id FROM sites ORDER BY id").all<{ id: string }>();
+  return results.map((r) => r.id);
+}
+
+/** Sites with their device counts, sorted by id. */
+export async function listSitesWithCounts(db: D1Database): Promise<SiteWithCount[]> {
+  const { results } = await db
+    .prepare(
+      "SELECT s.id, s.name, (SELECT count(*) FROM devices d WHERE d.site_id = s.id) AS devices FROM sites s ORDER BY s.id",
+    )
+    .all<SiteWithCount>();
+  return results;
+}
+
+/** Inserts a site; false when the id is taken. */
+export async function insertSite(
+  db: D1Database,
+  site: { id: string; name: string; tokenHash: string; now: string },
+): Promise<boolean> {
+  const res = await db
+    .prepare("INSERT INTO sites (id, name, token_hash, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO NOTHING")
+    .bind(site.id, site.name, site.tokenHash, site.now)
+    .run();
+  return res.meta.changes === 1;
+}
+
+/** Replaces the token hash; false when the site does not exist. */
+export async function setSiteToken(db: D1Database, id: string, tokenHash: string): Promise<boolean> {
+  const res = await db.prepare("UPDATE sites SET token_hash = ? WHERE id = ?").bind(tokenHash, id).run();
+  return res.meta.changes === 1;
+}
+
+export type DeleteSiteResult = "deleted" | "not_found" | "not_empty";
+
+/** Deletes a site that has no devices (the check and the delete are one statement). */
+export async function deleteEmptySite(db: D1Database, id: string): Promise<DeleteSiteResult> {
+  const res = await db
+    .prepare("DELETE FROM sites WHERE id = ? AND NOT EXISTS (SELECT 1 FROM devices WHERE site_id = ?)")
+    .bind(id, id)
+    .run();
+  if (res.meta.changes === 1) return "deleted";
+  return (await getSite(db, id)) ? "not_empty" : "not_found";
+}

@@ -1,0 +1,48 @@
+// Calls an op on a registry device through its site's agent, turning relay failures into the API's messages.
+import type { Context } from "hono";
+import { RelayError } from "../shared/errors";
+import { message } from "../shared/messages";
+import type { OpArgs, OpName, OpResult } from "../shared/ops";
+import { toTarget, type DeviceRow } from "./db/devices";
+import type { AppEnv } from "./http/app-env";
+import { langOf } from "./http/language";
+import { callAgent } from "./relay/call-agent";
+
+/** Runs `op` on `device`; a RelayError comes out with the caller's language (see `localize`). */
+export async function runOp<O extends OpName>(
+  c: Context<AppEnv>,
+  device: DeviceRow,
+  op: O,
+  args: OpArgs<O>,
+): Promise<OpResult<O>> {
+  try {
+    return await callAgent(c.env, device.site_id, toTarget(device), op, args);
+  } catch (e) {
+    const userId = typeof (args as { user_id?: unknown }).user_id === "string" ? (args as { user_id: string }).user_id : undefined;
+    throw localize(c, e, device, userId);
+  }
+}
+
+/**
+ * Our own codes get our own (Spanish/English) text; device-side codes keep the agent's text verbatim, as the
+ * seed's 500 "Connection timeout to device <ip>:<port>" does. Agent `details` are dropped: they are not API.
+ */
+export function localize(c: Context<AppEnv>, e: unknown, device: DeviceRow, userId?: string): unknown {
+  if (!(e instanceof RelayError)) return e;
+  const lang = langOf(c);
+  switch (e.code) {
+    case "USER_NOT_FOUND":
+    case "USER_EXISTS":
+      return userId === undefined ? new RelayError(e.code, e.message) : new RelayError(e.code, message(lang, e.code, { user_id: userId }));
+    case "AGENT_OFFLINE":
+      return new RelayError(e.code, message(lang, e.code, { site_id: device.site_id }));
+    case "DEVICE_BUSY":
+      return new RelayError(e.code, message(lang, e.code));
+    case "RELAY_TIMEOUT":
+      return new RelayError(e.code, message(lang, e.code, { device_id: device.id }));
+    case "INTERNAL":
+      return new RelayError(e.code, message(lang, "INTERNAL"));
+    default:
+      return new RelayError(e.code, e.message);
+  }
+}

@@ -1,0 +1,22 @@
+// The Hono environment every gateway module shares: bindings plus the per-request variables middleware sets.
+import type { Env } from "../env";
+import type { Lang } from "../../shared/messages";
+import type { Principal } from "../auth/principal";
+import type { DeviceRow } from "../db/devices";
+import type { AuditNote } from "../audit";
+
+export type AppEnv = {
+  Bindings: Env;
+  Variables: {
+    /** Set by hono/request-id; echoed as X-Request-Id and logged with unexpected errors. */
+    requestId: string;
+    /** Language of human messages (shared/messages.ts pickLang). */
+    lang: Lang;
+    /** The authenticated caller (auth/api-key.ts); absent on public routes. */
+    principal: Principal;
+    /** The registry row of /devices/{id}/… routes, already checked against the caller's sites. */
+    device: DeviceRow;
+    /** What the audit middleware records for a mutating call, filled in by the route. */
+    audit: AuditNote;
+  };
+};

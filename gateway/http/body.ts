@@ -1,0 +1,101 @@
+// Request input: JSON bodies (64 KiB cap, JSON only), and zod validation of bodies, queries and path params.
+import type { Context } from "hono";
+import type { z } from "zod";
+import type { AppEnv } from "./app-env";
+import { apiError, validationFailed } from "./errors";
+
+/** gateway-api.md: bodies are JSON, at most 64 KiB. */
+export const MAX_BODY_BYTES = 64 * 1024;
+const JSON_TYPE = /^application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i;
+
+export interface BodyRead {
+  /** The raw text ("" when there is no body); idempotency fingerprints hash it. */
+  readonly text: string;
+  /** Parsed JSON, or undefined when there is no body. */
+  readonly json: unknown;
+}
+
+// One read per request: idempotency and the route both ask for the body.
+const reads = new WeakMap<Request, Promise<BodyRead>>();
+
+/** Reads and parses the body once; 413, 415 and 400 BAD_REQUEST are raised here. */
+export function readBody(c: Context<AppEnv>): Promise<BodyRead> {
+  let read = reads.get(c.req.raw);
+  if (!read) {
+    read = readOnce(c);
+    reads.set(c.req.raw, read);
+  }
+  return read;
+}
+
+async function readOnce(c: Context<AppEnv>): Promise<BodyRead> {
+  const text = await readCapped(c);
+  if (text.length === 0) return { text, json: undefined };
+  if (!JSON_TYPE.test(c.req.header("content-type") ?? "")) throw apiError(c, "UNSUPPORTED_MEDIA_TYPE");
+  try {
+    return { text, json: JSON.parse(text) };
+  } catch (e) {
+    throw apiError(c, "BAD_REQUEST", { detail: (e as Error).message });
+  }
+}
+
+async function readCapped(c: Context<AppEnv>): Promise<string> {
+  const declared = Number(c.req.header("content-length") ?? "0");
+  if (declared > MAX_BODY_BYTES) throw apiError(c, "PAYLOAD_TOO_LARGE");
+  const stream = c.req.raw.body;
+  if (!stream) return "";
+  // Content-Length may be absent (chunked) or lie: count what actually arrives.
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_BODY_BYTES) {
+      await reader.cancel().catch(() => {});
+      throw apiError(c, "PAYLOAD_TOO_LARGE");
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    throw apiError(c, "BAD_REQUEST", { detail: "body is not UTF-8" });
+  }
+}
+
+/** The JSON body validated by `schema`; with `optional`, a missing body validates as `{}`. */
+export async function validBody<S extends z.ZodType>(
+  c: Context<AppEnv>,
+  schema: S,
+  opts: { optional?: boolean } = {},
+): Promise<z.output<S>> {
+  const { json } = await readBody(c);
+  return check(c, schema, json === undefined && opts.optional ? {} : json);
+}
+
+/** The query string validated by `schema` (single values; empty ones count as absent). */
+export function validQuery<S extends z.ZodType>(c: Context<AppEnv>, schema: S): z.output<S> {
+  const query = Object.fromEntries(Object.entries(c.req.query()).filter(([, v]) => v !== ""));
+  return check(c, schema, query);
+}
+
+/** One path parameter validated by `schema`; the issue path names the parameter. */
+export function validParam<S extends z.ZodType>(c: Context<AppEnv>, name: string, schema: S): z.output<S> {
+  const parsed = schema.safeParse(c.req.param(name));
+  if (!parsed.success) throw validationFailed(c, parsed.error.issues.map((i) => ({ ...i, path: [name, ...i.path] })));
+  return parsed.data;
+}
+
+function check<S extends z.ZodType>(c: Context<AppEnv>, schema: S, value: unknown): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw validationFailed(c, parsed.error.issues);
+  return parsed.data;
+}

@@ -1,0 +1,79 @@
+// Worker-side entry to the relay: runs one op on a site's agent and turns the answer back into a result or a RelayError.
+import type { DeviceTarget } from "../../shared/device";
+import { isErrorCode, RelayError } from "../../shared/errors";
+import { OPS, type OpArgs, type OpName, type OpResult } from "../../shared/ops";
+import type { Env } from "../env";
+import type { AgentStatus, RelayFailure } from "./contract";
+
+/** Ops that read or write whole tables (many data packets), so they get a larger share of the budget. */
+export const BULK_OPS: ReadonlySet<OpName> = new Set<OpName>([
+  "users.list",
+  "attendance.list",
+  "users.delete",
+  "users.restore",
+  "device.info",
+]);
+
+/** Longest any relayed call may take. */
+export const MAX_RELAY_MS = 120_000;
+
+/**
+ * How long the gateway waits for `op`. The device timeout is per packet (seconds, as in the seed's registry);
+ * an op is a connect, a few commands and a disconnect, so allow 4 packets (12 for bulk reads), plus 2 s for
+ * the relay hops.
+ */
+export function relayBudgetMs(op: OpName, timeoutSeconds: number): number {
+  const packets = BULK_OPS.has(op) ? 12 : 4;
+  return Math.min(MAX_RELAY_MS, Math.round(timeoutSeconds * 1000 * packets) + 2000);
+}
+
+/** The site's SiteRelay stub (one Durable Object per site, addressed by name). */
+export function siteRelay(env: Env, siteId: string) {
+  return env.SITE_RELAY.get(env.SITE_RELAY.idFromName(siteId));
+}
+
+/**
+ * Runs `op` on `device` through the agent of `siteId`. Throws RelayError with the agent's code (AGENT_OFFLINE,
+ * RELAY_TIMEOUT, DEVICE_*, USER_NOT_FOUND, …); a result that does not match the op's schema is PROTOCOL_ERROR.
+ */
+export async function callAgent<O extends OpName>(
+  env: Env,
+  siteId: string,
+  device: DeviceTarget,
+  op: O,
+  args: OpArgs<O>,
+): Promise<OpResult<O>> {
+  const deadline = Date.now() + relayBudgetMs(op, device.timeout);
+  let outcome;
+  try {
+    outcome = await siteRelay(env, siteId).relay(op, device, args as Record<string, unknown>, deadline);
+  } catch (e) {
+    // The Durable Object itself failed (reset by a deploy, overloaded): not the agent's answer.
+    console.error(`[relay ${siteId}] ${op} failed in the Durable Object: ${e instanceof Error ? e.message : String(e)}`);
+    throw new RelayError("INTERNAL", `Relay to site '${siteId}' failed`);
+  }
+  if (!outcome.ok) throw toRelayError(outcome.error);
+  const parsed = OPS[op].result.safeParse(outcome.result);
+  if (!parsed.success) {
+    const where = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
+    console.error(`[relay ${siteId}] agent answered ${op} with an invalid result: ${where.join("; ")}`);
+    throw new RelayError("PROTOCOL_ERROR", `The agent answered ${op} with an invalid result`);
+  }
+  return parsed.data as OpResult<O>;
+}
+
+/** A relay failure as a RelayError; codes we do not know become INTERNAL but keep the agent's message. */
+export function toRelayError(error: RelayFailure): RelayError {
+  if (isErrorCode(error.code)) return new RelayError(error.code, error.message, error.details);
+  return new RelayError("INTERNAL", error.message, { ...error.details, agent_code: error.code });
+}
+
+/** Whether the site's agent is connected, with its hostname/version from `hello`. */
+export async function agentStatus(env: Env, siteId: string): Promise<AgentStatus> {
+  return siteRelay(env, siteId).status();
+}
+
+/** Closes the site's agent connection (e.g. after its token was rotated); true if one was open. */
+export async function disconnectAgent(env: Env, siteId: string, reason?: string): Promise<boolean> {
+  return siteRelay(env, siteId).disconnect(reason);
+}

@@ -1,0 +1,38 @@
+// What crosses the Worker ↔ SiteRelay boundary: the forwarded identity header and the RPC answer shapes.
+
+/** Header connect.ts sets (after checking the agent token) to tell the Durable Object which site dialled in. */
+export const SITE_ID_HEADER = "X-Site-Id";
+
+/** WebSocket tag of agent connections (acceptWebSocket / getWebSockets). */
+export const AGENT_TAG = "agent";
+
+/** Close code sent to an agent connection that a newer one from the same site replaced. */
+export const CLOSE_REPLACED = 4000;
+/** Close code of `disconnect()` (site deleted, token rotated). */
+export const CLOSE_DISCONNECTED = 4001;
+
+/** Any JSON value: what a relay frame can carry (and what RPC can pass by value). */
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+/** The error half of a relay answer: the agent's (or the relay's own) code, passed on as data. */
+export interface RelayFailure {
+  code: string;
+  message: string;
+  details?: { [key: string]: Json };
+}
+
+/**
+ * `SiteRelay.relay()`'s answer. Failures are returned, not thrown: an exception thrown across RPC loses its
+ * class and code, so callAgent rebuilds the RelayError on the Worker side.
+ */
+export type RelayOutcome = { ok: true; result: Json } | { ok: false; error: RelayFailure };
+
+/** `SiteRelay.status()`: whether the site's agent is connected and what its `hello` said. */
+export interface AgentStatus {
+  connected: boolean;
+  hostname?: string;
+  version?: string;
+  capabilities?: string[];
+  /** ISO 8601 time the current connection was accepted. */
+  since?: string;
+}

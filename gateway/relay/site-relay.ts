@@ -1,0 +1,207 @@
+// One Durable Object per site: holds its agent's hibernatable WebSocket and relays requests to it by id (DESIGN §2).
+import { DurableObject } from "cloudflare:workers";
+import type { DeviceTarget } from "../../shared/device";
+import { RelayError } from "../../shared/errors";
+import { message } from "../../shared/messages";
+import { parseFrame, RELAY_VERSION, RequestFrame } from "../../shared/relay";
+import type { Env } from "../env";
+import { readConn, writeConn, type ConnInfo } from "./attachment";
+import { AGENT_TAG, CLOSE_DISCONNECTED, CLOSE_REPLACED, SITE_ID_HEADER, type AgentStatus, type RelayOutcome } from "./contract";
+import { PendingRequests } from "./pending";
+
+/** No request waits longer than this, whatever deadline the caller sent (callAgent caps at 120 s). */
+export const MAX_WAIT_MS = 125_000;
+
+/**
+ * Designed for hibernation (toolchain gotcha 9): the agent socket is found again with getWebSockets, its
+ * identity lives in the attachment, and memory holds only in-flight requests — a DO with a request awaiting
+ * an answer is not evicted, so nothing that matters is lost.
+ */
+export class SiteRelay extends DurableObject<Env> {
+  /** In-flight requests, grouped by the connection they were sent on. */
+  private readonly inflight = new Map<string, PendingRequests<RelayOutcome>>();
+
+  /** Accepts the agent WebSocket forwarded by connect.ts, which has checked the token and set X-Site-Id. */
+  override async fetch(request: Request): Promise<Response> {
+    if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
+      return new Response("expected a WebSocket upgrade", { status: 426 });
+    }
+    const siteId = request.headers.get(SITE_ID_HEADER);
+    if (!siteId) return new Response(`missing ${SITE_ID_HEADER}`, { status: 400 });
+    // One agent per site: a reconnecting agent (or a second copy) takes over and the old socket is told why.
+    for (const old of this.ctx.getWebSockets(AGENT_TAG)) this.retire(old, CLOSE_REPLACED, "replaced");
+    const pair = new WebSocketPair();
+    const server = pair[1];
+    this.ctx.acceptWebSocket(server, [AGENT_TAG]);
+    writeConn(server, { conn: crypto.randomUUID(), siteId, connectedAt: Date.now() });
+    return new Response(null, { status: 101, webSocket: pair[0] });
+  }
+
+  /**
+   * Sends one request to the agent and waits for its answer until `deadline` (epoch ms). Never throws:
+   * AGENT_OFFLINE at once without an agent or when its socket closes, RELAY_TIMEOUT past the deadline.
+   */
+  async relay(op: string, device: DeviceTarget, args: Record<string, unknown>, deadline: number): Promise<RelayOutcome> {
+    try {
+      const ws = this.agentSocket();
+      const info = ws && readConn(ws);
+      if (!ws || !info) return failure(this.offline());
+      const id = crypto.randomUUID();
+      const frame = RequestFrame.safeParse({ v: RELAY_VERSION, type: "request", id, op, device, args, deadline });
+      if (!frame.success) {
+        this.log(`refused to send ${op}: request frame invalid (${frame.error.issues.map((i) => i.path.join(".")).join(", ")})`);
+        return failure(new RelayError("INTERNAL", `Request for ${op} could not be encoded`));
+      }
+      const wait = Math.min(deadline - Date.now(), MAX_WAIT_MS);
+      if (wait <= 0) return failure(timeout(device.id));
+      const pending = this.pendingOf(info.conn);
+      const answer = pending.add(id, wait, () => timeout(device.id));
+      try {
+        ws.send(JSON.stringify(frame.data));
+      } catch {
+        pending.reject(id, this.offline());
+      }
+      try {
+        return await answer;
+      } finally {
+        if (pending.size === 0 && this.inflight.get(info.conn) === pending) this.inflight.delete(info.conn);
+      }
+    } catch (e) {
+      return failure(e);
+    }
+  }
+
+  /** Whether the site's agent is connected, since when, and what its `hello` said. */
+  async status(): Promise<AgentStatus> {
+    const ws = this.agentSocket();
+    const info = ws && readConn(ws);
+    if (!info) return { connected: false };
+    const status: AgentStatus = { connected: true, since: new Date(info.connectedAt).toISOString() };
+    if (info.hello) {
+      status.hostname = info.hello.hostname;
+      status.version = info.hello.version;
+      status.capabilities = info.hello.capabilities;
+    }
+    return status;
+  }
+
+  /** Closes the agent's connection (site deleted, token rotated); its pending requests fail with AGENT_OFFLINE. */
+  async disconnect(reason = "disconnected by the gateway"): Promise<boolean> {
+    const sockets = this.ctx.getWebSockets(AGENT_TAG);
+    for (const ws of sockets) this.retire(ws, CLOSE_DISCONNECTED, reason);
+    return sockets.length > 0;
+  }
+
+  override webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): void {
+    try {
+      const parsed = parseFrame(data);
+      if (!parsed.ok) return this.log(`dropped malformed frame: ${parsed.reason.slice(0, 200)}`, ws);
+      const frame = parsed.frame;
+      switch (frame.type) {
+        case "hello": {
+          const info = readConn(ws);
+          if (info) writeConn(ws, { ...info, hello: frame.agent });
+          return;
+        }
+        case "response": {
+          const pending = this.inflight.get(readConn(ws)?.conn ?? "");
+          const outcome: RelayOutcome = frame.ok ? { ok: true, result: frame.result } : { ok: false, error: frame.error };
+          // Late answers (after RELAY_TIMEOUT) and ids never sent on this socket end up here.
+          if (!pending?.resolve(frame.id, outcome)) this.log(`dropped response for unknown id ${frame.id.slice(0, 64)}`, ws);
+          return;
+        }
+        case "ping":
+          return send(ws, { v: RELAY_VERSION, type: "pong", ts: frame.ts });
+        case "pong":
+          return; // liveness only
+        case "request":
+          return this.log("dropped request frame: agents do not send requests", ws);
+        default: {
+          const never: never = frame;
+          return this.log(`dropped frame of unexpected type ${String((never as { type?: unknown }).type)}`, ws);
+        }
+      }
+    } catch (e) {
+      this.log(`frame handler failed: ${e instanceof Error ? e.message : String(e)}`, ws);
+    }
+  }
+
+  override webSocketClose(ws: WebSocket, code: number, reason: string): void {
+    this.failInflight(ws);
+    // The hibernation API does not answer the peer's Close frame for us; without it the agent sees 1006.
+    safeClose(ws, code >= 3000 && code <= 4999 ? code : 1000, reason);
+  }
+
+  override webSocketError(ws: WebSocket, error: unknown): void {
+    this.log(`socket error: ${error instanceof Error ? error.message : String(error)}`.slice(0, 300), ws);
+    this.failInflight(ws);
+  }
+
+  /** The open agent socket, if any (the newest, should a replaced one still be closing). */
+  private agentSocket(): WebSocket | undefined {
+    return this.ctx.getWebSockets(AGENT_TAG).filter((ws) => ws.readyState === WebSocket.OPEN).at(-1);
+  }
+
+  private pendingOf(conn: string): PendingRequests<RelayOutcome> {
+    let pending = this.inflight.get(conn);
+    if (!pending) this.inflight.set(conn, (pending = new PendingRequests<RelayOutcome>()));
+    return pending;
+  }
+
+  /** Fails every request sent on `ws` with AGENT_OFFLINE — the moment the socket is gone, not at their deadline. */
+  private failInflight(ws: WebSocket): void {
+    const conn = readConn(ws)?.conn;
+    if (conn === undefined) return;
+    const pending = this.inflight.get(conn);
+    this.inflight.delete(conn);
+    pending?.rejectAll(this.offline(readConn(ws)));
+  }
+
+  private retire(ws: WebSocket, code: number, reason: string): void {
+    this.failInflight(ws);
+    safeClose(ws, code, reason);
+  }
+
+  private offline(info?: ConnInfo): RelayError {
+    const siteId = info?.siteId ?? this.ctx.id.name;
+    const text = siteId === undefined ? "The site's agent is not connected." : message("en", "AGENT_OFFLINE", { site_id: siteId });
+    return new RelayError("AGENT_OFFLINE", text);
+  }
+
+  /** Warnings carry the site and a reason, never frame contents (they may hold comm keys or user data). */
+  private log(text: string, ws?: WebSocket): void {
+    const site = (ws && readConn(ws)?.siteId) ?? this.ctx.id.name ?? "?";
+    console.warn(`[site-relay ${site}] ${text}`);
+  }
+}
+
+function timeout(deviceId: string): RelayError {
+  return new RelayError("RELAY_TIMEOUT", message("en", "RELAY_TIMEOUT", { device_id: deviceId }));
+}
+
+function failure(e: unknown): RelayOutcome {
+  if (e instanceof RelayError) {
+    return { ok: false, error: e.details ? { code: e.code, message: e.message, details: e.details } : { code: e.code, message: e.message } };
+  }
+  console.error(`[site-relay] unexpected ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+  return { ok: false, error: { code: "INTERNAL", message: "Relay failed" } };
+}
+
+function send(ws: WebSocket, frame: object): void {
+  try {
+    ws.send(JSON.stringify(frame));
+  } catch {
+    // The socket is closing; webSocketClose will do the bookkeeping.
+  }
+}
+
+/** Close reasons are limited to 123 UTF-8 bytes; closing a closed socket throws in some states. */
+function safeClose(ws: WebSocket, code: number, reason: string): void {
+  let text = reason;
+  while (new TextEncoder().encode(text).length > 123) text = text.slice(0, -1);
+  try {
+    ws.close(code, text);
+  } catch {
+    // Already closed.
+  }
+}

@@ -1,0 +1,63 @@
+// /devices/{id}/users…: list, create, update, delete (the seed, with undo), restore, fingers, enrollment.
+import { Hono } from "hono";
+import { message } from "../../shared/messages";
+import { UserId } from "../../shared/ops";
+import { requireRole } from "../auth/roles";
+import { noteAudit } from "../audit";
+import { findSnapshot, listDeletedUsers, markRestored, parseSnapshot } from "../db/snapshots";
+import { runOp } from "../device-call";
+import type { AppEnv } from "../http/app-env";
+import { validBody, validParam } from "../http/body";
+import { ok, okMessage } from "../http/envelope";
+import { apiError } from "../http/errors";
+import { CreateUserBody, EnrollBody, RestoreBody, UpdateUserBody } from "../schemas";
+import { deleteUserWithSnapshot } from "../user-delete";
+
+export const users = new Hono<AppEnv>()
+  .get("/users", async (c) => {
+    const { users } = await runOp(c, c.var.device, "users.list", {});
+    return ok(c, users);
+  })
+  .post("/users", requireRole("write"), async (c) => {
+    const input = await validBody(c, CreateUserBody);
+    noteAudit(c, { user: input.user_id });
+    const { user } = await runOp(c, c.var.device, "users.create", input);
+    return okMessage(c, message(c.var.lang, "USER_CREATED", { user_id: user.user_id }), user, 201);
+  })
+  .put("/users/:user_id", requireRole("write"), async (c) => {
+    const userId = validParam(c, "user_id", UserId);
+    const input = await validBody(c, UpdateUserBody);
+    const { user } = await runOp(c, c.var.device, "users.update", { ...input, user_id: userId });
+    return okMessage(c, message(c.var.lang, "USER_UPDATED", { user_id: userId }), user);
+  })
+  .delete("/users/:user_id", requireRole("write"), async (c) => {
+    const userId = validParam(c, "user_id", UserId);
+    const { user, snapshotId } = await deleteUserWithSnapshot(c, c.var.device, userId);
+    noteAudit(c, { before: user, detail: { snapshot_id: snapshotId } });
+    // The seed's body, word for word: no data.
+    return okMessage(c, message(c.var.lang, "USER_DELETED", { user_id: userId }));
+  })
+  .post("/users/:user_id/restore", requireRole("write"), async (c) => {
+    const userId = validParam(c, "user_id", UserId);
+    const input = await validBody(c, RestoreBody, { optional: true });
+    const device = c.var.device;
+    const row = await findSnapshot(c.env.DB, device.id, userId, input.snapshot_id);
+    if (!row) throw apiError(c, "SNAPSHOT_NOT_FOUND", { user_id: userId });
+    noteAudit(c, { detail: { snapshot_id: row.id } });
+    const { user, fingers } = await runOp(c, device, "users.restore", { snapshot: parseSnapshot(row) });
+    await markRestored(c.env.DB, row.id, new Date().toISOString());
+    return okMessage(c, message(c.var.lang, "USER_RESTORED", { user_id: userId }), { user, fingers });
+  })
+  .post("/users/:user_id/enroll-finger", requireRole("write"), async (c) => {
+    const userId = validParam(c, "user_id", UserId);
+    const { finger } = await validBody(c, EnrollBody);
+    noteAudit(c, { detail: { finger } });
+    await runOp(c, c.var.device, "users.enrollFinger", { user_id: userId, finger });
+    return okMessage(c, message(c.var.lang, "ENROLL_STARTED", { user_id: userId, finger }));
+  })
+  .get("/users/:user_id/fingers", async (c) => {
+    const userId = validParam(c, "user_id", UserId);
+    const { fingers } = await runOp(c, c.var.device, "users.fingers", { user_id: userId });
+    return ok(c, fingers);
+  })
+  .get("/deleted-users", async (c) => ok(c, await listDeletedUsers(c.env.DB, c.var.device.id)));

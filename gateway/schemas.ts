@@ -1,0 +1,132 @@
+// zod schemas of the HTTP API (request bodies, queries, answer data); routes validate with them, openapi.json shows them.
+import { z } from "zod";
+import { CommKey, DeviceHost, DeviceId, Transport } from "../shared/device";
+import { AttendanceRecord, DateOnly, DeviceTime, Finger, User, UserFields, UserId } from "../shared/ops";
+import { ROLES } from "./auth/principal";
+
+/** Site ids follow the same rule as device ids (shared/device.ts). */
+export const SiteId = DeviceId;
+
+const Port = z.number().int().min(1).max(65535);
+const Timeout = z.number().min(0.1).max(120);
+
+const DeviceFields = z.object({
+  name: z.string().min(1).max(64),
+  ip: DeviceHost,
+  port: Port,
+  password: CommKey,
+  timeout: Timeout,
+  transport: Transport,
+  site: SiteId,
+});
+
+/** POST /devices: the seed's fields with its defaults (port 4370, comm key 0, 5 s), plus site and transport. */
+export const CreateDeviceBody = z
+  .object({
+    id: DeviceId,
+    name: DeviceFields.shape.name.optional(),
+    ip: DeviceHost,
+    port: Port.default(4370),
+    password: CommKey.default(0),
+    timeout: Timeout.default(5),
+    transport: Transport.default("tcp"),
+    site: SiteId.optional(),
+  })
+  .strict();
+
+const nonEmpty = (v: object) => Object.keys(v).length > 0;
+
+/** PUT /devices/{id}: any subset of the registry fields, at least one. */
+export const UpdateDeviceBody = DeviceFields.partial().strict().refine(nonEmpty, "give at least one field to change");
+
+export const Device = z.object({
+  id: z.string(),
+  name: z.string(),
+  ip: z.string(),
+  port: z.number().int(),
+  timeout: z.number(),
+  transport: Transport,
+  site: z.string(),
+  has_password: z.boolean(),
+});
+
+export const CreateUserBody = UserFields.extend({ user_id: UserId }).strict();
+export const UpdateUserBody = UserFields.strict().refine(nonEmpty, "give at least one field to change");
+export const RestoreBody = z.object({ snapshot_id: z.number().int().positive().optional() }).strict();
+export const EnrollBody = z.object({ finger: Finger }).strict();
+export const SyncTimeBody = z.object({ time: DeviceTime.optional() }).strict();
+
+export const AttendanceQuery = z.object({
+  user_id: UserId.optional(),
+  date: DateOnly.optional(),
+  from: DeviceTime.optional(),
+  to: DeviceTime.optional(),
+});
+export const AttendanceAllQuery = AttendanceQuery.pick({ user_id: true, date: true });
+
+/** `?devices=a,b` of DELETE /users/{user_id}. */
+export const OffboardQuery = z.object({
+  devices: z
+    .string()
+    .max(4096)
+    .transform((s) => s.split(",").filter((x) => x.trim() !== ""))
+    .pipe(z.array(DeviceId).min(1).max(200))
+    .optional(),
+});
+
+export const OFFBOARD_STATUSES = ["deleted", "not_found", "unreachable", "agent_offline", "busy", "error"] as const;
+export const OffboardResult = z.object({
+  device: z.string(),
+  status: z.enum(OFFBOARD_STATUSES),
+  error: z.string().optional(),
+});
+
+export const OffboardData = z.object({ user_id: z.string(), results: OffboardResult.array() });
+
+export const DeletedUser = z.object({
+  snapshot_id: z.number().int(),
+  user_id: z.string(),
+  name: z.string(),
+  fingers: z.number().int(),
+  deleted_at: z.string(),
+  deleted_by: z.string(),
+  restored_at: z.string().nullable(),
+});
+
+export const CreateSiteBody = z.object({ id: SiteId, name: z.string().min(1).max(100).optional() }).strict();
+export const CreateKeyBody = z
+  .object({ name: z.string().min(1).max(100), role: z.enum(ROLES), sites: z.array(SiteId).min(1).max(50).optional() })
+  .strict();
+
+export const AgentStatus = z.object({
+  connected: z.boolean(),
+  hostname: z.string().optional(),
+  version: z.string().optional(),
+  since: z.string().optional(),
+});
+
+export const AuditQuery = z.object({
+  device_id: DeviceId.optional(),
+  user_id: UserId.optional(),
+  since: z.union([z.iso.datetime({ offset: true }), z.iso.date()]).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().regex(/^[1-9][0-9]{0,15}$/, "a next_cursor value").optional(),
+});
+
+export const AuditRow = z.object({
+  id: z.number().int(),
+  at: z.string(),
+  key_id: z.string(),
+  action: z.string(),
+  method: z.string(),
+  path: z.string(),
+  site_id: z.string().nullable(),
+  device_id: z.string().nullable(),
+  user_id: z.string().nullable(),
+  status: z.number().int(),
+  result: z.string(),
+  before_state: z.unknown(),
+  detail: z.unknown(),
+});
+
+export { AttendanceRecord, User };

@@ -1,0 +1,122 @@
+// `npm start`: the whole system on one machine (DESIGN §4) — gateway in wrangler dev, demo terminals, an agent.
+import { fileURLToPath } from "node:url";
+import { join, resolve } from "node:path";
+import type { Simulator } from "../agent/zk/sim/types";
+import { apiClient, waitFor } from "./lib/api-client";
+import { spawnGroup } from "./lib/processes";
+import { agentStatus, ensureSite, upsertDevice } from "./lib/registry";
+import { DEMO_TERMINALS, startTerminal } from "./lib/terminals";
+import { readyBanner } from "./start/banner";
+import { checkPortFree, migrateLocal, startDevGateway, StartError } from "./start/gateway-dev";
+import { parseStartArgs, resolveAdminKey, USAGE, type StartOptions } from "./start/options";
+import { Supervisor } from "./start/supervisor";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const SITE = "demo";
+const say = (line: string) => console.log(`[zk-relay] ${line}`);
+const timed = async <T>(what: string, work: () => Promise<T>): Promise<T> => {
+  const t0 = Date.now();
+  say(`${what}…`);
+  const value = await work();
+  say(`${what}: done (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  return value;
+};
+
+/** Starts the demo terminals in this process; they close with it. */
+async function startTerminals(supervisor: Supervisor): Promise<Record<string, { sim: Simulator; transport: "tcp" | "udp" }>> {
+  const out: Record<string, { sim: Simulator; transport: "tcp" | "udp" }> = {};
+  for (const [id, spec] of Object.entries(DEMO_TERMINALS)) {
+    const sim = await startTerminal(spec.sim);
+    supervisor.onClose(`simulator ${id}`, () => sim.close());
+    out[id] = { sim, transport: spec.transport };
+    const key = "commKey" in spec.sim ? `, comm key ${spec.sim.commKey}` : "";
+    say(`terminal ${id}: 127.0.0.1:${sim.port} (${spec.sim.profile}, ${spec.transport}${key}, ${sim.state.users().length} users)`);
+  }
+  return out;
+}
+
+async function main(opts: StartOptions, supervisor: Supervisor): Promise<void> {
+
+  if (opts.mode === "sim-only") {
+    const terminals = await startTerminals(supervisor);
+    say("simulators ready (Ctrl-C stops them). Register them with POST /devices, e.g.:");
+    for (const [id, t] of Object.entries(terminals)) {
+      const pw = t.sim.profile === "zk6" ? `,"password":${DEMO_TERMINALS.entrada.sim.commKey}` : "";
+      say(`  {"id":"${id}","ip":"127.0.0.1","port":${t.sim.port},"transport":"${t.transport}"${pw}}`);
+    }
+    return;
+  }
+
+  const { key: adminKey, generated } = resolveAdminKey();
+  await checkPortFree(opts.port);
+  const persistTo = resolve(ROOT, opts.persistTo);
+  await timed("applying D1 migrations (local)", () => migrateLocal(ROOT, persistTo));
+
+  let ready = false;
+  const gateway = await timed(`starting the gateway (wrangler dev) on http://127.0.0.1:${opts.port}`, () =>
+    startDevGateway({
+      root: ROOT,
+      port: opts.port,
+      persistTo,
+      adminKey,
+      onLine: (line) => ready && console.log(`gateway | ${line}`),
+      onWaiting: (s) => say(`still waiting for the gateway (${s} s)…`),
+    }),
+  );
+  supervisor.adopt(gateway.proc);
+  supervisor.onClose("gateway env file", gateway.cleanup);
+
+  const api = apiClient(`http://127.0.0.1:${opts.port}`, adminKey);
+  const token = await ensureSite(api, SITE, "Demo site");
+  say(`site '${SITE}': agent token issued`);
+
+  const registered: Record<string, string> = {};
+  if (opts.mode === "all") {
+    const terminals = await startTerminals(supervisor);
+    for (const [id, { sim, transport }] of Object.entries(terminals)) {
+      const commKey = sim.profile === "zk6" ? DEMO_TERMINALS.entrada.sim.commKey : 0;
+      await upsertDevice(api, { id, ip: "127.0.0.1", port: sim.port, transport, password: commKey, site: SITE });
+      registered[id] = `127.0.0.1:${sim.port} (${sim.profile}, ${transport}${commKey ? ", comm key" : ""})`;
+    }
+    say(`devices registered: ${Object.keys(registered).join(", ")}`);
+  }
+
+  // The token travels in the environment, not on the command line (ps shows arguments to every user).
+  const agent = spawnGroup("agent", process.execPath, [join(ROOT, "bin/zk-relay-agent.mjs"), "run", "--log-format", "pretty"], {
+    cwd: ROOT,
+    env: { ...process.env, ZK_RELAY_GATEWAY: `ws://127.0.0.1:${opts.port}/agent/connect`, ZK_RELAY_TOKEN: token },
+    onLine: (line) => ready && console.log(`agent   | ${line}`),
+  });
+  supervisor.adopt(agent);
+  await timed("waiting for the agent to connect", () =>
+    waitFor("the agent to connect", async () => ((await agentStatus(api, SITE))?.connected ? true : undefined), {
+      timeoutMs: 30_000,
+      intervalMs: 200,
+    }).catch((err: Error) => {
+      throw new StartError("AGENT_FAILED", `${err.message}\n${agent.tail.slice(-10).join("\n")}`);
+    }),
+  );
+
+  ready = true;
+  console.log(
+    readyBanner({ baseUrl: `http://localhost:${opts.port}`, adminKey, keyGenerated: generated, site: SITE, terminals: registered }),
+  );
+}
+
+let options: StartOptions;
+try {
+  options = parseStartArgs(process.argv.slice(2));
+} catch (err) {
+  console.error(`[zk-relay] ${(err as Error).message}\n${USAGE}`);
+  process.exit(2);
+}
+if (options.help) {
+  console.log(USAGE);
+} else {
+  const supervisor = new Supervisor(say);
+  supervisor.installSignalHandlers();
+  main(options, supervisor).catch((err: Error) => {
+    console.error(`[zk-relay] cannot start: ${err.message}`);
+    void supervisor.shutdown(1);
+  });
+}

@@ -1,0 +1,39 @@
+// Checks of the seed's response envelope shared by the e2e tests (gateway-api.md: success/error/code).
+import { ERROR_STATUS, isErrorCode } from "../../../shared/errors";
+import type { ApiAnswer } from "../../../scripts/lib/api-client";
+
+/** 5xx codes the API documents (device and agent failures); anything else at 5xx is a gateway bug. */
+export const DOCUMENTED_5XX = new Set([
+  "DEVICE_UNREACHABLE",
+  "DEVICE_TIMEOUT",
+  "DEVICE_AUTH_FAILED",
+  "DEVICE_DISCONNECTED",
+  "DEVICE_REJECTED",
+  "DEVICE_FULL",
+  "PROTOCOL_ERROR",
+  "AGENT_OFFLINE",
+  "DEVICE_BUSY",
+  "RELAY_TIMEOUT",
+]);
+
+/**
+ * Why `answer` breaks the envelope contract, or undefined when it keeps it: 2xx → `success: true`;
+ * otherwise `success: false`, a string `error`, a known `code` whose ERROR_STATUS is the HTTP status,
+ * and no 5xx outside DOCUMENTED_5XX (an INTERNAL 500 means the gateway threw).
+ */
+export function envelopeProblem(answer: ApiAnswer, method = "GET"): string | undefined {
+  const { status, body } = answer;
+  if (method === "HEAD") return status >= 500 ? `HEAD answered ${status}` : undefined;
+  if (status === 101) return undefined;
+  if (typeof body !== "object" || body === null) return `status ${status}: body is not JSON: ${answer.text.slice(0, 120)}`;
+  if (status >= 200 && status < 300) return body.success === true ? undefined : `status ${status} without success:true`;
+  if (body.success !== false) return `status ${status}: success is ${JSON.stringify(body.success)}`;
+  if (typeof body.error !== "string" || body.error === "") return `status ${status}: no error text`;
+  if (!isErrorCode(body.code)) return `status ${status}: unknown code ${JSON.stringify(body.code)}`;
+  if (ERROR_STATUS[body.code] !== status && !(body.code === "DEVICE_UNREACHABLE" && status === 503)) {
+    return `status ${status} does not match code ${body.code} (${ERROR_STATUS[body.code]})`;
+  }
+  if (status >= 500 && !DOCUMENTED_5XX.has(body.code)) return `undocumented ${status} ${body.code}: ${body.error}`;
+  if (/\n\s+at .+:\d+:\d+/.test(answer.text)) return `status ${status}: a stack trace leaked`;
+  return undefined;
+}
