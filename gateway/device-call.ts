@@ -8,18 +8,22 @@ import type { AppEnv } from "./http/app-env";
 import { langOf } from "./http/language";
 import { callAgent } from "./relay/call-agent";
 
-/** Runs `op` on `device`; a RelayError comes out with the caller's language (see `localize`). */
+/**
+ * Runs `op` on `device`; a RelayError comes out with the caller's language (see `localize`). `userId` names the
+ * user in USER_* messages when the args do not carry it (users.restore sends a snapshot).
+ */
 export async function runOp<O extends OpName>(
   c: Context<AppEnv>,
   device: DeviceRow,
   op: O,
   args: OpArgs<O>,
+  userId?: string,
 ): Promise<OpResult<O>> {
   try {
     return await callAgent(c.env, device.site_id, toTarget(device), op, args);
   } catch (e) {
-    const userId = typeof (args as { user_id?: unknown }).user_id === "string" ? (args as { user_id: string }).user_id : undefined;
-    throw localize(c, e, device, userId);
+    const fromArgs = (args as { user_id?: unknown }).user_id;
+    throw localize(c, e, device, userId ?? (typeof fromArgs === "string" ? fromArgs : undefined));
   }
 }
 

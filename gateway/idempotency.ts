@@ -1,9 +1,9 @@
 // Idempotency-Key middleware: a retry by the same API key gets the first final answer without touching the device.
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { claim, complete, release, sweep } from "./db/idempotency";
 import { sha256Hex } from "./auth/crypto";
-import { later } from "./auth/api-key";
+import { later } from "./http/later";
 import type { AppEnv } from "./http/app-env";
 import { readBody } from "./http/body";
 import { apiError, validationFailed } from "./http/errors";
@@ -11,6 +11,8 @@ import { MUTATING, noteAudit } from "./audit";
 
 export interface IdempotencyOptions {
   header?: string;
+  /** Requests the header is ignored on (answers that carry a one-time secret must not be stored in clear). */
+  exclude?: (c: Context<AppEnv>) => boolean;
 }
 
 // gateway-api.md: 1-255 printable characters.
@@ -22,7 +24,7 @@ export function idempotency(opts: IdempotencyOptions = {}): MiddlewareHandler<Ap
   return async (c, next) => {
     const idemKey = c.req.header(header);
     const principal = c.get("principal");
-    if (idemKey === undefined || !MUTATING.has(c.req.method) || !principal) return next();
+    if (idemKey === undefined || !MUTATING.has(c.req.method) || !principal || opts.exclude?.(c)) return next();
     if (!KEY_PATTERN.test(idemKey)) {
       throw validationFailed(c, [{ path: [header], message: "1-255 printable ASCII characters" }]);
     }

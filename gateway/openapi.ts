@@ -42,6 +42,10 @@ function successSchema(op: Operation): Json {
     properties.data = schemaOf(op.ok.data, "output");
     required.push("data");
   }
+  for (const [name, schema] of Object.entries(op.ok.more ?? {})) {
+    properties[name] = schemaOf(schema, "output");
+    required.push(name);
+  }
   return { type: "object", required, properties };
 }
 
@@ -50,7 +54,8 @@ function errorCodes(op: Operation): ErrorCode[] {
   if (op.auth !== "public") codes.add("UNAUTHORIZED");
   if (op.auth === "write" || op.auth === "admin") codes.add("FORBIDDEN");
   if (op.method !== "GET") codes.add("IDEMPOTENCY_CONFLICT");
-  if (op.body) ["BAD_REQUEST", "VALIDATION_FAILED", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE"].forEach((k) => codes.add(k as ErrorCode));
+  const bodyCodes: ErrorCode[] = ["BAD_REQUEST", "VALIDATION_FAILED", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE"];
+  if (op.body) bodyCodes.forEach((k) => codes.add(k));
   return [...codes];
 }
 

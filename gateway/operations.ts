@@ -1,7 +1,7 @@
 // The catalogue of HTTP operations: one entry per route, the source of openapi.json, /docs and audit action names.
-import type { z } from "zod";
-import { DeviceInfo, OPS } from "../shared/ops";
+import { z } from "zod";
 import type { ErrorCode } from "../shared/errors";
+import { DeviceInfo, OPS } from "../shared/ops";
 import type { Role } from "./auth/principal";
 import * as S from "./schemas";
 
@@ -20,56 +20,169 @@ export interface Operation {
   body?: z.ZodType;
   bodyOptional?: boolean;
   query?: z.ZodObject;
-  /** Success status and the schema of `data` (omitted when the answer is only a message). */
-  ok: { status: 200 | 201 | 101; data?: z.ZodType; message?: boolean };
+  /** Success status, the schema of `data` (omitted when the answer is only a message), other top-level fields. */
+  ok: { status: 200 | 201 | 101; data?: z.ZodType; message?: boolean; more?: Record<string, z.ZodType> };
   errors: ErrorCode[];
 }
 
+type Extra = Partial<Pick<Operation, "body" | "bodyOptional" | "query" | "errors">> & Partial<Omit<Operation["ok"], "status">> & {
+  status?: Operation["ok"]["status"];
+};
+
+/** One catalogue entry; `tag` is the group shown in the docs. */
+function op(tag: string, method: Method, path: string, id: string, auth: Operation["auth"], summary: string, x: Extra = {}): Operation {
+  const { status = 200, data, message, more, errors = [], ...rest } = x;
+  return { method, path, id, summary, tag, auth, ...rest, ok: { status, data, message, more }, errors };
+}
+
 const DEV: ErrorCode[] = ["DEVICE_NOT_FOUND"];
-const RELAY: ErrorCode[] = ["DEVICE_NOT_FOUND", "DEVICE_UNREACHABLE", "DEVICE_TIMEOUT", "AGENT_OFFLINE", "DEVICE_BUSY", "RELAY_TIMEOUT"];
-const result = <O extends keyof typeof OPS>(op: O) => OPS[op].result;
+// Whatever a relayed op can fail with, besides its own codes.
+const RELAY: ErrorCode[] = [...DEV, "DEVICE_UNREACHABLE", "DEVICE_TIMEOUT", "AGENT_OFFLINE", "DEVICE_BUSY", "RELAY_TIMEOUT", "PROTOCOL_ERROR"];
+const INPUT: ErrorCode[] = ["VALIDATION_FAILED"];
+const msg = { message: true };
 
 export const OPERATIONS: Operation[] = [
-  { method: "GET", path: "/", id: "status", summary: "Service status and device count", tag: "service", auth: "public", ok: { status: 200 }, errors: [] },
-  { method: "GET", path: "/openapi.json", id: "openapi", summary: "This OpenAPI 3.1 document", tag: "service", auth: "public", ok: { status: 200 }, errors: [] },
-  { method: "GET", path: "/docs", id: "docs", summary: "HTML page listing the operations", tag: "service", auth: "public", ok: { status: 200 }, errors: [] },
-  { method: "GET", path: "/agent/connect", id: "agent.connect", summary: "WebSocket the site agent dials (Bearer site token)", tag: "agent", auth: "site-token", ok: { status: 101 }, errors: ["UNAUTHORIZED"] },
+  op("service", "GET", "/", "status", "public", "Service status and device count", {
+    data: z.object({ service: z.string(), status: z.literal("ok"), version: z.string(), devices: z.number().int() }),
+  }),
+  op("service", "GET", "/openapi.json", "openapi", "public", "This OpenAPI 3.1 document"),
+  op("service", "GET", "/docs", "docs", "public", "HTML page listing the operations"),
+  op("agent", "GET", "/agent/connect", "agent.connect", "site-token", "WebSocket the site agent dials (Bearer site token)", {
+    status: 101,
+    errors: ["UNAUTHORIZED", "BAD_REQUEST"],
+  }),
 
-  { method: "GET", path: "/devices", id: "devices.list", summary: "List registered devices", tag: "devices", auth: "read", ok: { status: 200, data: S.Device.array() }, errors: [] },
-  { method: "POST", path: "/devices", id: "devices.create", summary: "Register a device", tag: "devices", auth: "admin", body: S.CreateDeviceBody, ok: { status: 201, data: S.Device, message: true }, errors: ["VALIDATION_FAILED", "SITE_NOT_FOUND", "FORBIDDEN", "DEVICE_EXISTS"] },
-  { method: "GET", path: "/devices/:id", id: "devices.get", summary: "One registry entry", tag: "devices", auth: "read", ok: { status: 200, data: S.Device }, errors: DEV },
-  { method: "PUT", path: "/devices/:id", id: "devices.update", summary: "Change registry fields", tag: "devices", auth: "admin", body: S.UpdateDeviceBody, ok: { status: 200, data: S.Device, message: true }, errors: [...DEV, "VALIDATION_FAILED", "SITE_NOT_FOUND", "FORBIDDEN"] },
-  { method: "DELETE", path: "/devices/:id", id: "devices.delete", summary: "Remove a device from the registry", tag: "devices", auth: "admin", ok: { status: 200, message: true }, errors: DEV },
+  op("devices", "GET", "/devices", "devices.list", "read", "List registered devices", { data: S.Device.array() }),
+  op("devices", "POST", "/devices", "devices.create", "admin", "Register a device", {
+    body: S.CreateDeviceBody,
+    status: 201,
+    data: S.Device,
+    ...msg,
+    errors: [...INPUT, "SITE_NOT_FOUND", "FORBIDDEN", "DEVICE_EXISTS"],
+  }),
+  op("devices", "GET", "/devices/:id", "devices.get", "read", "One registry entry", { data: S.Device, errors: DEV }),
+  op("devices", "PUT", "/devices/:id", "devices.update", "admin", "Change registry fields", {
+    body: S.UpdateDeviceBody,
+    data: S.Device,
+    ...msg,
+    errors: [...DEV, ...INPUT, "SITE_NOT_FOUND", "FORBIDDEN"],
+  }),
+  op("devices", "DELETE", "/devices/:id", "devices.delete", "admin", "Remove a device from the registry", { ...msg, errors: DEV }),
 
-  { method: "GET", path: "/devices/:id/ping", id: "device.ping", summary: "Reachability and device time (503 when unreachable)", tag: "device", auth: "read", ok: { status: 200, data: result("device.ping") }, errors: RELAY },
-  { method: "GET", path: "/devices/:id/info", id: "device.info", summary: "Serial, platform, firmware, counts and capacities", tag: "device", auth: "read", ok: { status: 200, data: DeviceInfo }, errors: RELAY },
-  { method: "GET", path: "/devices/:id/time", id: "time.get", summary: "Device clock", tag: "device", auth: "read", ok: { status: 200, data: result("time.get") }, errors: RELAY },
-  { method: "POST", path: "/devices/:id/sync-time", id: "time.sync", summary: "Set the device clock", tag: "device", auth: "write", body: S.SyncTimeBody, bodyOptional: true, ok: { status: 200, data: result("time.sync"), message: true }, errors: RELAY },
+  op("device", "GET", "/devices/:id/ping", "device.ping", "read", "Reachability and device time (503 when unreachable)", {
+    data: OPS["device.ping"].result.extend({ reachable: z.literal(true) }),
+    errors: RELAY,
+  }),
+  op("device", "GET", "/devices/:id/info", "device.info", "read", "Serial, platform, firmware, counts, capacities", {
+    data: DeviceInfo,
+    errors: RELAY,
+  }),
+  op("device", "GET", "/devices/:id/time", "time.get", "read", "Device clock", { data: OPS["time.get"].result, errors: RELAY }),
+  op("device", "POST", "/devices/:id/sync-time", "time.sync", "write", "Set the device clock (default: the agent's clock)", {
+    body: S.SyncTimeBody,
+    bodyOptional: true,
+    data: OPS["time.sync"].result,
+    ...msg,
+    errors: RELAY,
+  }),
 
-  { method: "GET", path: "/devices/:id/users", id: "users.list", summary: "Users on the device", tag: "users", auth: "read", ok: { status: 200, data: S.User.array() }, errors: RELAY },
-  { method: "POST", path: "/devices/:id/users", id: "users.create", summary: "Create a user", tag: "users", auth: "write", body: S.CreateUserBody, ok: { status: 201, data: S.User, message: true }, errors: [...RELAY, "USER_EXISTS", "VALIDATION_FAILED"] },
-  { method: "PUT", path: "/devices/:id/users/:user_id", id: "users.update", summary: "Update a user", tag: "users", auth: "write", body: S.UpdateUserBody, ok: { status: 200, data: S.User, message: true }, errors: [...RELAY, "USER_NOT_FOUND", "VALIDATION_FAILED"] },
-  { method: "DELETE", path: "/devices/:id/users/:user_id", id: "users.delete", summary: "Delete a user (the seed); a snapshot is kept for restore", tag: "users", auth: "write", ok: { status: 200, message: true }, errors: [...RELAY, "USER_NOT_FOUND"] },
-  { method: "POST", path: "/devices/:id/users/:user_id/restore", id: "users.restore", summary: "Put a deleted user back, fingers included", tag: "users", auth: "write", body: S.RestoreBody, bodyOptional: true, ok: { status: 200, data: result("users.restore"), message: true }, errors: [...RELAY, "SNAPSHOT_NOT_FOUND", "USER_EXISTS"] },
-  { method: "POST", path: "/devices/:id/users/:user_id/enroll-finger", id: "users.enrollFinger", summary: "Start on-device enrollment of finger 0-9", tag: "users", auth: "write", body: S.EnrollBody, ok: { status: 200, message: true }, errors: [...RELAY, "USER_NOT_FOUND", "VALIDATION_FAILED"] },
-  { method: "GET", path: "/devices/:id/users/:user_id/fingers", id: "users.fingers", summary: "Enrolled fingers", tag: "users", auth: "read", ok: { status: 200, data: OPS["users.fingers"].result.shape.fingers }, errors: [...RELAY, "USER_NOT_FOUND"] },
-  { method: "GET", path: "/devices/:id/deleted-users", id: "users.deleted", summary: "Deleted users that can be restored, newest first", tag: "users", auth: "read", ok: { status: 200, data: S.DeletedUser.array() }, errors: DEV },
-  { method: "DELETE", path: "/users/:user_id", id: "users.offboard", summary: "Delete a user from every device (or ?devices=a,b)", tag: "users", auth: "write", query: S.OffboardQuery, ok: { status: 200, data: S.OffboardData }, errors: DEV },
+  op("users", "GET", "/devices/:id/users", "users.list", "read", "Users on the device", { data: S.User.array(), errors: RELAY }),
+  op("users", "POST", "/devices/:id/users", "users.create", "write", "Create a user", {
+    body: S.CreateUserBody,
+    status: 201,
+    data: S.User,
+    ...msg,
+    errors: [...RELAY, ...INPUT, "USER_EXISTS"],
+  }),
+  op("users", "PUT", "/devices/:id/users/:user_id", "users.update", "write", "Update a user", {
+    body: S.UpdateUserBody,
+    data: S.User,
+    ...msg,
+    errors: [...RELAY, ...INPUT, "USER_NOT_FOUND"],
+  }),
+  op("users", "DELETE", "/devices/:id/users/:user_id", "users.delete", "write", "Delete a user (the seed); a snapshot is kept", {
+    ...msg,
+    errors: [...RELAY, "USER_NOT_FOUND"],
+  }),
+  op("users", "POST", "/devices/:id/users/:user_id/restore", "users.restore", "write", "Put a deleted user back, fingers included", {
+    body: S.RestoreBody,
+    bodyOptional: true,
+    data: OPS["users.restore"].result,
+    ...msg,
+    errors: [...RELAY, "SNAPSHOT_NOT_FOUND", "USER_EXISTS"],
+  }),
+  op("users", "POST", "/devices/:id/users/:user_id/enroll-finger", "users.enrollFinger", "write", "Start enrollment of finger 0-9", {
+    body: S.EnrollBody,
+    ...msg,
+    errors: [...RELAY, ...INPUT, "USER_NOT_FOUND"],
+  }),
+  op("users", "GET", "/devices/:id/users/:user_id/fingers", "users.fingers", "read", "Enrolled fingers", {
+    data: OPS["users.fingers"].result.shape.fingers,
+    errors: [...RELAY, "USER_NOT_FOUND"],
+  }),
+  op("users", "GET", "/devices/:id/deleted-users", "users.deleted", "read", "Deleted users that can be restored, newest first", {
+    data: S.DeletedUser.array(),
+    errors: DEV,
+  }),
+  op("users", "DELETE", "/users/:user_id", "users.offboard", "write", "Delete a user from every device (or ?devices=a,b)", {
+    query: S.OffboardQuery,
+    data: S.OffboardData,
+    errors: [...DEV, ...INPUT],
+  }),
 
-  { method: "GET", path: "/devices/:id/attendance", id: "attendance.list", summary: "Attendance records of one device", tag: "attendance", auth: "read", query: S.AttendanceQuery, ok: { status: 200, data: S.AttendanceRecord.array() }, errors: [...RELAY, "VALIDATION_FAILED"] },
-  { method: "GET", path: "/attendance/all", id: "attendance.all", summary: "Attendance of every device, in parallel; failures in `errors`", tag: "attendance", auth: "read", query: S.AttendanceAllQuery, ok: { status: 200, data: S.AttendanceRecord.extend({ device: S.Device.shape.id }).array() }, errors: ["VALIDATION_FAILED"] },
+  op("attendance", "GET", "/devices/:id/attendance", "attendance.list", "read", "Attendance records of one device", {
+    query: S.AttendanceQuery,
+    data: S.AttendanceRecord.array(),
+    errors: [...RELAY, ...INPUT],
+  }),
+  op("attendance", "GET", "/attendance/all", "attendance.all", "read", "Every device's attendance in parallel; failures in `errors`", {
+    query: S.AttendanceAllQuery,
+    data: S.AttendanceRecord.extend({ device: z.string() }).array(),
+    more: { errors: z.record(z.string(), z.string()) },
+    errors: INPUT,
+  }),
 
-  { method: "POST", path: "/admin/sites", id: "sites.create", summary: "Create a site; its agent token is shown once", tag: "admin", auth: "admin", body: S.CreateSiteBody, ok: { status: 201 }, errors: ["SITE_EXISTS", "VALIDATION_FAILED", "FORBIDDEN"] },
-  { method: "GET", path: "/admin/sites", id: "sites.list", summary: "Sites, device counts and agent status", tag: "admin", auth: "admin", ok: { status: 200 }, errors: ["FORBIDDEN"] },
-  { method: "DELETE", path: "/admin/sites/:id", id: "sites.delete", summary: "Delete a site without devices", tag: "admin", auth: "admin", ok: { status: 200 }, errors: ["SITE_NOT_FOUND", "SITE_NOT_EMPTY", "FORBIDDEN"] },
-  { method: "POST", path: "/admin/sites/:id/rotate-token", id: "sites.rotateToken", summary: "New agent token (shown once); the old one stops working", tag: "admin", auth: "admin", ok: { status: 200 }, errors: ["SITE_NOT_FOUND", "FORBIDDEN"] },
-  { method: "POST", path: "/admin/keys", id: "keys.create", summary: "Create an API key; shown once", tag: "admin", auth: "admin", body: S.CreateKeyBody, ok: { status: 201 }, errors: ["SITE_NOT_FOUND", "VALIDATION_FAILED", "FORBIDDEN"] },
-  { method: "GET", path: "/admin/keys", id: "keys.list", summary: "API keys (never the keys or their hashes)", tag: "admin", auth: "admin", ok: { status: 200 }, errors: ["FORBIDDEN"] },
-  { method: "DELETE", path: "/admin/keys/:id", id: "keys.revoke", summary: "Revoke an API key", tag: "admin", auth: "admin", ok: { status: 200 }, errors: ["KEY_NOT_FOUND", "FORBIDDEN"] },
-  { method: "GET", path: "/audit", id: "audit.list", summary: "Audit log, newest first, cursor-paginated", tag: "admin", auth: "admin", query: S.AuditQuery, ok: { status: 200, data: S.AuditRow.array() }, errors: ["VALIDATION_FAILED"] },
+  op("admin", "POST", "/admin/sites", "sites.create", "admin", "Create a site; its agent token is shown once", {
+    body: S.CreateSiteBody,
+    status: 201,
+    data: S.SiteWithToken,
+    errors: [...INPUT, "SITE_EXISTS", "FORBIDDEN"],
+  }),
+  op("admin", "GET", "/admin/sites", "sites.list", "admin", "Sites, device counts and agent status", {
+    data: S.SiteListItem.array(),
+    errors: ["FORBIDDEN"],
+  }),
+  op("admin", "DELETE", "/admin/sites/:id", "sites.delete", "admin", "Delete a site without devices (its agent is disconnected)", {
+    data: z.object({ id: z.string(), deleted: z.literal(true) }),
+    errors: ["SITE_NOT_FOUND", "SITE_NOT_EMPTY", "FORBIDDEN"],
+  }),
+  op("admin", "POST", "/admin/sites/:id/rotate-token", "sites.rotateToken", "admin", "New agent token (shown once); the old one stops", {
+    data: S.SiteWithToken,
+    errors: ["SITE_NOT_FOUND", "FORBIDDEN"],
+  }),
+  op("admin", "POST", "/admin/keys", "keys.create", "admin", "Create an API key; shown once", {
+    body: S.CreateKeyBody,
+    status: 201,
+    data: S.KeyWithSecret,
+    errors: [...INPUT, "SITE_NOT_FOUND", "FORBIDDEN"],
+  }),
+  op("admin", "GET", "/admin/keys", "keys.list", "admin", "API keys (never the keys or their hashes)", {
+    data: S.PublicKey.array(),
+    errors: ["FORBIDDEN"],
+  }),
+  op("admin", "DELETE", "/admin/keys/:id", "keys.revoke", "admin", "Revoke an API key", {
+    data: S.PublicKey,
+    errors: ["KEY_NOT_FOUND", "FORBIDDEN"],
+  }),
+  op("admin", "GET", "/audit", "audit.list", "admin", "Audit log, newest first, cursor-paginated", {
+    query: S.AuditQuery,
+    data: S.AuditRow.array(),
+    more: { next_cursor: z.string().nullable() },
+    errors: INPUT,
+  }),
 ];
 
-const byRoute = new Map(OPERATIONS.map((op) => [`${op.method} ${op.path}`, op]));
+const byRoute = new Map(OPERATIONS.map((o) => [`${o.method} ${o.path}`, o]));
 
 /** The catalogue entry of a matched Hono route. */
 export function operationOf(method: string, path: string): Operation | undefined {

@@ -105,6 +105,19 @@ export const AgentStatus = z.object({
   since: z.string().optional(),
 });
 
+export const SiteWithToken = z.object({ id: z.string(), name: z.string(), token: z.string() });
+export const SiteListItem = z.object({ id: z.string(), name: z.string(), devices: z.number().int(), agent: AgentStatus });
+export const PublicKey = z.object({
+  id: z.string(),
+  name: z.string(),
+  role: z.enum(ROLES),
+  sites: z.array(z.string()).nullable(),
+  created_at: z.string(),
+  last_used_at: z.string().nullable(),
+  revoked_at: z.string().nullable(),
+});
+export const KeyWithSecret = PublicKey.pick({ id: true, name: true, role: true, sites: true }).extend({ key: z.string() });
+
 export const AuditQuery = z.object({
   device_id: DeviceId.optional(),
   user_id: UserId.optional(),

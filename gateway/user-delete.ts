@@ -1,10 +1,12 @@
 // Deleting a user with undo: the agent returns the user's snapshot, the gateway stores it for restore.
 import type { Context } from "hono";
 import { RelayError } from "../shared/errors";
+import { message } from "../shared/messages";
 import type { User } from "../shared/ops";
 import type { DeviceRow } from "./db/devices";
 import { insertSnapshot } from "./db/snapshots";
 import type { AppEnv } from "./http/app-env";
+import { langOf } from "./http/language";
 import { runOp } from "./device-call";
 import type { AuditPart } from "./audit";
 import type { OFFBOARD_STATUSES } from "./schemas";
@@ -44,7 +46,7 @@ export async function offboardOne(c: Context<AppEnv>, device: DeviceRow, userId:
       audit: { ...at, action: "users.delete", status: 200, result: "ok", before: user, detail: { snapshot_id: snapshotId } },
     };
   } catch (e) {
-    const err = e instanceof RelayError ? e : new RelayError("INTERNAL", "internal error");
+    const err = e instanceof RelayError ? e : new RelayError("INTERNAL", message(langOf(c), "INTERNAL"));
     if (!(e instanceof RelayError)) console.error(`[${c.get("requestId") ?? "-"}] offboarding ${device.id}: ${(e as Error).message}`);
     const status = statusOf(err);
     const result = status === "not_found" ? { device: device.id, status } : { device: device.id, status, error: err.message };

@@ -27,3 +27,6 @@ switch (command) {
     console.error(`zk-relay-agent: unknown command '${command}'\n${USAGE}`);
     process.exitCode = 2;
 }
+
+// A module (top-level await above); nothing to export.
+export {};

@@ -28,12 +28,16 @@ interface Job {
 }
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/** Pauses before redialling a terminal whose previous session just broke. */
+const RETRY_AFTER_FAILURE_MS = [100, 400] as const;
 
 /** Serialises every operation on one terminal; different terminals have different workers and run in parallel. */
 export class TerminalWorker {
   private readonly waiting: Job[] = [];
   private busy = false;
   private current: { session: ZkSession; signature: string } | undefined;
+  /** The last session broke; the terminal may not have noticed yet. */
+  private justFailed = false;
   /** Sessions opened so far (tests and logs: a burst should cost one). */
   connects = 0;
 
@@ -103,7 +107,10 @@ export class TerminalWorker {
     } catch (err) {
       outcome = { ok: false, err };
     }
-    if (tracked.failed) await this.discard();
+    if (tracked.failed) {
+      this.justFailed = true;
+      await this.discard();
+    }
     if (tracked.leftDisabled) await this.reenable(job.target);
     // Settle last, so whoever reads the answer finds the terminal in its final (enabled) state.
     if (outcome.ok) job.resolve(outcome.value);
@@ -115,10 +122,30 @@ export class TerminalWorker {
     if (this.current?.signature === signature) return this.current.session;
     // Two registry names for one terminal may differ in transport or comm key: use the one this job asks for.
     if (this.current) await this.discard();
-    const session = await this.opts.sessionFactory(target);
-    this.connects++;
+    // Right after a broken session the terminal may still hold it for a moment (one session at a time, §4.3).
+    const session = await this.connect(target, this.justFailed ? RETRY_AFTER_FAILURE_MS.slice(0, 1) : []);
+    this.justFailed = false;
     this.current = { session, signature };
     return session;
+  }
+
+  /**
+   * Opens a session, retrying after each delay in `retryDelays` when the connect fails. A wrong comm key will not
+   * get better; "unreachable" is retried only when `evenUnreachable` (the re-enable, which matters more than time).
+   */
+  private async connect(target: DeviceTarget, retryDelays: readonly number[], evenUnreachable = false): Promise<ZkSession> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const session = await this.opts.sessionFactory(target);
+        this.connects++;
+        return session;
+      } catch (err) {
+        const delay = retryDelays[attempt];
+        const code = (err as { code?: unknown } | null)?.code;
+        if (delay === undefined || code === "DEVICE_AUTH_FAILED" || (code === "DEVICE_UNREACHABLE" && !evenUnreachable)) throw err;
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
   }
 
   /** DESIGN §3: every session ends with the terminal enabled, even when the job's own `finally` could not do it. */
@@ -133,8 +160,8 @@ export class TerminalWorker {
       }
     }
     try {
-      const session = await this.opts.sessionFactory(target);
-      this.connects++;
+      const session = await this.connect(target, RETRY_AFTER_FAILURE_MS, true);
+      this.justFailed = false;
       this.current = { session, signature: sessionSignature(target) };
       await session.enable();
       this.opts.logger.warn("terminal re-enabled on a fresh session after a failed operation", { addr: key });

@@ -3,6 +3,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../http/app-env";
 import { apiError } from "../http/errors";
 import { touchKey } from "../db/keys";
+import { later } from "../http/later";
 import { BOOTSTRAP_KEY_ID, resolvePrincipal } from "./principal";
 
 export interface ApiKeyOptions {
@@ -10,6 +11,7 @@ export interface ApiKeyOptions {
   isPublic?: (c: Context<AppEnv>) => boolean;
 }
 
+const TOUCH_EVERY_MS = 60_000;
 // Hono's bearerAuth answers a malformed header with 400; gateway-api.md wants 401 for missing *and* bad keys.
 const BEARER = /^Bearer[ \t]+([\x21-\x7e]{1,512})[ \t]*$/i;
 
@@ -18,20 +20,15 @@ export function apiKeyAuth(opts: ApiKeyOptions = {}): MiddlewareHandler<AppEnv> 
   return async (c, next) => {
     if (opts.isPublic?.(c)) return next();
     const match = BEARER.exec(c.req.header("authorization") ?? "");
-    const principal = match ? await resolvePrincipal(c.env, match[1]) : null;
-    if (!principal) throw apiError(c, "UNAUTHORIZED");
+    const resolved = match ? await resolvePrincipal(c.env, match[1]) : null;
+    if (!resolved) throw apiError(c, "UNAUTHORIZED");
+    const { principal, lastUsedAt } = resolved;
     c.set("principal", principal);
-    if (principal.keyId !== BOOTSTRAP_KEY_ID) later(c, touchKey(c.env.DB, principal.keyId, new Date().toISOString()));
+    // last_used_at is coarse on purpose: at most one write per key and minute, not one per request.
+    const now = Date.now();
+    if (principal.keyId !== BOOTSTRAP_KEY_ID && (lastUsedAt === null || now - Date.parse(lastUsedAt) > TOUCH_EVERY_MS)) {
+      later(c, touchKey(c.env.DB, principal.keyId, new Date(now).toISOString()));
+    }
     await next();
   };
-}
-
-/** Runs `work` after the answer when the runtime gives us an execution context; bookkeeping never fails a call. */
-export function later(c: Context, work: Promise<unknown>): void {
-  const guarded = work.catch((e: unknown) => console.error(`background write failed: ${(e as Error).message}`));
-  try {
-    c.executionCtx.waitUntil(guarded);
-  } catch {
-    // No execution context (app.request in unit tests): the promise still runs on its own.
-  }
 }

@@ -16,18 +16,25 @@ export interface Principal {
 /** gateway-api.md: the env ADMIN_API_KEY is an admin key for all sites with key id `bootstrap`. */
 export const BOOTSTRAP_KEY_ID = "bootstrap";
 
+export interface ResolvedKey {
+  principal: Principal;
+  /** When a stored key was last used (null: never, or the bootstrap key). */
+  lastUsedAt: string | null;
+}
+
 /** The principal of `secret`, or null when it matches no live key. */
-export async function resolvePrincipal(env: Env, secret: string): Promise<Principal | null> {
+export async function resolvePrincipal(env: Env, secret: string): Promise<ResolvedKey | null> {
   // Compare against the bootstrap key first, in constant time, even when it is unset (no early exit).
   const admin = env.ADMIN_API_KEY ?? "";
   const isBootstrap = await timingSafeEqualText(secret, admin);
-  if (admin.length > 0 && isBootstrap) return { keyId: BOOTSTRAP_KEY_ID, role: "admin", sites: null };
-
+  if (admin.length > 0 && isBootstrap) {
+    return { principal: { keyId: BOOTSTRAP_KEY_ID, role: "admin", sites: null }, lastUsedAt: null };
+  }
   const hash = await sha256Hex(secret);
   const row = await findActiveKeyByHash(env.DB, hash);
   // The hash lookup finds the row; the constant-time compare keeps the final decision timing-flat.
   if (!row || !(await timingSafeEqualText(row.key_hash, hash))) return null;
-  return { keyId: row.id, role: row.role, sites: parseSites(row.sites) };
+  return { principal: { keyId: row.id, role: row.role, sites: parseSites(row.sites) }, lastUsedAt: row.last_used_at };
 }
 
 /** True when `principal` may act on devices of `siteId`. */

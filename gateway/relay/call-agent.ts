@@ -3,7 +3,7 @@ import type { DeviceTarget } from "../../shared/device";
 import { isErrorCode, RelayError } from "../../shared/errors";
 import { OPS, type OpArgs, type OpName, type OpResult } from "../../shared/ops";
 import type { Env } from "../env";
-import type { AgentStatus, RelayFailure } from "./contract";
+import type { AgentStatus, RelayFailure, RelayOutcome } from "./contract";
 
 /** Ops that read or write whole tables (many data packets), so they get a larger share of the budget. */
 export const BULK_OPS: ReadonlySet<OpName> = new Set<OpName>([
@@ -44,9 +44,10 @@ export async function callAgent<O extends OpName>(
   args: OpArgs<O>,
 ): Promise<OpResult<O>> {
   const deadline = Date.now() + relayBudgetMs(op, device.timeout);
-  let outcome;
+  let outcome: RelayOutcome;
   try {
-    outcome = await siteRelay(env, siteId).relay(op, device, args as Record<string, unknown>, deadline);
+    // workers-types turns a union RPC return type into `never`; relay() is declared to return RelayOutcome.
+    outcome = (await siteRelay(env, siteId).relay(op, device, args as Record<string, unknown>, deadline)) as RelayOutcome;
   } catch (e) {
     // The Durable Object itself failed (reset by a deploy, overloaded): not the agent's answer.
     console.error(`[relay ${siteId}] ${op} failed in the Durable Object: ${e instanceof Error ? e.message : String(e)}`);

@@ -11,21 +11,18 @@ export const CLOSE_REPLACED = 4000;
 /** Close code of `disconnect()` (site deleted, token rotated). */
 export const CLOSE_DISCONNECTED = 4001;
 
-/** Any JSON value: what a relay frame can carry (and what RPC can pass by value). */
-export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
-
 /** The error half of a relay answer: the agent's (or the relay's own) code, passed on as data. */
 export interface RelayFailure {
   code: string;
   message: string;
-  details?: { [key: string]: Json };
+  details?: Record<string, unknown>;
 }
 
 /**
  * `SiteRelay.relay()`'s answer. Failures are returned, not thrown: an exception thrown across RPC loses its
  * class and code, so callAgent rebuilds the RelayError on the Worker side.
  */
-export type RelayOutcome = { ok: true; result: Json } | { ok: false; error: RelayFailure };
+export type RelayOutcome = { ok: true; result: unknown } | { ok: false; error: RelayFailure };
 
 /** `SiteRelay.status()`: whether the site's agent is connected and what its `hello` said. */
 export interface AgentStatus {

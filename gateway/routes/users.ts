@@ -44,7 +44,7 @@ export const users = new Hono<AppEnv>()
     const row = await findSnapshot(c.env.DB, device.id, userId, input.snapshot_id);
     if (!row) throw apiError(c, "SNAPSHOT_NOT_FOUND", { user_id: userId });
     noteAudit(c, { detail: { snapshot_id: row.id } });
-    const { user, fingers } = await runOp(c, device, "users.restore", { snapshot: parseSnapshot(row) });
+    const { user, fingers } = await runOp(c, device, "users.restore", { snapshot: parseSnapshot(row) }, userId);
     await markRestored(c.env.DB, row.id, new Date().toISOString());
     return okMessage(c, message(c.var.lang, "USER_RESTORED", { user_id: userId }), { user, fingers });
   })

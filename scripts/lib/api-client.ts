@@ -1,4 +1,5 @@
 // A tiny HTTP client for the gateway API: bearer key, JSON in and out, the raw answer kept for assertions.
+import { Agent } from "undici";
 
 export interface ApiAnswer<T = any> {
   status: number;
@@ -16,6 +17,11 @@ export interface ApiRequestOptions {
   signal?: AbortSignal;
   /** Per-request timeout in ms (default 30 s); the request is aborted after it. */
   timeoutMs?: number;
+  /**
+   * Use a connection of its own, closed afterwards. For bodies the server may refuse unread (413): workerd then
+   * drops the connection, and a pooled keep-alive socket would fail the *next* request with ECONNRESET.
+   */
+  freshConnection?: boolean;
 }
 
 export interface ApiClient {
@@ -43,8 +49,16 @@ export function apiClient(baseUrl: string, key: string | undefined): ApiClient {
     Object.assign(headers, options.headers);
     const timeout = AbortSignal.timeout(options.timeoutMs ?? 30_000);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-    const response = await fetch(`${base}${path}`, { method, headers, body, signal });
-    const text = await response.text();
+    const dispatcher = options.freshConnection ? new Agent() : undefined;
+    let response: Response;
+    let text: string;
+    try {
+      // `dispatcher` is undici's extension of RequestInit (Node's fetch is undici).
+      response = await fetch(`${base}${path}`, { method, headers, body, signal, dispatcher } as RequestInit);
+      text = await response.text();
+    } finally {
+      await dispatcher?.close();
+    }
     let parsed: unknown;
     try {
       parsed = text === "" ? undefined : JSON.parse(text);

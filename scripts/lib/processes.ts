@@ -1,5 +1,6 @@
 // Child processes in their own process groups, so one signal reaches a child and everything it spawned.
 import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 
@@ -123,12 +124,17 @@ export async function descendants(pid: number): Promise<number[]> {
   return found;
 }
 
-/** True while `pid` is alive (and not a zombie). */
+/** True while `pid` is alive; a zombie (exited, not yet reaped) counts as gone. */
 export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return true; // no /proc (not Linux): kill(0) is all we know
   }
 }

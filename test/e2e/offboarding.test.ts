@@ -186,7 +186,7 @@ test("offboarding DELETE /users/777 across three devices, one unreachable: parti
 test.each([
   ["principal", "TFT, 72-byte records, TCP"],
   ["entrada", "ZK6, 28-byte records, UDP with comm key"],
-] as const)("delete then restore on %s (%s): user record and templates come back byte for byte", async (device) => {
+] as const)("delete then restore on %s (%s): user record and templates come back byte for byte", async (device, _kind) => {
   const sim = sys.sims[device]!;
   const user = sim.state.users().find((u) => u.userId === "555")!;
   const templates = sim.state.templates().filter((t) => t.uid === user.uid);

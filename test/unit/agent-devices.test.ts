@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { DevicePool, terminalKey } from "../../agent/devices/pool";
 import { leavesSessionUsable, sessionFailed, trackSession } from "../../agent/devices/tracked-session";
 import type { SessionFactory } from "../../agent/devices/session-factory";
-import { CodedError, FakeSession, FakeTerminal, sleep, target } from "./agent-fake-session";
+import { CodedError, FakeSession, FakeTerminal, target } from "./agent-fake-session";
 
 const far = () => Date.now() + 10_000;
 
@@ -91,9 +91,8 @@ describe("DevicePool", () => {
     const blocker = pool.run(target(), far(), () => new Promise<void>((r) => (release = r)));
     let lateRan = false;
     const late = pool.run(target(), Date.now() + 30, async () => void (lateRan = true));
-    const started = Date.now();
+    // Settles while the blocker still holds the terminal: failed at its deadline, not when its turn came.
     expect(await code(late)).toBe("DEVICE_BUSY");
-    expect(Date.now() - started).toBeLessThan(1000); // failed at its deadline, not when the blocker finished
     release();
     await blocker;
     await pool.idle();
@@ -206,4 +205,4 @@ describe("trackSession", () => {
   });
 });
 
-void sleep;
+

@@ -38,6 +38,7 @@ export class FakeTerminal {
   connectError: Error | undefined;
   /** Whether DELETE_USER also drops the user's templates (firmware differs, zk-protocol §8.9). */
   deleteDropsTemplates = true;
+  transport: "tcp" | "udp" = "tcp";
 
   constructor(readonly format: 28 | 72 = 72) {}
 
@@ -80,7 +81,7 @@ export function sleep(ms: number): Promise<void> {
 
 /** Implements ZkSession over a FakeTerminal; every method goes through `call` for logging, delay and faults. */
 export class FakeSession implements ZkSession {
-  readonly transport = "tcp" as const;
+  readonly transport: "tcp" | "udp";
   readonly packets = { sent: 0, received: 0 };
   closed = false;
 
@@ -88,6 +89,7 @@ export class FakeSession implements ZkSession {
     private readonly t: FakeTerminal,
     readonly id: number,
   ) {
+    this.transport = t.transport;
     t.openSessions++;
     t.maxOpenSessions = Math.max(t.maxOpenSessions, t.openSessions);
   }

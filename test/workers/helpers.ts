@@ -103,6 +103,8 @@ export interface FakeAgent {
   /** Requests for one op. */
   calls(op: string): RequestFrame[];
   handlers: Record<string, OpHandler>;
+  /** Resolves when the gateway closes the socket. */
+  closed: Promise<{ code: number; reason: string }>;
   close(): void;
 }
 
@@ -116,9 +118,16 @@ export async function fakeAgent(site: { id: string; token: string }, handlers: R
     requests: [],
     calls: (op) => agent.requests.filter((r) => r.op === op),
     handlers,
-    close: () => ws.close(1000, "test done"),
+    closed: new Promise((resolve) => ws.addEventListener("close", (ev) => resolve({ code: ev.code, reason: ev.reason }))),
+    close: () => {
+      try {
+        ws.close(1000, "test done");
+      } catch {
+        // Already closed by the gateway.
+      }
+    },
   };
-  ws.addEventListener("message", async (ev) => {
+  const onMessage = async (ev: MessageEvent) => {
     const parsed = parseFrame(ev.data as string);
     if (!parsed.ok) return;
     const frame = parsed.frame;
@@ -138,7 +147,8 @@ export async function fakeAgent(site: { id: string; token: string }, handlers: R
       reply = { ok: false, error: { code, message: (e as Error).message } };
     }
     ws.send(JSON.stringify({ v: RELAY_VERSION, type: "response", id: frame.id, ...reply }));
-  });
+  };
+  ws.addEventListener("message", (ev) => void onMessage(ev));
   ws.send(
     JSON.stringify({ v: RELAY_VERSION, type: "hello", agent: { version: "test-agent 0.0.0", hostname: "test-host", capabilities: [] } }),
   );

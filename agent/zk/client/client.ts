@@ -6,7 +6,7 @@ import { ZkConnection } from "./connection";
 import { openTcp } from "./transport-tcp";
 import { openUdp } from "./transport-udp";
 import type { ZkTransport } from "./transport";
-import { ZkClient, type ZkClientOptions } from "./zk-client";
+import { ZkClient, sayGoodbye, type ZkClientOptions } from "./zk-client";
 
 /** Per-packet timeout when the caller gives none: the seed's registry default of 5 s. */
 export const DEFAULT_TIMEOUT_MS = 5000;
@@ -35,6 +35,7 @@ async function connectVia(kind: "tcp" | "udp", opts: ZkClientConnectOptions): Pr
   try {
     await handshake(conn, opts.commKey ?? 0, opts.host, port);
   } catch (err) {
+    if (conn.sessionId !== 0) await sayGoodbye(conn);
     await conn.close();
     throw err;
   }

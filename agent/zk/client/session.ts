@@ -1,4 +1,5 @@
 // Scoped sessions: whatever fails in between, a terminal we disabled is enabled again and the socket is closed.
+import { ZkUnreachableError } from "../errors";
 import type { ZkSession } from "../types";
 import { connectZk, type ZkClientConnectOptions } from "./client";
 
@@ -14,8 +15,8 @@ export interface OpenedSession {
   release(): Promise<void>;
 }
 
-/** Longest wait of the reconnect that re-enables a terminal after its session died. */
-const REENABLE_TIMEOUT_MS = 2000;
+/** Longest the reconnect that re-enables a terminal after its session died may take. */
+const REENABLE_BUDGET_MS = 2000;
 
 /** Connects (and disables when asked); the caller must call `release()` in a finally. */
 export async function openZkSession(opts: ZkClientConnectOptions, scope: SessionScopeOptions = {}): Promise<OpenedSession> {
@@ -51,30 +52,36 @@ export async function withZkSession<T>(
 }
 
 async function releaseSession(session: ZkSession, disabled: boolean, opts: ZkClientConnectOptions): Promise<void> {
-  if (disabled) {
-    let enabled = false;
-    if (!isDead(session)) enabled = await session.enable().then(() => true, () => false);
-    if (!enabled) await reenableViaNewSession(opts);
-  }
+  const enabled = !disabled || (!isDead(session) && (await session.enable().then(() => true, () => false)));
   await session.close().catch(() => undefined);
+  // Closed first: terminals serve one PC session at a time (§4.3), so the old one must be gone before we redial.
+  if (!enabled) await reenableViaNewSession(opts, session.transport);
 }
 
 /**
  * §4.4: a terminal left disabled shows "Working…" and refuses its users until someone enables it, and whether
  * firmware re-enables itself when the session drops is unknown. So when the socket died (reset, garbage, silence),
- * we dial once more, briefly, only to send ENABLEDEVICE. Failures here are swallowed: the caller's error wins.
+ * we dial again, briefly, only to send ENABLEDEVICE. The terminal may not have noticed the dead socket yet and
+ * refuse a second PC connection (§4.3), hence a few tries within a 2 s budget. Failures are swallowed: the
+ * caller's error wins.
  */
-async function reenableViaNewSession(opts: ZkClientConnectOptions): Promise<void> {
-  const timeoutMs = Math.min(opts.timeoutMs ?? REENABLE_TIMEOUT_MS, REENABLE_TIMEOUT_MS);
-  try {
-    const again = await connectZk({ ...opts, timeoutMs });
+async function reenableViaNewSession(opts: ZkClientConnectOptions, transport: "tcp" | "udp"): Promise<void> {
+  const timeoutMs = Math.min(opts.timeoutMs ?? REENABLE_BUDGET_MS, REENABLE_BUDGET_MS);
+  const deadline = Date.now() + REENABLE_BUDGET_MS;
+  for (let attempt = 1; ; attempt++) {
     try {
-      await again.enable();
-    } finally {
-      await again.close();
+      const again = await connectZk({ ...opts, transport, timeoutMs });
+      try {
+        await again.enable();
+      } finally {
+        await again.close();
+      }
+      return;
+    } catch (err) {
+      const pause = 50 * attempt;
+      if (!(err instanceof ZkUnreachableError) || attempt >= 4 || Date.now() + pause > deadline) return;
+      await new Promise((resolve) => setTimeout(resolve, pause));
     }
-  } catch {
-    // The device is gone for now; nothing more we can do from here.
   }
 }
 

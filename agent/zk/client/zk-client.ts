@@ -17,6 +17,24 @@ export interface ZkClientOptions extends BulkReadOptions {
   disableTimeoutSec?: number;
 }
 
+/** Longest wait for EXIT's ACK when closing. */
+const EXIT_WAIT_MS = 1000;
+
+/**
+ * §4.3: EXIT, and its ACK awaited briefly, so the device has dropped the session before we hang up; terminals serve
+ * one PC connection at a time and a session that lingers blocks the next one. Best effort: errors are ignored.
+ */
+export async function sayGoodbye(conn: ZkConnection): Promise<void> {
+  if (conn.dead) return;
+  try {
+    await conn.exchange(CMD.exit, undefined, Math.min(conn.timeoutMs, EXIT_WAIT_MS));
+  } catch {
+    // the device may already be gone
+  } finally {
+    conn.finish();
+  }
+}
+
 /** An authenticated session; every public method takes the session lock, so commands never interleave. */
 export class ZkClient implements ZkSession {
   private format: 28 | 72 | undefined;
@@ -45,6 +63,12 @@ export class ZkClient implements ZkSession {
   /** Realtime events (CMD_REG_EVENT packets); they are acknowledged for you (§11.4). */
   onEvent(listener: EventListener): () => void {
     return this.conn.onEvent(listener);
+  }
+
+  /** CMD_REG_EVENT: which realtime events the device should send (mask of EF flags, 0 = none; §11.1). */
+  regEvent(mask: number): Promise<void> {
+    const payload = c.regEventPayload(mask);
+    return this.lock.run(async () => void (await this.cmd(CMD.regEvent, payload)));
   }
 
   info(): Promise<ZkDeviceInfo> {
@@ -195,10 +219,8 @@ export class ZkClient implements ZkSession {
 
   close(): Promise<void> {
     this.closing ??= (async () => {
-      if (!this.conn.dead) {
-        // §4.3: EXIT lets the device drop the session now rather than keep it lingering; no need to wait for the ACK.
-        this.conn.sendOnly(CMD.exit);
-      }
+      // A command still in flight is abandoned (it fails with DEVICE_DISCONNECTED) rather than waited for.
+      if (!this.lock.busy) await sayGoodbye(this.conn);
       await this.conn.close();
     })();
     return this.closing;

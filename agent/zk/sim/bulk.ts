@@ -95,7 +95,8 @@ export function getUserTemplate(req: Request): Outgoing[] {
 
 /**
  * PREPARE_DATA(size) + CMD_DATA packets + ACK_OK. Over TCP one CMD_DATA frame per chunk by default, because pyzk's
- * reassembly times out on many small frames (§7.6); UDP data packets stay ≤ 1024 payload bytes (§1.3).
+ * reassembly times out on many small frames (§7.6); UDP data packets stay ≤ 1024 payload bytes (§1.3). `small`:
+ * ≤1024-byte data packets on TCP too (legacy reads, §7.5).
  */
 export function dataTransfer(req: Request, data: Uint8Array, small: boolean): Outgoing[] {
   const udp = req.link.transport === "udp";
@@ -106,6 +107,11 @@ export function dataTransfer(req: Request, data: Uint8Array, small: boolean): Ou
     const sessionField = req.ctx.opts.dataPacketIndex ? index++ : req.session.id;
     out.push(dataPacket(req, data.subarray(pos, pos + max), sessionField));
   }
+  const last = out.at(-1)!;
+  // TCP: the closing ACK_OK travels in the same write as the last data frame, as a device's back-to-back send lands
+  // in one read. The JS clients drop what follows a completed chunk in that read; a separate ACK_OK would be taken
+  // as the reply to their next command and shift every reply after it by one (§7.7).
+  if (!udp && data.length > 0 && "packet" in last) last.joinNext = true;
   out.push(reply(req, REPLY.ackOk));
   return out;
 }

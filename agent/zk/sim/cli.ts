@@ -5,7 +5,9 @@ import { startSimulator } from "./simulator";
 import type { SimulatorOptions } from "./types";
 
 const USAGE = `usage: zk-relay-sim --port <p> [--host 127.0.0.1] [--profile tft|zk6] [--comm-key N]
-       [--users N] [--records N] [--templates N] [--latency-ms N] [--data file.json] [--seed N] [--verbose]`;
+       [--users N] [--records N] [--templates N] [--latency-ms N] [--data file.json] [--seed N] [--verbose]
+--latency-ms defaults to 1 here: node-zklib in another process takes one TCP frame per read and
+needs frames spaced (zk-protocol §7.7).`;
 
 function int(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
@@ -48,7 +50,7 @@ export function parseSimArgs(argv: string[]): SimulatorOptions & { help?: boolea
     users: int("users", values.users),
     records: int("records", values.records),
     templates: int("templates", values.templates),
-    latencyMs: int("latency-ms", values["latency-ms"]),
+    latencyMs: int("latency-ms", values["latency-ms"]) ?? 1,
     dataFile: values.data,
     seed: int("seed", values.seed),
   };

@@ -1,5 +1,5 @@
 // Fault injection: silence, a reset in the middle of a data transfer, corrupt checksums, garbage replies.
-import { CMD, encodePacket, frameTcp } from "../codec";
+import { CMD, encodePacket, frameTcp, zkChecksum } from "../codec";
 import type { Outgoing } from "./session";
 import type { Fault, SimTransport } from "./types";
 
@@ -68,11 +68,15 @@ function cutTransfer(reply: readonly Outgoing[], transport: SimTransport): { out
   return { out, applied: true };
 }
 
-/** Random bytes that are neither a TCP frame (first byte 0x00 ≠ 0x50) nor a well-formed packet. */
+/** Random bytes that are neither a TCP frame (first byte 0x00 ≠ 0x50) nor a packet with a valid checksum. */
 function garbage(): Uint8Array {
   const out = new Uint8Array(16 + Math.floor(Math.random() * 48));
   for (let i = 0; i < out.length; i++) out[i] = Math.floor(Math.random() * 256);
   out[0] = 0x00;
-  out[2] ^= 0xa5;
+  out[2] = 0;
+  out[3] = 0;
+  const wrong = zkChecksum(out) ^ 0xffff;
+  out[2] = wrong & 0xff;
+  out[3] = wrong >> 8;
   return out;
 }

@@ -2,7 +2,7 @@
 
 /** One thing to put on the wire, in order. */
 export type WireItem =
-  | { bytes: Uint8Array; packets: number; gapMs?: number; settleMs?: number }
+  | { bytes: Uint8Array; packets: number; gapMs?: number }
   | { end: true } // close gracefully once everything before it is out (RESTART, POWEROFF)
   | { reset: true }; // abort the connection (fault injection)
 
@@ -78,7 +78,7 @@ export class Pacer {
     else this.immediate = setImmediate(go);
   }
 
-  private write(item: { bytes: Uint8Array; packets: number; settleMs?: number }): void {
+  private write(item: { bytes: Uint8Array; packets: number }): void {
     this.timer = undefined;
     this.immediate = undefined;
     if (this.closed) return;
@@ -88,8 +88,6 @@ export class Pacer {
         return;
       }
       this.sink.sent(item.packets, item.bytes.length);
-      // Let a reader in another process take a big frame in before the small ones that follow it arrive.
-      if (item.settleMs) this.dueAt = Math.max(this.dueAt, performance.now() + item.settleMs);
       this.next(true);
     });
   }

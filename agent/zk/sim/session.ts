@@ -5,7 +5,7 @@ import type { SimTransport } from "./types";
 
 /** What a reply is made of before framing: packets, raw bytes (faults), or the end of the connection. */
 export type Outgoing =
-  | { packet: ZkPacket; corrupt?: boolean; gapMs?: number }
+  | { packet: ZkPacket; corrupt?: boolean; gapMs?: number; joinNext?: boolean }
   | { raw: Uint8Array }
   | { end: true }
   | { reset: true };
@@ -64,8 +64,9 @@ export class SessionTable {
     private readonly commKey: number,
     private readonly onClose: (s: Session) => void,
   ) {
-    // Arbitrary non-zero u16 values like the devices' (§2.3), reproducible for a seed.
-    this.nextId = ((seed * 7919 + 0x45cf) % 0xfff0) + 1;
+    // Arbitrary non-zero u16 values like the devices' (§2.3), reproducible for a seed. Seed 1 starts at 0x45CF,
+    // the session of the worked examples in §4.2 and §13, so their bytes can be replayed verbatim.
+    this.nextId = (((seed - 1) * 7919 + 0x45cf) % 0xffff) || 1;
   }
 
   get count(): number {

@@ -22,18 +22,20 @@ export const DOCUMENTED_5XX = new Set([
  * and no 5xx outside DOCUMENTED_5XX (an INTERNAL 500 means the gateway threw).
  */
 export function envelopeProblem(answer: ApiAnswer, method = "GET"): string | undefined {
-  const { status, body } = answer;
+  const { status } = answer;
+  const body = answer.body as { success?: unknown; error?: unknown; code?: unknown } | null | undefined;
   if (method === "HEAD") return status >= 500 ? `HEAD answered ${status}` : undefined;
   if (status === 101) return undefined;
   if (typeof body !== "object" || body === null) return `status ${status}: body is not JSON: ${answer.text.slice(0, 120)}`;
   if (status >= 200 && status < 300) return body.success === true ? undefined : `status ${status} without success:true`;
   if (body.success !== false) return `status ${status}: success is ${JSON.stringify(body.success)}`;
   if (typeof body.error !== "string" || body.error === "") return `status ${status}: no error text`;
-  if (!isErrorCode(body.code)) return `status ${status}: unknown code ${JSON.stringify(body.code)}`;
-  if (ERROR_STATUS[body.code] !== status && !(body.code === "DEVICE_UNREACHABLE" && status === 503)) {
-    return `status ${status} does not match code ${body.code} (${ERROR_STATUS[body.code]})`;
+  const code = body.code;
+  if (!isErrorCode(code)) return `status ${status}: unknown code ${JSON.stringify(code)}`;
+  if (ERROR_STATUS[code] !== status && !(code === "DEVICE_UNREACHABLE" && status === 503)) {
+    return `status ${status} does not match code ${code} (${ERROR_STATUS[code]})`;
   }
-  if (status >= 500 && !DOCUMENTED_5XX.has(body.code)) return `undocumented ${status} ${body.code}: ${body.error}`;
+  if (status >= 500 && !DOCUMENTED_5XX.has(code)) return `undocumented ${status} ${code}: ${body.error}`;
   if (/\n\s+at .+:\d+:\d+/.test(answer.text)) return `status ${status}: a stack trace leaked`;
   return undefined;
 }

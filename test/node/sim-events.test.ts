@@ -1,0 +1,121 @@
+// Realtime events of the simulator (zk-protocol §11): EF_ATTLOG bytes of §13, registration, acks, enrolment.
+import { afterEach, describe, expect, it } from "vitest";
+import { startSimulator, type Simulator, type SimulatorOptions } from "../../agent/zk/sim";
+import { RawTcp, RawUdp, hex, request, toHex } from "./sim-helpers";
+
+const CONNECT = hex("e8 03 17 fc 00 00 00 00");
+const REG_EVENT_ATTLOG = hex("f4 01 2d b8 cf 45 0e 00 01 00 00 00");
+const EVENT_ACK = hex("d0 07 60 b2 cf 45 00 00");
+// §13: EF_ATTLOG, 32-byte form, "A1007", 2024-03-15 08:02:11, status 1, punch 0.
+const ATTLOG_EVENT_32 = `f4 01 38 86 01 00 00 00 41 31 30 30 37 ${"00 ".repeat(19)}01 00 18 03 0f 08 02 0b`;
+const A1007 = { uid: 7, userId: "A1007", time: { year: 2024, month: 3, day: 15, hour: 8, minute: 2, second: 11 }, status: 1, punch: 0 };
+
+let sims: Simulator[] = [];
+let clients: Array<{ close(): void }> = [];
+afterEach(async () => {
+  for (const c of clients) c.close();
+  clients = [];
+  await Promise.all(sims.map((s) => s.close()));
+  sims = [];
+});
+
+async function registered(o: SimulatorOptions = {}, transport: "tcp" | "udp" = "tcp", mask = REG_EVENT_ATTLOG) {
+  const s = await startSimulator({ users: 3, records: 0, templates: 0, ...o });
+  sims.push(s);
+  const c = transport === "tcp" ? await RawTcp.connect(s.port) : await RawUdp.open(s.port);
+  clients.push(c);
+  c.send(CONNECT);
+  await c.next();
+  c.send(mask);
+  expect((await c.nextRaw()).length).toBe(8);
+  return { s, c };
+}
+
+describe("EF_ATTLOG events (§11.2, §11.3)", () => {
+  it("sends the §13 event bytes, in one TCP frame of length 0x28", async () => {
+    const { s, c } = await registered({ eventForm: 32 });
+    s.emitAttendance(A1007);
+    expect(toHex(await c.nextRaw())).toBe(ATTLOG_EVENT_32.trim());
+    const frame = (c as RawTcp).chunks.at(-1)!;
+    expect(toHex(frame.subarray(0, 8))).toBe("50 50 82 7d 28 00 00 00");
+    expect(s.state.attendance().at(-1)).toEqual(A1007);
+  });
+
+  it("never answers the client's ACK of an event (§11.4)", async () => {
+    const { s, c } = await registered({ eventForm: 32 });
+    s.emitAttendance(A1007);
+    await c.next();
+    c.send(EVENT_ACK);
+    expect(await c.silentFor(200)).toBe(true);
+    c.send(request(1100, 9));
+    expect((await c.next()).replyId).toBe(9);
+  });
+
+  it("uses 36 bytes on tft and the 10-byte form (an 18-byte datagram) on zk6 by default", async () => {
+    const tft = await registered();
+    tft.s.emitAttendance(A1007);
+    expect((await tft.c.next()).payload.length).toBe(36);
+    const zk6 = await registered({ profile: "zk6" }, "udp");
+    zk6.s.emitAttendance({ ...A1007, userId: "1007" });
+    const raw = await zk6.c.nextRaw();
+    expect(raw.length).toBe(18);
+    expect(toHex(raw.subarray(4, 8))).toBe("01 00 00 00"); // event code 1 in the session field, reply id 0
+    expect(toHex(raw.subarray(8))).toBe("07 00 01 00 18 03 0f 08 02 0b");
+  });
+
+  it("sends each event in its own write, spaced, so two events never share a read", async () => {
+    const { s, c } = await registered({ eventForm: 32 });
+    const before = (c as RawTcp).chunks.length;
+    s.emitAttendance(A1007);
+    s.emitAttendance({ ...A1007, punch: 1 });
+    await c.next();
+    await c.next();
+    const chunks = (c as RawTcp).chunks.slice(before);
+    expect(chunks.map((b) => b.length)).toEqual([48, 48]);
+  });
+
+  it("only registered sessions get events; mask 0 unsubscribes", async () => {
+    const s = await startSimulator({ users: 3, records: 0, templates: 0, singleSession: false });
+    sims.push(s);
+    const quiet = await RawUdp.open(s.port);
+    clients.push(quiet);
+    quiet.send(CONNECT);
+    await quiet.next();
+    const loud = await RawUdp.open(s.port);
+    clients.push(loud);
+    loud.send(CONNECT);
+    await loud.next();
+    loud.send(REG_EVENT_ATTLOG);
+    await loud.next();
+    s.emitAttendance();
+    expect((await loud.next()).command).toBe(500);
+    expect(await quiet.silentFor(150)).toBe(true);
+    loud.send(request(500, 20, hex("00 00 00 00")));
+    await loud.next();
+    s.emitAttendance();
+    expect(await loud.silentFor(150)).toBe(true);
+    expect(s.state.attendance()).toHaveLength(2);
+  });
+});
+
+describe("remote enrolment (§10.6)", () => {
+  it("STARTENROLL stores a template and sends EF_FINGER and EF_ENROLLFINGER", async () => {
+    const { s, c } = await registered({}, "tcp", hex("f4 01 2d b8 cf 45 0e 00 ff ff 00 00"));
+    const user = s.state.users()[0]!;
+    const payload = new Uint8Array(26);
+    payload.set(new TextEncoder().encode(user.userId));
+    payload[24] = 4;
+    payload[25] = 1;
+    c.send(request(61, 30, payload));
+    expect((await c.next()).command).toBe(2000);
+    const finger = await c.next();
+    expect([finger.command, finger.sessionId, finger.replyId]).toEqual([500, 2, 0]);
+    const done = await c.next();
+    expect([done.sessionId, done.payload[0], done.payload[1]]).toEqual([8, 0, 0]); // EF_ENROLLFINGER, result 0
+    expect(s.state.templates().some((t) => t.uid === user.uid && t.finger === 4)).toBe(true);
+    payload.fill(0);
+    payload.set(new TextEncoder().encode("nobody"));
+    c.send(request(61, 31, payload));
+    expect((await c.next()).command).toBe(2001);
+  });
+});

@@ -1,0 +1,156 @@
+// Every simulator fault gives its clear error within the timeout, and withZkSession leaves the terminal enabled.
+import { afterAll, afterEach, describe, expect, test } from "vitest";
+import { codec, connectZk, withZkSession, type ZkClientConnectOptions } from "../../agent/zk";
+import type { Fault, Simulator } from "../../agent/zk/sim";
+import { HOST, simulatorPool } from "./zk-client-helpers";
+
+const { CMD } = codec;
+const TIMEOUT = 250;
+const pool = simulatorPool();
+afterEach(() => pool.closeAll());
+afterAll(() => pool.closeAll());
+
+function options(sim: Simulator, transport: "tcp" | "udp"): ZkClientConnectOptions {
+  return { host: HOST, port: sim.port, transport, timeoutMs: TIMEOUT };
+}
+
+/** Runs getUsers in a disabling session with `fault` armed after the session is up; returns the error. */
+async function failingRead(sim: Simulator, transport: "tcp" | "udp", fault: Fault): Promise<{ err: unknown; ms: number }> {
+  const t0 = performance.now();
+  const err = await withZkSession(
+    options(sim, transport),
+    async (s) => {
+      expect(sim.state.enabled).toBe(false);
+      sim.faults.set(fault);
+      return s.getUsers();
+    },
+    { disable: true },
+  ).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  return { err, ms: performance.now() - t0 };
+}
+
+async function settled(sim: Simulator): Promise<void> {
+  await expect.poll(() => sim.state.sessions).toBe(0);
+  expect(sim.state.enabled).toBe(true);
+}
+
+describe.each(["tcp", "udp"] as const)("faults over %s", (transport) => {
+  test("silence on the bulk read → DEVICE_TIMEOUT, terminal enabled again", async () => {
+    const sim = await pool.start({ profile: "tft", users: 3000 });
+    const { err, ms } = await failingRead(sim, transport, { kind: "silence", after: { command: CMD.prepareBuffer }, once: true });
+    expect(err).toMatchObject({ code: "DEVICE_TIMEOUT", name: "ZkTimeoutError" });
+    expect(ms).toBeGreaterThanOrEqual(TIMEOUT - 5);
+    await settled(sim);
+  });
+
+  test("silence from the first packet → DEVICE_UNREACHABLE with the seed's message", async () => {
+    const sim = await pool.start({ profile: "tft" });
+    sim.faults.set({ kind: "silence" });
+    await expect(connectZk(options(sim, transport))).rejects.toMatchObject({
+      code: "DEVICE_UNREACHABLE",
+      message: `Connection timeout to device ${HOST}:${sim.port}`,
+    });
+  });
+
+  test("silence on one chunk is retried and the read completes", async () => {
+    const sim = await pool.start({ profile: "tft", users: 3000 });
+    const users = await withZkSession(options(sim, transport), async (s) => {
+      sim.faults.set({ kind: "silence", after: { command: CMD.readBuffer }, once: true });
+      return s.getUsers();
+    });
+    expect(users).toHaveLength(3000);
+    expect(sim.commandLog.filter((e) => e.command === CMD.readBuffer).length).toBeGreaterThan(transport === "tcp" ? 4 : 14);
+  });
+
+  test("corrupt checksum → PROTOCOL_ERROR at once, terminal enabled again", async () => {
+    const sim = await pool.start({ profile: "tft", users: 10 });
+    const { err, ms } = await failingRead(sim, transport, { kind: "corrupt-checksum", after: { command: CMD.getFreeSizes }, once: true });
+    expect(err).toMatchObject({ code: "PROTOCOL_ERROR", message: expect.stringMatching(/checksum/) });
+    expect(ms).toBeLessThan(TIMEOUT * 4);
+    await settled(sim);
+  });
+
+  test("corrupt checksums that never stop: the ENABLE still reaches the terminal", async () => {
+    const sim = await pool.start({ profile: "tft", users: 10 });
+    const { err } = await failingRead(sim, transport, { kind: "corrupt-checksum", after: { command: CMD.getFreeSizes } });
+    expect(err).toMatchObject({ code: "PROTOCOL_ERROR" });
+    sim.faults.set(null);
+    expect(sim.state.enabled).toBe(true);
+  });
+
+  test("garbage instead of a reply → PROTOCOL_ERROR, terminal enabled again", async () => {
+    const sim = await pool.start({ profile: "tft", users: 10 });
+    const { err } = await failingRead(sim, transport, { kind: "garbage", after: { command: CMD.getFreeSizes }, once: true });
+    expect(err).toMatchObject({ code: "PROTOCOL_ERROR" });
+    await settled(sim);
+  });
+});
+
+describe("connection reset mid-transfer", () => {
+  test("TCP: DEVICE_DISCONNECTED, then a brief reconnect re-enables the terminal", async () => {
+    const sim = await pool.start({ profile: "tft", users: 3000 });
+    const { err } = await failingRead(sim, "tcp", { kind: "reset-mid-transfer" });
+    expect(err).toMatchObject({ code: "DEVICE_DISCONNECTED", name: "ZkDisconnectedError" });
+    await settled(sim);
+    // Two sessions: the one that died and the one that only re-enabled.
+    const enables = sim.commandLog.filter((e) => e.command === CMD.enableDevice);
+    expect(enables).toHaveLength(1);
+    expect(sim.commandLog.filter((e) => e.command === CMD.connect).length).toBeGreaterThanOrEqual(2);
+  });
+
+  test("UDP: lost datagrams on every try → DEVICE_TIMEOUT after the chunk retries, terminal enabled", async () => {
+    const sim = await pool.start({ profile: "tft", users: 3000 });
+    const { err } = await failingRead(sim, "udp", { kind: "reset-mid-transfer" });
+    expect(err).toMatchObject({ code: "DEVICE_TIMEOUT" });
+    // First attempt + 3 retries of the same chunk.
+    expect(sim.commandLog.filter((e) => e.command === CMD.readBuffer)).toHaveLength(4);
+    await settled(sim);
+  });
+
+  test("UDP: one cut transfer is retried and the read completes", async () => {
+    const sim = await pool.start({ profile: "zk6", users: 3000 });
+    const users = await withZkSession(options(sim, "udp"), async (s) => {
+      sim.faults.set({ kind: "reset-mid-transfer", once: true });
+      return s.getUsers();
+    });
+    expect(users.map((u) => u.uid)).toEqual(sim.state.users().map((u) => u.uid));
+  });
+});
+
+describe("withZkSession", () => {
+  test("returns fn's value; enables only what it disabled", async () => {
+    const sim = await pool.start({ profile: "tft", users: 4 });
+    expect(await withZkSession(options(sim, "tcp"), async (s) => (await s.getUsers()).length, { disable: true })).toBe(4);
+    await settled(sim);
+    const before = sim.commandLog.length;
+    await withZkSession(options(sim, "tcp"), (s) => s.getTime());
+    const cmds = sim.commandLog.slice(before).map((e) => e.command);
+    expect(cmds).not.toContain(CMD.disableDevice);
+    expect(cmds).not.toContain(CMD.enableDevice);
+  });
+
+  test("fn throwing its own error: that error comes out, terminal enabled, session closed", async () => {
+    const sim = await pool.start({ profile: "zk6", users: 4 });
+    const boom = new Error("operation failed");
+    await expect(withZkSession(options(sim, "udp"), async () => Promise.reject(boom), { disable: true })).rejects.toBe(boom);
+    await settled(sim);
+  });
+
+  test("fn that closes the session itself: a new session re-enables the terminal", async () => {
+    const sim = await pool.start({ profile: "tft" });
+    await withZkSession(options(sim, "tcp"), (s) => s.close(), { disable: true });
+    await settled(sim);
+  });
+
+  test("wrong comm key: DEVICE_AUTH_FAILED and nothing disabled", async () => {
+    const sim = await pool.start({ profile: "tft", commKey: 99 });
+    await expect(withZkSession({ ...options(sim, "tcp"), commKey: 98 }, (s) => s.getUsers(), { disable: true })).rejects.toMatchObject({
+      code: "DEVICE_AUTH_FAILED",
+    });
+    expect(sim.commandLog.map((e) => e.command)).not.toContain(CMD.disableDevice);
+    await settled(sim);
+  });
+});
