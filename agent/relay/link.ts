@@ -3,6 +3,7 @@ import WebSocket, { type RawData } from "ws";
 import { MAX_FRAME_BYTES, parseFrame, RELAY_VERSION, type RequestFrame, type ResponseFrame } from "../../shared/relay";
 import type { Logger } from "../log";
 import { Backoff, type BackoffOptions } from "./backoff";
+import { clockSkewMs } from "./clock-skew";
 import { Heartbeat } from "./heartbeat";
 import { serializeResponse } from "./requests";
 
@@ -48,6 +49,8 @@ export class RelayLink {
   private readonly inflight = new Map<string, Promise<void>>();
   private rejectedStatus: number | undefined;
   private openedAt = 0;
+  /** Agent clock minus gateway clock, in ms (0 when unknown or under 2 s). */
+  private skewMs = 0;
 
   constructor(private readonly opts: RelayLinkOptions) {
     this.backoff = new Backoff(opts.backoff);
@@ -115,6 +118,7 @@ export class RelayLink {
       res.resume();
       ws.terminate();
     });
+    ws.on("upgrade", (res) => this.measureSkew(res.headers.date));
     ws.on("open", () => {
       this.openedAt = Date.now();
       if (this.stateValue === "connecting") this.stateValue = "open";
@@ -191,14 +195,26 @@ export class RelayLink {
       this.opts.logger.warn("dropped duplicate request id", { id: frame.id });
       return;
     }
+    // Deadlines are gateway epoch ms; on the agent's clock they are `skew` later (see measureSkew).
+    const local = this.skewMs === 0 ? frame : { ...frame, deadline: frame.deadline + this.skewMs };
     const work = this.opts
-      .handle(frame)
+      .handle(local)
       // The response goes back on the socket the request came from: after a reconnect the gateway has already
       // failed that request with AGENT_OFFLINE and would not know the id.
       .then((response) => this.sendOn(ws, serializeResponse(response), frame.id))
       .catch((err) => this.opts.logger.error("request handler threw", { id: frame.id, error: err }))
       .finally(() => this.inflight.delete(frame.id));
     this.inflight.set(frame.id, work);
+  }
+
+  /**
+   * Request deadlines are written on the gateway's clock. An on-site PC whose clock is a minute fast would see
+   * every request as expired (and one a minute slow would run requests the gateway gave up on), so deadlines are
+   * shifted by the difference measured at each upgrade.
+   */
+  private measureSkew(date: string | undefined): void {
+    this.skewMs = clockSkewMs(date, Date.now());
+    if (this.skewMs !== 0) this.opts.logger.warn("agent clock differs from the gateway's; correcting request deadlines", { skew_ms: this.skewMs });
   }
 
   private sendOn(ws: WebSocket, text: string, requestId?: string): void {

@@ -46,7 +46,13 @@ const nasty = fc.constantFrom(
   "<script>",
   "'; DROP TABLE devices;--",
 );
-const segment = fc.oneof(nasty, fc.string({ maxLength: 12 }).map(encodeURIComponent), fc.stringMatching(/^[a-z0-9_-]{1,10}$/));
+const segment = fc.oneof(
+  { weight: 2, arbitrary: nasty },
+  // The real device, so random input also reaches the routes that call the agent.
+  { weight: 2, arbitrary: fc.constant("sweep") },
+  { weight: 2, arbitrary: fc.string({ maxLength: 12 }).map(encodeURIComponent) },
+  { weight: 2, arbitrary: fc.stringMatching(/^[a-z0-9_-]{1,10}$/) },
+);
 
 const path = fc.oneof(
   fc.tuple(
@@ -115,7 +121,7 @@ const body = fc.oneof(
 );
 
 type Auth = "none" | "garbage" | "basic" | "reader" | "writer" | "admin";
-const auth = fc.constantFrom<Auth>("none", "garbage", "basic", "reader", "writer", "writer", "admin");
+const auth = fc.constantFrom<Auth>("none", "garbage", "basic", "reader", "writer", "writer", "writer", "admin", "admin");
 
 const request = fc.record({
   // Standard methods only: workerd itself answers an unknown method with a plain-text 501 before any Worker runs.

@@ -151,3 +151,11 @@ test("1,000 mixed operations from 50 concurrent callers over 10 terminals: all a
     expect(sim.state.enabled).toBe(true);
   });
 }, 120_000);
+
+test("the overlap check itself catches interleaved sessions", () => {
+  const entry = (command: number, sessionId: number): CommandLogEntry => ({ at: 0, command, name: "", transport: "tcp", sessionId });
+  const serial = [entry(CMD.connect, 0), entry(50, 7), entry(CMD.exit, 7), entry(CMD.connect, 0), entry(50, 9), entry(CMD.exit, 9)];
+  expect(interleavings(serial)).toEqual([]);
+  const mixed = [entry(CMD.connect, 0), entry(50, 7), entry(CMD.connect, 0), entry(50, 9), entry(CMD.exit, 7), entry(CMD.exit, 9)];
+  expect(interleavings(mixed).length).toBeGreaterThan(0);
+});

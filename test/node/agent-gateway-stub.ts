@@ -10,6 +10,8 @@ export interface StubOptions {
   status?: number;
   /** Do not answer application pings (to test the agent's silence detection). */
   silent?: boolean;
+  /** The gateway's clock, sent as the Date header of the 101 response (ws sends none by default). */
+  clock?: () => Date;
 }
 
 export interface StubConnection {
@@ -47,6 +49,9 @@ export async function startGatewayStub(options: StubOptions = {}): Promise<Gatew
   const token = options.token ?? "t";
   const server = createServer((_req, res) => res.writeHead(404).end());
   const wss = new WebSocketServer({ noServer: true });
+  wss.on("headers", (headers) => {
+    if (options.clock) headers.push(`Date: ${options.clock().toUTCString()}`);
+  });
   const waiters: Array<() => void> = [];
 
   const stub: GatewayStub = {

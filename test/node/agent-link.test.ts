@@ -107,6 +107,21 @@ describe("RelayLink", () => {
     expect(dispatched).toBe(0);
   });
 
+  it("shifts deadlines by the clock difference read from the upgrade's Date header", async () => {
+    const SKEW = 90_000; // the agent's clock is 90 s fast
+    stub = await startGatewayStub({ clock: () => new Date(Date.now() - SKEW) });
+    const seen: number[] = [];
+    const { log } = startLink(stub.url, async (req) => void seen.push(req.deadline));
+    const conn = await stub.connection(0);
+    await conn.next((f) => f.type === "hello");
+    const gatewayDeadline = Date.now() - SKEW + 10_000; // 10 s from now on the gateway's clock
+    const id = randomUUID();
+    conn.send(requestFrame(id, "users.list", {}, { deadline: gatewayDeadline }));
+    expect(await conn.next((f) => f.id === id)).toMatchObject({ ok: true });
+    expect(Math.abs(seen[0]! - (gatewayDeadline + SKEW))).toBeLessThan(2_000);
+    expect(log.parsed().some((l) => l.msg === "agent clock differs from the gateway's; correcting request deadlines")).toBe(true);
+  });
+
   it("answers the gateway's application ping with a pong carrying the same ts", async () => {
     stub = await startGatewayStub();
     startLink(stub.url, echo);

@@ -120,6 +120,17 @@ describe.each([
     expect(templatesOf(sim, 2).map((t) => [t.finger, t.template])).toEqual(before.map((t) => [t.finger, t.template]));
   });
 
+  it("a user without fingers deletes and restores too (empty template batch)", async () => {
+    const sim = await sims.start({ profile });
+    const d = createDispatcher();
+    const dev = simTarget(sim);
+    const raw = Buffer.from(sim.state.users().find((u) => u.uid === 5)!.raw).toString("hex");
+    const { snapshot } = await call(d, dev, "users.delete", { user_id: "1005" });
+    expect(snapshot.templates).toEqual([]);
+    expect(await call(d, dev, "users.restore", { snapshot })).toMatchObject({ user: { uid: 5, user_id: "1005" }, fingers: 0 });
+    expect(Buffer.from(sim.state.users().find((u) => u.uid === 5)!.raw).toString("hex")).toBe(raw);
+  });
+
   it("restore moves the user to a free uid when theirs was taken meanwhile", async () => {
     const sim = await sims.start({ profile });
     const d = createDispatcher();

@@ -17,6 +17,12 @@ afterEach(async () => {
   vi.restoreAllMocks();
 });
 
+/** The next command still gets its own reply: no leftover packet of the bulk read shifted the replies (§7.7). */
+async function expectInSync(z: Any, firmware: string): Promise<void> {
+  const reply: Buffer = await z.executeCmd(1100, "");
+  expect([reply.readUInt16LE(0), reply.subarray(8).toString("latin1")]).toEqual([2000, `${firmware}\0`]);
+}
+
 async function connect(sim: Simulator): Promise<Any> {
   quietConsole();
   const z = new ZKLib("127.0.0.1", sim.port, 5000, 0);
@@ -58,6 +64,7 @@ describe("node-zklib 1.3.0 over TCP (tft profile)", () => {
     });
     // The generator mixes accented names in; the ASCII ones must come through untouched.
     expect(data.filter((u: Any, i: number) => u.name === want[i]!.name).length).toBeGreaterThan(500);
+    await expectInSync(z, "Ver 6.60 Apr 26 2016");
   });
 
   it("reads 5,000 attendance records with the stored values", async () => {
@@ -73,6 +80,7 @@ describe("node-zklib 1.3.0 over TCP (tft profile)", () => {
       expect([r.userSn, r.deviceUserId, r.recordTime.getTime()]).toEqual([w.uid, w.userId, localDate(w.time)]);
     });
     expect(sim.state.enabled).toBe(true);
+    await expectInSync(z, "Ver 6.60 Apr 26 2016");
   });
 
   it("receives a realtime punch (36-byte EF_ATTLOG, §11.3)", async () => {
@@ -122,6 +130,7 @@ describe("node-zklib 1.3.0 over UDP (zk6 profile: TCP refused, so it falls back)
       // node-zklib reads only the low 16 bits of the user_id (§9.1); generated zk6 ids stay below 65536.
       expect([r.deviceUserId, r.recordTime.getTime()]).toEqual([Number(w.userId), localDate(w.time)]);
     });
+    await expectInSync(z, "Ver 6.21 Nov 19 2008");
   });
 
   it("receives a realtime punch as the 18-byte datagram it expects (10-byte EF_ATTLOG)", async () => {

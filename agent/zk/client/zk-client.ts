@@ -2,10 +2,11 @@
 import * as c from "../codec";
 import { ZkFullError, ZkInvalidInputError, ZkRejectedError, ZkTimeoutError } from "../errors";
 import type { ZkAttendance, ZkDateTime, ZkDeviceInfo, ZkFreeSizes, ZkSession, ZkTemplate, ZkUser, ZkUserInput } from "../types";
-import { bulkRead, receiveData, type BulkReadOptions } from "./bulk-read";
+import type { BulkReadOptions } from "./bulk-read";
 import type { EventListener, ZkConnection } from "./connection";
 import { Mutex } from "./mutex";
 import { command } from "./reply";
+import { fillIdentifiers, needsUserMap, readAttendance, readSingleTemplate, readTemplates, readUsers } from "./tables";
 import { uploadBuffer } from "./upload";
 
 const { CMD, REPLY } = c;
@@ -133,20 +134,8 @@ export class ZkClient implements ZkSession {
 
   getAttendance(): Promise<ZkAttendance[]> {
     return this.lock.run(async () => {
-      const { records } = await this.sizes();
-      if (records === 0) return [];
-      const body = c.tableBody(await bulkRead(this.conn, CMD.attLogRrq, 0, 0, this.opts));
-      const list = c.decodeAttendanceTable(body, records);
-      // 8-byte records carry only the uid and 16-byte ones only the user_id: fill the other from the users (§9.3).
-      if (list.some((r) => r.userId === "" || r.uid === 0)) {
-        const users = await this.users();
-        const byUid = new Map(users.map((u) => [u.uid, u.userId]));
-        const byUserId = new Map(users.map((u) => [u.userId, u.uid]));
-        for (const r of list) {
-          if (r.userId === "") r.userId = byUid.get(r.uid) ?? String(r.uid);
-          if (r.uid === 0) r.uid = byUserId.get(r.userId) ?? 0;
-        }
-      }
+      const list = await readAttendance(this.conn, (await this.sizes()).records, this.opts);
+      if (needsUserMap(list)) fillIdentifiers(list, await this.users());
       return list;
     });
   }
@@ -158,20 +147,15 @@ export class ZkClient implements ZkSession {
   }
 
   getTemplates(): Promise<ZkTemplate[]> {
-    return this.lock.run(async () => {
-      const { fingers } = await this.sizes();
-      if (fingers === 0) return [];
-      return c.decodeTemplateTable(c.tableBody(await bulkRead(this.conn, CMD.dbRrq, c.FCT.fingerTmp, 0, this.opts)));
-    });
+    return this.lock.run(async () => readTemplates(this.conn, (await this.sizes()).fingers, this.opts));
   }
   getTemplate(uid: number, finger: number): Promise<ZkTemplate | undefined> {
-    const payload = c.userTempPayload(uid, finger);
+    c.userTempPayload(uid, finger); // validates before taking the lock
     return this.lock.run(async () => {
+      // pyzk retries the single read 3 times (§10.2).
       for (let attempt = 0; ; attempt++) {
         try {
-          const data = await this.singleTemplate(payload);
-          // The single read carries no flag; a template the device hands out is a valid one.
-          return data && { uid, finger, flag: 1, template: c.stripSingleTemplate(data) };
+          return await readSingleTemplate(this.conn, uid, finger);
         } catch (err) {
           if (!(err instanceof ZkTimeoutError) || attempt >= (this.opts.retries ?? 3) || this.conn.dead) throw err;
         } finally {
@@ -249,10 +233,7 @@ export class ZkClient implements ZkSession {
   }
 
   private async users(): Promise<ZkUser[]> {
-    const { users } = await this.sizes();
-    if (users === 0) return [];
-    const body = c.tableBody(await bulkRead(this.conn, CMD.userTempRrq, c.FCT.user, 0, this.opts));
-    const list = c.decodeUserTable(body, users, this.opts.encoding);
+    const list = await readUsers(this.conn, (await this.sizes()).users, this.opts);
     if (list.length > 0) this.format = list[0]!.format;
     return list;
   }
@@ -269,14 +250,5 @@ export class ZkClient implements ZkSession {
       throw err;
     }
     await this.cmd(CMD.refreshData);
-  }
-
-  /** _CMD_GET_USERTEMP 88: direct DATA, PREPARE_DATA + DATA + ACK_OK, or ACK_ERROR when the finger is empty (§10.2). */
-  private async singleTemplate(payload: Uint8Array): Promise<Uint8Array | undefined> {
-    const reply = await this.conn.exchange(CMD.getUserTemp, payload);
-    if (reply.command === CMD.data) return reply.payload;
-    if (reply.command === CMD.prepareData) return receiveData(this.conn, c.parsePrepareData(reply.payload).size);
-    if (reply.command === REPLY.ackError) return undefined;
-    throw new ZkRejectedError(CMD.getUserTemp, reply.command);
   }
 }
