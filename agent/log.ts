@@ -88,6 +88,7 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
 
 function pretty(time: string, level: LogLevel, msg: string, fields: LogFields): string {
   const rest = Object.entries(fields)
+    .filter(([, v]) => v !== undefined)
     .map(([k, v]) => `${k}=${typeof v === "string" ? (/\s/.test(v) ? JSON.stringify(v) : v) : JSON.stringify(v)}`)
     .join(" ");
   return `${time.slice(11, 23)} ${level.toUpperCase().padEnd(5)} ${msg}${rest ? " " + rest : ""}\n`;

@@ -50,7 +50,9 @@ async function main(opts: StartOptions, supervisor: Supervisor): Promise<void> {
   const { key: adminKey, generated } = resolveAdminKey();
   await checkPortFree(opts.port);
   const persistTo = resolve(ROOT, opts.persistTo);
-  await timed("applying D1 migrations (local)", () => migrateLocal(ROOT, persistTo));
+  await timed("applying D1 migrations (local)", () =>
+    migrateLocal(ROOT, persistTo, (proc) => supervisor.track(proc)),
+  );
 
   let ready = false;
   const gateway = await timed(`starting the gateway (wrangler dev) on http://127.0.0.1:${opts.port}`, () =>
@@ -61,6 +63,7 @@ async function main(opts: StartOptions, supervisor: Supervisor): Promise<void> {
       adminKey,
       onLine: (line) => ready && console.log(`gateway | ${line}`),
       onWaiting: (s) => say(`still waiting for the gateway (${s} s)…`),
+      onSpawn: (proc) => supervisor.track(proc),
     }),
   );
   supervisor.adopt(gateway.proc);
@@ -116,6 +119,7 @@ if (options.help) {
   const supervisor = new Supervisor(say);
   supervisor.installSignalHandlers();
   main(options, supervisor).catch((err: Error) => {
+    if (supervisor.stoppingNow) return; // a signal arrived during start-up; its stop is under way
     console.error(`[zk-relay] cannot start: ${err.message}`);
     void supervisor.shutdown(1);
   });

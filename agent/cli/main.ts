@@ -1,4 +1,5 @@
 // zk-relay-agent entry point: `run` dials the gateway, `device …` talks straight to a terminal.
+export {};
 const [command, ...rest] = process.argv.slice(2);
 
 const USAGE = `usage:

@@ -48,6 +48,7 @@ export class RelayLink {
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly inflight = new Map<string, Promise<void>>();
   private rejectedStatus: number | undefined;
+  private lastError: string | undefined;
   private openedAt = 0;
   /** Agent clock minus gateway clock, in ms (0 when unknown or under 2 s). */
   private skewMs = 0;
@@ -88,6 +89,7 @@ export class RelayLink {
   private dial(): void {
     this.stateValue = "connecting";
     this.rejectedStatus = undefined;
+    this.lastError = undefined;
     let ws: WebSocket;
     try {
       ws = new WebSocket(this.opts.url, {
@@ -131,8 +133,8 @@ export class RelayLink {
       this.onMessage(ws, data, isBinary);
     });
     ws.on("error", (err) => {
-      // Always followed by "close"; the reason is logged there if it matters.
-      this.opts.logger.debug("gateway socket error", { error: err });
+      // Always followed by "close", which logs it (ECONNREFUSED, DNS, TLS, handshake timeout…).
+      this.lastError = err.message;
     });
     ws.on("close", (code, reason) => {
       heartbeat.stop();
@@ -154,9 +156,10 @@ export class RelayLink {
     this.openedAt = 0;
     const delay = this.backoff.next();
     this.opts.logger.warn("gateway link down; reconnecting", {
-      ...(status !== undefined ? { status } : { close_code: code, reason: reason || undefined }),
+      ...(status !== undefined ? { status } : { close_code: code, reason: reason || undefined, error: this.lastError }),
       retry_in_ms: delay,
     });
+    this.lastError = undefined;
     this.stateValue = "waiting";
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;

@@ -1,5 +1,6 @@
 // Errors of the ZK codec and client: each extends Error and carries a stable code from shared/errors.ts.
 import type { ErrorCode } from "../../shared/errors";
+import { commandName } from "./codec/constants";
 
 /** Base class: every error the ZK layer throws on purpose. */
 export class ZkError extends Error {
@@ -51,7 +52,7 @@ export class ZkTimeoutError extends ZkError {
     readonly command: number,
     readonly timeoutMs: number,
   ) {
-    super("DEVICE_TIMEOUT", `Device did not answer command ${command} within ${timeoutMs} ms`);
+    super("DEVICE_TIMEOUT", `Device did not answer ${commandName(command)} within ${timeoutMs} ms`);
   }
 }
 
@@ -67,7 +68,7 @@ export class ZkRejectedError extends ZkError {
   constructor(
     readonly command: number,
     readonly replyCode: number,
-    message = `Device rejected command ${command} (reply code ${replyCode})`,
+    message = `Device rejected ${commandName(command)} with ${commandName(replyCode)}`,
   ) {
     super("DEVICE_REJECTED", message);
   }

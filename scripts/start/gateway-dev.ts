@@ -1,8 +1,6 @@
 // The gateway for `npm start`: local D1 migrated, then `wrangler dev` on 127.0.0.1 with the admin key from a private env file.
-import { execFile } from "node:child_process";
 import { chmod, mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { portProblem } from "../lib/ports";
 import { spawnGroup, stopGroup, type GroupProcess } from "../lib/processes";
 import { wranglerEnv } from "../lib/wrangler-env";
@@ -35,19 +33,22 @@ export async function checkPortFree(port: number): Promise<void> {
   if (v4 !== undefined) throw new StartError("PORT_IN_USE", `cannot listen on 127.0.0.1:${port}: ${v4}`);
 }
 
-/** `wrangler d1 migrations apply registry --local` into `persistTo` (idempotent; wrangler tracks applied files). */
-export async function migrateLocal(root: string, persistTo: string): Promise<void> {
-  try {
-    await promisify(execFile)(
-      wranglerBin(root),
-      ["d1", "migrations", "apply", "registry", "--local", "--persist-to", persistTo],
-      // CI=true: never ask for confirmation, even when stdin is a terminal.
-      { cwd: root, env: wranglerEnv({ CI: "true" }), timeout: 120_000, maxBuffer: 8 * 1024 * 1024 },
-    );
-  } catch (err) {
-    const e = err as { stdout?: string; stderr?: string; message: string };
-    const detail = `${e.stdout ?? ""}\n${e.stderr ?? ""}`.trim().split("\n").slice(-15).join("\n");
-    throw new StartError("MIGRATION_FAILED", `D1 migrations failed:\n${detail || e.message}`);
+/**
+ * `wrangler d1 migrations apply registry --local` into `persistTo` (idempotent: wrangler records applied files).
+ * Spawned as a group like the rest, so a stop during start-up takes it down too.
+ */
+export async function migrateLocal(root: string, persistTo: string, onSpawn: (proc: GroupProcess) => void): Promise<void> {
+  const proc = spawnGroup(
+    "migrations",
+    wranglerBin(root),
+    ["d1", "migrations", "apply", "registry", "--local", "--persist-to", persistTo],
+    // CI=true: never ask for confirmation, even when stdin is a terminal.
+    { cwd: root, env: wranglerEnv({ CI: "true", FORCE_COLOR: "0" }) },
+  );
+  onSpawn(proc);
+  const code = await proc.exited;
+  if (code !== 0) {
+    throw new StartError("MIGRATION_FAILED", `D1 migrations failed (${code}):\n${proc.tail.slice(-15).join("\n")}`);
   }
 }
 
@@ -68,6 +69,8 @@ export async function startDevGateway(opts: {
   adminKey: string;
   onLine: (line: string) => void;
   onWaiting: (seconds: number) => void;
+  /** Called as soon as wrangler is spawned, so a Ctrl-C during start-up stops it too. */
+  onSpawn: (proc: GroupProcess) => void;
 }): Promise<DevGateway> {
   const dir = join(opts.root, ".zk-relay");
   await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -82,6 +85,7 @@ export async function startDevGateway(opts: {
     env: wranglerEnv({ FORCE_COLOR: "0" }),
     onLine: opts.onLine,
   });
+  opts.onSpawn(proc);
   const started = Date.now();
   let exited: string | undefined;
   void proc.exited.then((why) => (exited = String(why)));

@@ -18,9 +18,14 @@ export class Supervisor {
     });
   }
 
-  /** Watches a process group: stopped on shutdown; if it dies on its own, everything stops with exit code 1. */
+  /** Stops `proc` on shutdown (and kills it if we exit any other way); adopting twice is harmless. */
+  track(proc: GroupProcess): void {
+    if (!this.groups.includes(proc)) this.groups.push(proc);
+  }
+
+  /** Tracks `proc`, and if it dies on its own from now on, everything stops with exit code 1. */
   adopt(proc: GroupProcess): void {
-    this.groups.push(proc);
+    this.track(proc);
     void proc.exited.then((why) => {
       if (this.stopping) return;
       this.say(`${proc.name} exited unexpectedly (${why}); its last lines:`);
@@ -46,6 +51,11 @@ export class Supervisor {
         void this.shutdown(0);
       });
     }
+  }
+
+  /** True once a stop has begun (errors from parts being torn down are expected then). */
+  get stoppingNow(): boolean {
+    return this.stopping !== undefined;
   }
 
   /** Stops processes newest first (agent before gateway), closes the rest, then exits with `code`. */

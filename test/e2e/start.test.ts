@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, test } from "vitest";
+import { waitFor } from "../../scripts/lib/api-client";
 import { freePort, portProblem } from "../../scripts/lib/ports";
 import { descendants, pidAlive, signalGroup, spawnGroup, stopGroup, type GroupProcess } from "../../scripts/lib/processes";
 import { ROOT } from "./harness/bundle";
@@ -29,7 +30,7 @@ interface Run {
   proc: GroupProcess;
   lines: string[];
   /** Resolves with the output so far once a line matches (rejects if the process exits first or on timeout). */
-  waitFor(pattern: RegExp, timeoutMs?: number): Promise<string[]>;
+  waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string[]>;
 }
 
 function runStart(args: string[], env: Record<string, string> = {}): Run {
@@ -44,7 +45,7 @@ function runStart(args: string[], env: Record<string, string> = {}): Run {
     },
   });
   started.push(proc);
-  const waitFor = (pattern: RegExp, timeoutMs = 90_000) =>
+  const waitForLine = (pattern: RegExp, timeoutMs = 90_000) =>
     new Promise<string[]>((resolve, reject) => {
       const check = () => lines.some((l) => pattern.test(l)) && resolve(lines);
       const timer = setTimeout(() => reject(new Error(`no line matching ${pattern} in ${timeoutMs} ms:\n${lines.join("\n")}`)), timeoutMs);
@@ -55,7 +56,7 @@ function runStart(args: string[], env: Record<string, string> = {}): Run {
       watchers.push(check);
       check();
     });
-  return { proc, lines, waitFor };
+  return { proc, lines, waitForLine };
 }
 
 /** Runs one printed curl line as written (through sh), returning status and parsed body. */
@@ -79,7 +80,7 @@ async function stopAndCheck(run: Run, signal: NodeJS.Signals): Promise<void> {
 
 test("npm start: ready, the seed's curl examples work as printed, SIGTERM stops everything", async () => {
   const run = runStart(["--port", String(port), "--persist-to", persist]);
-  const out = await run.waitFor(/zk-relay is ready at http:\/\/localhost:\d+/);
+  const out = await run.waitForLine(/zk-relay is ready at http:\/\/localhost:\d+/);
   expect(out.join("\n")).toContain(KEY);
   expect(out.some((l) => /applying D1 migrations/.test(l))).toBe(true);
   const curls = out.map((l) => l.trim()).filter((l) => l.startsWith("curl "));
@@ -111,7 +112,7 @@ test("npm start: ready, the seed's curl examples work as printed, SIGTERM stops 
 
 test("a second npm start on the same state: site token rotated, devices moved to the new simulators; Ctrl-C stops it", async () => {
   const run = runStart(["--port", String(port), "--persist-to", persist]);
-  await run.waitFor(/zk-relay is ready at/);
+  await run.waitForLine(/zk-relay is ready at/);
   const headers = { authorization: `Bearer ${KEY}` };
   const users = await fetch(`http://127.0.0.1:${port}/devices/entrada/users`, { headers });
   expect(users.status).toBe(200);
@@ -121,6 +122,19 @@ test("a second npm start on the same state: site token rotated, devices moved to
   expect(sites.data.filter((s) => s.id === "demo")).toMatchObject([{ id: "demo", devices: 2 }]);
   await stopAndCheck(run, "SIGINT");
 }, 150_000);
+
+test("SIGTERM during start-up (gateway still booting) leaves nothing behind", async () => {
+  const run = runStart(["--port", String(port), "--persist-to", persist]);
+  await run.waitForLine(/starting the gateway/);
+  // wrangler dev is spawned right after that line; catch it while it boots.
+  const children = await waitFor("wrangler dev to be spawned", async () => {
+    const pids = await descendants(run.proc.pid);
+    return pids.length > 0 ? pids : undefined;
+  }, { timeoutMs: 10_000, intervalMs: 20 });
+  process.kill(run.proc.pid, "SIGTERM");
+  expect(await run.proc.exited).toBe(0);
+  expect(children.filter(pidAlive)).toEqual([]);
+}, 60_000);
 
 test("port already taken: a clear error and exit code 1, nothing started", async () => {
   const blocker = createServer();
@@ -137,7 +151,7 @@ test("port already taken: a clear error and exit code 1, nothing started", async
 
 test("--sim-only runs just the two terminals; --no-sim and --sim-only together is a usage error", async () => {
   const run = runStart(["--sim-only"]);
-  const out = await run.waitFor(/simulators ready/, 30_000);
+  const out = await run.waitForLine(/simulators ready/, 30_000);
   expect(out.filter((l) => /terminal (principal|entrada): 127\.0\.0\.1:\d+/.test(l))).toHaveLength(2);
   expect(await descendants(run.proc.pid)).toEqual([]);
   signalGroup(run.proc.pid, "SIGTERM");

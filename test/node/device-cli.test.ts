@@ -1,7 +1,7 @@
 // `zk-relay-agent device …` spawned as a real process against simulators of both profiles.
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { afterAll, afterEach, describe, expect, test, vi } from "vitest";
+import { afterAll, describe, expect, test, vi } from "vitest";
 import { runDeviceCli } from "../../agent/cli/device";
 import { HOST, closedPort, simulatorPool } from "./zk-client-helpers";
 import type { Simulator } from "../../agent/zk/sim";
@@ -9,7 +9,7 @@ import type { Simulator } from "../../agent/zk/sim";
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const KEY = "8675309";
 const pool = simulatorPool();
-afterEach(() => pool.closeAll());
+// Tests run concurrently (each on its own simulator), so simulators are closed once, at the end.
 afterAll(() => pool.closeAll());
 
 interface Run {
@@ -47,7 +47,7 @@ function target(sim: Simulator, ...extra: string[]): string[] {
   return ["--ip", HOST, "--port", String(sim.port), ...extra];
 }
 
-describe("reads on a TFT terminal (TCP, comm key)", () => {
+describe.concurrent("reads on a TFT terminal (TCP, comm key)", () => {
   test("info, users, attendance, fingers, time — text and JSON", async () => {
     const sim = await pool.start({ profile: "tft", commKey: Number(KEY), users: 6, records: 20, templates: 8, singleSession: false });
     const t = (...a: string[]) => target(sim, "--comm-key", KEY, "--transport", "tcp", ...a);
@@ -87,7 +87,7 @@ describe("reads on a TFT terminal (TCP, comm key)", () => {
   });
 });
 
-describe.each([
+describe.concurrent.each([
   { profile: "tft", transport: "tcp" },
   { profile: "zk6", transport: "auto" },
 ] as const)("writes on $profile ($transport)", ({ profile, transport }) => {
@@ -124,7 +124,7 @@ describe.each([
   });
 });
 
-describe("failures: one line, stable code, non-zero exit", () => {
+describe.concurrent("failures: one line, stable code, non-zero exit", () => {
   test("a 28-byte terminal refuses a non-numeric user_id", async () => {
     const sim = await pool.start({ profile: "zk6", users: 1 });
     const r = await cli(["add-user", ...target(sim, "--transport", "udp", "--user-id", "A-7", "--name", "X")]);
@@ -153,7 +153,10 @@ describe("failures: one line, stable code, non-zero exit", () => {
     expect(r).toMatchObject({ code: 2, stdout: "" });
     expect(r.stderr.trim()).toBe("error: BAD_REQUEST: --comm-key must be a whole number from 0 to 4294967295 (see: zk-relay-agent device --help)");
   });
+});
 
+// parseArgs and validation in this process (console captured, so not concurrent): no device, no spawn needed.
+describe("argument checks", () => {
   test.each([
     [["info"], /--ip is required/],
     [["reboot", "--ip", HOST], /unknown command 'reboot'/],

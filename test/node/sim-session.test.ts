@@ -101,6 +101,32 @@ describe("connect and comm key (§4.1, §4.2)", () => {
     expect(r.replyId).toBe(3);
   });
 
+  it("CONNECT again on the same TCP connection keeps the session id (§4.1)", async () => {
+    const s = await sim();
+    const t = await tcp(s);
+    t.send(CONNECT);
+    const first = await t.next();
+    t.send(CONNECT_NODE);
+    const again = await t.next();
+    expect([again.sessionId, again.replyId]).toEqual([first.sessionId, 1]);
+    expect(s.state.sessions).toBe(1);
+  });
+
+  it("counts requests with a bad checksum and serves them; strictChecksum answers ACK_ERROR (§2.2)", async () => {
+    const lenient = await sim();
+    const a = await udp(lenient);
+    const bad = CONNECT.slice();
+    bad[2] ^= 0xff;
+    a.send(bad);
+    expect((await a.next()).command).toBe(2000);
+    expect(lenient.state.badChecksums).toBe(1);
+    const strict = await sim({ strictChecksum: true });
+    const b = await udp(strict);
+    b.send(bad);
+    expect((await b.next()).command).toBe(2001);
+    expect(strict.state.sessions).toBe(0);
+  });
+
   it("EXIT acknowledges with a bare header and drops the session", async () => {
     const s = await sim();
     const t = await tcp(s);

@@ -231,6 +231,23 @@ describe("transports and reachability", () => {
     expect(s.packets.sent).toBeGreaterThan(0);
   });
 
+  test("an event arriving in the middle of a bulk transfer is routed aside; the transfer completes", async () => {
+    const sim = await pool.start({ profile: "tft", users: 5000, latencyMs: 15 });
+    const s = await connect(sim.port, "tcp");
+    const seen: string[] = [];
+    s.onEvent(() => seen.push("event"));
+    await s.regEvent(codec.EF.attLog);
+    const read = s.getUsers().then((u) => {
+      seen.push("users");
+      return u;
+    });
+    // Once the first chunk request is out, the terminal logs a punch while it is still sending data.
+    await expect.poll(() => sim.commandLog.some((e) => e.command === codec.CMD.readBuffer), { interval: 2 }).toBe(true);
+    sim.emitAttendance({ userId: sim.state.users()[0]!.userId });
+    expect(await read).toHaveLength(5000);
+    expect(seen).toEqual(["event", "users"]);
+  });
+
   test("close is safe twice and later commands fail with DEVICE_DISCONNECTED", async () => {
     const sim = await pool.start({ profile: "tft" });
     const s = await connect(sim.port, "tcp");

@@ -29,7 +29,7 @@ describe("createLogger", () => {
 
   it("pretty format is one human line", () => {
     const { logger, lines } = capture("pretty");
-    logger.warn("gateway link down; reconnecting", { retry_in_ms: 1000, reason: "going away" });
+    logger.warn("gateway link down; reconnecting", { retry_in_ms: 1000, reason: "going away", error: undefined });
     expect(lines).toEqual(['08:00:00.000 WARN  gateway link down; reconnecting retry_in_ms=1000 reason="going away"\n']);
   });
 

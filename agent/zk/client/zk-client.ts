@@ -18,6 +18,12 @@ export interface ZkClientOptions extends BulkReadOptions {
   disableTimeoutSec?: number;
 }
 
+/**
+ * §4.4: a client that dies after DISABLE leaves the terminal locked, so DISABLE carries a self-re-enable timeout
+ * as a safety net behind withZkSession's own re-enable; long reads merely let the keypad wake up early.
+ */
+export const DISABLE_TIMEOUT_SEC = 300;
+
 /** Longest wait for EXIT's ACK when closing. */
 const EXIT_WAIT_MS = 1000;
 
@@ -100,7 +106,7 @@ export class ZkClient implements ZkSession {
     });
   }
   disable(): Promise<void> {
-    return this.lock.run(async () => void (await this.cmd(CMD.disableDevice, c.u32Payload(this.opts.disableTimeoutSec ?? 0))));
+    return this.lock.run(async () => void (await this.cmd(CMD.disableDevice, c.u32Payload(this.opts.disableTimeoutSec ?? DISABLE_TIMEOUT_SEC))));
   }
   enable(): Promise<void> {
     return this.lock.run(async () => void (await this.cmd(CMD.enableDevice)));
@@ -218,8 +224,8 @@ export class ZkClient implements ZkSession {
     try {
       return c.parseOptionReply((await this.cmd(CMD.optionsRrq, c.optionReadPayload(name))).payload).value;
     } catch (err) {
-      // §5.2: an unknown option name is answered with ACK_ERROR; show it as empty.
-      if (err instanceof ZkRejectedError && err.replyCode === REPLY.ackError) return "";
+      // §5.2: an unknown option name is answered with ACK_ERROR; show it (or an unsupported read) as empty.
+      if (err instanceof ZkRejectedError && (err.replyCode === REPLY.ackError || err.replyCode === REPLY.ackUnknown)) return "";
       throw err;
     }
   }

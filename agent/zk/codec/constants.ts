@@ -112,3 +112,14 @@ export const CHUNK_UDP = 16384;
 export function isSuccessReply(code: number): boolean {
   return code === REPLY.ackOk || code === CMD.prepareData || code === CMD.data;
 }
+
+const NAMES = new Map<number, string>([
+  ...Object.entries(REPLY).map(([k, v]) => [v, k] as [number, string]),
+  ...Object.entries(CMD).map(([k, v]) => [v, k] as [number, string]),
+]);
+
+/** Our name of a command or reply code, for messages and logs ("prepareBuffer (1503)"). */
+export function commandName(code: number): string {
+  const name = NAMES.get(code);
+  return name ? `${name} (${code})` : String(code);
+}

@@ -58,7 +58,7 @@ export function resolveOptions(o: SimulatorOptions): ResolvedOptions {
   }
   const users = count("users", o.users, DEFAULT_COUNTS.users, 65534);
   // The default follows the users asked for (a terminal with no users has no templates either).
-  const templates = count("templates", o.templates, Math.min(DEFAULT_COUNTS.templates, users * 10));
+  const templates = count("templates", o.templates, Math.min(DEFAULT_COUNTS.templates, users));
   if (o.dataFile === undefined && o.data === undefined && templates > users * 10) {
     throw new SimError("SIM_INVALID_OPTIONS", `${templates} templates do not fit ${users} users (10 fingers each)`);
   }

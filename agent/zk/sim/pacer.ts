@@ -74,7 +74,7 @@ export class Pacer {
     this.dueAt = (burst ? this.dueAt : Math.max(now, this.dueAt)) + cost + (item.gapMs ?? 0);
     const wait = this.dueAt - now;
     const go = () => this.write(item);
-    if (wait >= 1) this.timer = setTimeout(go, Math.floor(wait));
+    if (wait >= 1) this.timer = setTimeout(go, Math.ceil(wait));
     else this.immediate = setImmediate(go);
   }
 

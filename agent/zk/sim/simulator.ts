@@ -121,6 +121,10 @@ function load(state: DeviceState, data: GeneratedData): void {
   for (const a of data.attendance) state.addAttendance(a.uid === 0 && uidOf ? { ...a, uid: uidOf.get(a.userId) ?? 0 } : a);
   for (const t of data.templates) state.putTemplate(t);
   if (state.templateCount > state.caps.fingers) state.caps.fingers = state.templateCount;
+  // Build the served tables now, so the first client's read is not charged for encoding 100 000 records.
+  state.userTable();
+  state.attendanceTable();
+  state.templateTable();
 }
 
 /** TCP first (tft), then UDP on the number TCP got; with port 0, retry when that number is taken for UDP. */

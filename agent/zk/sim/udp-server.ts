@@ -49,6 +49,8 @@ export function startUdpServer(host: string, port: number, deps: TransportDeps):
     const peer = `${rinfo.address}:${rinfo.port}`;
     let link = links.get(peer);
     if (!link) {
+      // Every client socket is a new peer; forget idle ones without a session so a long run does not grow.
+      if (links.size >= 1024) for (const [k, l] of links) if (!l.session && l.pacer.pending === 0) links.delete(k);
       link = new UdpLink(socket, peer, rinfo.address, rinfo.port, deps);
       links.set(peer, link);
     }

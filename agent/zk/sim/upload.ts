@@ -1,9 +1,8 @@
 // Client → device uploads (zk-protocol §7.8): PREPARE_DATA and CMD_DATA each ACKed, then 110 (batch) or 87 (template).
-import { ByteReader, concatBytes, decodeUserTemplateBatch, parsePrepareData } from "../codec";
-import type { Outgoing } from "./session";
-import { error, ok, parsed, reply, type Request } from "./request";
+import { ByteReader, REPLY, concatBytes, decodeUserTemplateBatch, parsePrepareData, u32Payload } from "../codec";
 import { storeUser } from "./handlers-data";
-import { REPLY } from "../codec";
+import { error, ok, parsed, reply, type Request } from "./request";
+import type { Outgoing } from "./session";
 
 /** CMD_PREPARE_DATA 1500 from the client: u32 size (or u16 size + u16 0, §10.5) → ACK_OK. */
 export function prepareUpload(req: Request): Outgoing[] {
@@ -72,7 +71,5 @@ export function checksumBuffer(req: Request): Outgoing[] {
   const data = uploaded(req) ?? new Uint8Array(0);
   let sum = 0;
   for (const b of data) sum = (sum + b) >>> 0;
-  const payload = new Uint8Array(4);
-  new DataView(payload.buffer).setUint32(0, sum, true);
-  return [reply(req, REPLY.ackOk, payload)];
+  return [reply(req, REPLY.ackOk, u32Payload(sum))];
 }

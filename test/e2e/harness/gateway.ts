@@ -50,6 +50,8 @@ function options(script: string, port: number, adminKey: string, dir: string, si
     d1Persist: join(dir, "d1"),
     durableObjectsPersist: join(dir, "do"),
     log: new Log(LogLevel.WARN),
+    // No https://workers.cloudflare.com/cf.json fetch (vitest sets NODE_ENV=test, which skips it; scripts do not).
+    cf: false,
     handleRuntimeStdio(stdout: Readable, stderr: Readable) {
       capture(stdout);
       capture(stderr);

@@ -1,0 +1,74 @@
+// (a) Relay overhead: one op through HTTP → gateway (workerd, D1, DO) → WebSocket → agent process → terminal,
+// against the same op run by the agent's own dispatcher in this process, and on an already open session.
+import { OPS, type OpName } from "../../shared/ops";
+import { connectZk } from "../../agent/zk";
+import { createDispatcher, runOp, type OpInput } from "../../agent/ops";
+import { silentLogger } from "../../agent/log";
+import type { ApiClient } from "../../scripts/lib/api-client";
+import { CLOCK_TERMINAL, type BenchSystem } from "./setup";
+import { round, sampleSequential, summarize } from "./stats";
+import type { Row } from "./report";
+
+export const CALLS = 500;
+export const WARMUP = 50;
+
+interface Case {
+  op: OpName;
+  label: string;
+  path: string;
+}
+
+const CASES: Case[] = [
+  { op: "time.get", label: "GET /devices/{id}/time (time.get)", path: `/devices/${CLOCK_TERMINAL}/time` },
+  { op: "users.list", label: "GET /devices/{id}/users (users.list, 20 users)", path: `/devices/${CLOCK_TERMINAL}/users` },
+];
+
+async function expectOk(api: ApiClient, path: string): Promise<void> {
+  const answer = await api.get(path);
+  if (answer.status !== 200 || answer.body?.success !== true) throw new Error(`GET ${path} answered ${answer.status}: ${answer.text.slice(0, 200)}`);
+}
+
+export async function benchRelayOverhead(b: BenchSystem, progress: (line: string) => void): Promise<Row[]> {
+  const rows: Row[] = [];
+  const target = b.target(CLOCK_TERMINAL);
+  // The agent's operation layer as the agent process builds it (agent/cli/run.ts), minus the relay link.
+  const dispatcher = createDispatcher({ logger: silentLogger });
+  const ctx = { now: () => new Date(), logger: silentLogger };
+  for (const c of CASES) {
+    const args = OPS[c.op].args.parse({}) as OpInput<OpName>;
+    const relayed = summarize(await sampleSequential(CALLS, WARMUP, () => expectOk(b.api, c.path)));
+    progress(`relay ${c.op}: median ${relayed.median_ms} ms`);
+    const direct = summarize(
+      await sampleSequential(CALLS, WARMUP, async () => {
+        await dispatcher.dispatch({ op: c.op, device: target, args, deadline: Date.now() + 30_000 });
+      }),
+    );
+    progress(`in-process ${c.op}: median ${direct.median_ms} ms`);
+    // The op alone, on a session kept open: what connect + EXIT add to the in-process figure.
+    await dispatcher.pool.idle();
+    const session = await connectZk({ host: target.ip, port: target.port, transport: "tcp", timeoutMs: 5000 });
+    let open;
+    try {
+      open = summarize(await sampleSequential(CALLS, WARMUP, async () => void (await runOp(c.op, session, args, ctx))));
+    } finally {
+      await session.close();
+    }
+    rows.push(
+      { bench: "relay", what: `${c.label}: HTTP → gateway → WS → agent process → terminal`, ...pick(relayed) },
+      { bench: "relay", what: `${c.op}: agent dispatcher in-process (connect + op + EXIT, no relay)`, ...pick(direct) },
+      { bench: "relay", what: `${c.op}: op alone on an open session (no connect, no relay)`, ...pick(open) },
+      {
+        bench: "relay",
+        what: `${c.op}: relay overhead = relayed − in-process dispatcher`,
+        median_ms: round(relayed.median_ms - direct.median_ms),
+        p99_ms: round(relayed.p99_ms - direct.p99_ms),
+      },
+    );
+  }
+  await dispatcher.pool.idle();
+  return rows;
+}
+
+function pick(s: ReturnType<typeof summarize>): Pick<Row, "median_ms" | "p90_ms" | "p99_ms" | "n"> {
+  return { median_ms: s.median_ms, p90_ms: s.p90_ms, p99_ms: s.p99_ms, n: s.n };
+}

@@ -1,0 +1,64 @@
+// System benchmark (`npm run bench`): relay overhead, throughput and the delete flow through the whole stack on
+// 127.0.0.1; prints a table and writes bench/results/system.json. Stops everything it started, always terminates.
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { benchDeletes } from "./lib/delete-flows";
+import { benchRelayOverhead, CALLS, WARMUP } from "./lib/relay-overhead";
+import { formatTable, machine, writeResults, type Row } from "./lib/report";
+import { startBenchSystem, type BenchSystem } from "./lib/setup";
+import { benchThroughput, CALLERS, REQUESTS } from "./lib/throughput";
+
+const OUT = resolve(dirname(fileURLToPath(import.meta.url)), "results/system.json");
+/** Whole-run cap: the brief allows about three minutes. */
+const LIMIT_MS = 175_000;
+
+const started = performance.now();
+const progress = (line: string) => console.log(`[${((performance.now() - started) / 1000).toFixed(1).padStart(5)} s] ${line}`);
+
+let system: BenchSystem | undefined;
+let closing: Promise<void> | undefined;
+/** Stops the agent process, the simulators and workerd; at most once, and never for longer than 15 s. */
+function shutdown(): Promise<void> {
+  closing ??= Promise.race([
+    system?.sys.close() ?? Promise.resolve(),
+    new Promise<void>((r) => setTimeout(r, 15_000).unref()),
+  ]);
+  return closing;
+}
+
+async function abort(why: string): Promise<never> {
+  console.error(`bench/system: ${why}; stopping everything`);
+  await shutdown();
+  process.exit(1);
+}
+
+setTimeout(() => void abort(`time limit of ${LIMIT_MS / 1000} s reached`), LIMIT_MS).unref();
+process.once("SIGINT", () => void abort("interrupted"));
+process.once("SIGTERM", () => void abort("terminated"));
+
+async function main(): Promise<void> {
+  const m = machine();
+  progress(`machine: ${m.cpus} cpus (${m.cpu_model}), node ${m.node}; starting gateway (workerd), 12 simulated terminals, agent process`);
+  system = await startBenchSystem();
+  progress(`gateway at ${system.sys.gateway.url}, agent connected`);
+  const rows: Row[] = [];
+  rows.push(...(await benchRelayOverhead(system, progress)));
+  rows.push(...(await benchThroughput(system, progress)));
+  rows.push(...(await benchDeletes(system, progress)));
+  await shutdown();
+  progress("everything stopped");
+
+  console.log(`\n${formatTable(rows)}\n`);
+  writeResults(OUT, rows, {
+    relay: { calls: CALLS, warmup: WARMUP },
+    throughput: { callers: CALLERS, requests: REQUESTS },
+    at: new Date().toISOString(),
+    total_s: Math.round((performance.now() - started) / 100) / 10,
+  });
+  console.log(`wrote ${OUT}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => abort(`failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
+);
