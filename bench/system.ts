@@ -1,6 +1,7 @@
 // System benchmark (`npm run bench`): relay overhead, throughput and the delete flow through the whole stack on
 // 127.0.0.1; prints a table and writes bench/results/system.json. Stops everything it started, always terminates.
 import { dirname, resolve } from "node:path";
+import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { benchDeletes } from "./lib/delete-flows";
 import { benchRelayOverhead, CALLS, WARMUP } from "./lib/relay-overhead";
@@ -38,21 +39,25 @@ process.once("SIGTERM", () => void abort("terminated"));
 
 async function main(): Promise<void> {
   const m = machine();
-  progress(`machine: ${m.cpus} cpus (${m.cpu_model}), node ${m.node}; starting gateway (workerd), 12 simulated terminals, agent process`);
+  // Other work on the machine skews every figure: the load averages at start and end go into the results.
+  const loadBefore = loadavg().map((x) => Math.round(x * 100) / 100);
+  progress(`machine: ${m.cpus} cpus (${m.cpu_model}), node ${m.node}, load average ${loadBefore.join(" ")}; starting gateway (workerd), 12 simulated terminals, agent process`);
   system = await startBenchSystem();
   progress(`gateway at ${system.sys.gateway.url}, agent connected`);
   const rows: Row[] = [];
   rows.push(...(await benchRelayOverhead(system, progress)));
   rows.push(...(await benchThroughput(system, progress)));
   rows.push(...(await benchDeletes(system, progress)));
+  const loadAfter = loadavg().map((x) => Math.round(x * 100) / 100);
   await shutdown();
-  progress("everything stopped");
+  progress(`everything stopped; load average ${loadAfter.join(" ")}`);
 
   console.log(`\n${formatTable(rows)}\n`);
   writeResults(OUT, rows, {
     relay: { calls: CALLS, warmup: WARMUP },
     throughput: { callers: CALLERS, requests: REQUESTS },
     at: new Date().toISOString(),
+    loadavg_1_5_15: { before: loadBefore, after: loadAfter },
     total_s: Math.round((performance.now() - started) / 100) / 10,
   });
   console.log(`wrote ${OUT}`);
