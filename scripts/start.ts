@@ -7,7 +7,7 @@ import { spawnGroup } from "./lib/processes";
 import { agentStatus, ensureSite, upsertDevice } from "./lib/registry";
 import { DEMO_TERMINALS, startTerminal } from "./lib/terminals";
 import { readyBanner } from "./start/banner";
-import { checkPortFree, migrateLocal, startDevGateway, StartError } from "./start/gateway-dev";
+import { checkPortFree, migrateLocal, startDevGateway, StartError, writeDevEnv } from "./start/gateway-dev";
 import { parseStartArgs, resolveAdminKey, USAGE, type StartOptions } from "./start/options";
 import { Supervisor } from "./start/supervisor";
 
@@ -22,27 +22,33 @@ const timed = async <T>(what: string, work: () => Promise<T>): Promise<T> => {
   return value;
 };
 
+interface RunningTerminal {
+  sim: Simulator;
+  transport: "tcp" | "udp";
+  commKey: number;
+}
+
 /** Starts the demo terminals in this process; they close with it. */
-async function startTerminals(supervisor: Supervisor): Promise<Record<string, { sim: Simulator; transport: "tcp" | "udp" }>> {
-  const out: Record<string, { sim: Simulator; transport: "tcp" | "udp" }> = {};
+async function startTerminals(supervisor: Supervisor): Promise<Record<string, RunningTerminal>> {
+  const out: Record<string, RunningTerminal> = {};
   for (const [id, spec] of Object.entries(DEMO_TERMINALS)) {
     const sim = await startTerminal(spec.sim);
     supervisor.onClose(`simulator ${id}`, () => sim.close());
-    out[id] = { sim, transport: spec.transport };
-    const key = "commKey" in spec.sim ? `, comm key ${spec.sim.commKey}` : "";
-    say(`terminal ${id}: 127.0.0.1:${sim.port} (${spec.sim.profile}, ${spec.transport}${key}, ${sim.state.users().length} users)`);
+    const commKey = "commKey" in spec.sim ? spec.sim.commKey : 0;
+    out[id] = { sim, transport: spec.transport, commKey };
+    const key = commKey ? `, comm key ${commKey}` : "";
+    say(`terminal ${id}: 127.0.0.1:${sim.port} (${sim.profile}, ${spec.transport}${key}, ${sim.state.users().length} users)`);
   }
   return out;
 }
 
 async function main(opts: StartOptions, supervisor: Supervisor): Promise<void> {
-
   if (opts.mode === "sim-only") {
     const terminals = await startTerminals(supervisor);
     say("simulators ready (Ctrl-C stops them). Register them with POST /devices, e.g.:");
     for (const [id, t] of Object.entries(terminals)) {
-      const pw = t.sim.profile === "zk6" ? `,"password":${DEMO_TERMINALS.entrada.sim.commKey}` : "";
-      say(`  {"id":"${id}","ip":"127.0.0.1","port":${t.sim.port},"transport":"${t.transport}"${pw}}`);
+      const device = { id, ip: "127.0.0.1", port: t.sim.port, transport: t.transport, password: t.commKey };
+      say(`  ${JSON.stringify(device)}`);
     }
     return;
   }
@@ -54,20 +60,21 @@ async function main(opts: StartOptions, supervisor: Supervisor): Promise<void> {
     migrateLocal(ROOT, persistTo, (proc) => supervisor.track(proc)),
   );
 
+  const envFile = await writeDevEnv(ROOT, adminKey);
+  supervisor.onClose("gateway env file", envFile.remove);
   let ready = false;
   const gateway = await timed(`starting the gateway (wrangler dev) on http://127.0.0.1:${opts.port}`, () =>
     startDevGateway({
       root: ROOT,
       port: opts.port,
       persistTo,
-      adminKey,
+      envFile: envFile.path,
       onLine: (line) => ready && console.log(`gateway | ${line}`),
       onWaiting: (s) => say(`still waiting for the gateway (${s} s)…`),
       onSpawn: (proc) => supervisor.track(proc),
     }),
   );
-  supervisor.adopt(gateway.proc);
-  supervisor.onClose("gateway env file", gateway.cleanup);
+  supervisor.adopt(gateway);
 
   const api = apiClient(`http://127.0.0.1:${opts.port}`, adminKey);
   const token = await ensureSite(api, SITE, "Demo site");
@@ -76,8 +83,7 @@ async function main(opts: StartOptions, supervisor: Supervisor): Promise<void> {
   const registered: Record<string, string> = {};
   if (opts.mode === "all") {
     const terminals = await startTerminals(supervisor);
-    for (const [id, { sim, transport }] of Object.entries(terminals)) {
-      const commKey = sim.profile === "zk6" ? DEMO_TERMINALS.entrada.sim.commKey : 0;
+    for (const [id, { sim, transport, commKey }] of Object.entries(terminals)) {
       await upsertDevice(api, { id, ip: "127.0.0.1", port: sim.port, transport, password: commKey, site: SITE });
       registered[id] = `127.0.0.1:${sim.port} (${sim.profile}, ${transport}${commKey ? ", comm key" : ""})`;
     }

@@ -8,7 +8,7 @@ import { wranglerEnv } from "../lib/wrangler-env";
 export class StartError extends Error {
   override readonly name = "StartError";
   constructor(
-    readonly code: "PORT_IN_USE" | "MIGRATION_FAILED" | "GATEWAY_FAILED" | "AGENT_FAILED" | "SETUP_FAILED",
+    readonly code: "PORT_IN_USE" | "MIGRATION_FAILED" | "GATEWAY_FAILED" | "AGENT_FAILED",
     message: string,
   ) {
     super(message);
@@ -52,34 +52,33 @@ export async function migrateLocal(root: string, persistTo: string, onSpawn: (pr
   }
 }
 
-export interface DevGateway {
-  readonly proc: GroupProcess;
-  /** Removes the private env file holding the admin key. */
-  cleanup(): Promise<void>;
+/**
+ * Writes the admin key to a 0600 env file under .zk-relay/ for `wrangler dev --env-file`, so it is not on the
+ * command line; returns its path and a remover (register the remover before anything can fail).
+ */
+export async function writeDevEnv(root: string, adminKey: string): Promise<{ path: string; remove: () => Promise<void> }> {
+  const dir = join(root, ".zk-relay");
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const path = join(dir, `dev-${process.pid}.env`);
+  await writeFile(path, `ADMIN_API_KEY='${adminKey}'\n`, { mode: 0o600 });
+  await chmod(path, 0o600);
+  return { path, remove: () => rm(path, { force: true }) };
 }
 
-/**
- * Starts `wrangler dev` (inspector on a random port, no interactive hotkeys) and resolves once GET / answers 200.
- * The key reaches the Worker through `--env-file` (a 0600 file under .zk-relay/), so it is not on the command line.
- */
+/** Starts `wrangler dev` (inspector on a random port, no interactive hotkeys) and resolves once GET / answers 200. */
 export async function startDevGateway(opts: {
   root: string;
   port: number;
   persistTo: string;
-  adminKey: string;
+  /** From writeDevEnv. */
+  envFile: string;
   onLine: (line: string) => void;
   onWaiting: (seconds: number) => void;
   /** Called as soon as wrangler is spawned, so a Ctrl-C during start-up stops it too. */
   onSpawn: (proc: GroupProcess) => void;
-}): Promise<DevGateway> {
-  const dir = join(opts.root, ".zk-relay");
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const envFile = join(dir, `dev-${process.pid}.env`);
-  await writeFile(envFile, `ADMIN_API_KEY='${opts.adminKey}'\n`, { mode: 0o600 });
-  await chmod(envFile, 0o600);
-  const cleanup = () => rm(envFile, { force: true });
+}): Promise<GroupProcess> {
   const args = ["dev", "--ip", "127.0.0.1", "--port", String(opts.port), "--inspector-port", "0"];
-  args.push("--persist-to", opts.persistTo, "--env-file", envFile, "--show-interactive-dev-session=false");
+  args.push("--persist-to", opts.persistTo, "--env-file", opts.envFile, "--show-interactive-dev-session=false");
   const proc = spawnGroup("gateway", wranglerBin(opts.root), args, {
     cwd: opts.root,
     env: wranglerEnv({ FORCE_COLOR: "0" }),
@@ -103,11 +102,10 @@ export async function startDevGateway(opts: {
     }
   } catch (err) {
     await stopGroup(proc);
-    await cleanup();
     const tail = proc.tail.slice(-20).join("\n");
     throw new StartError("GATEWAY_FAILED", `the gateway did not start: ${(err as Error).message}\n${tail}`);
   } finally {
     clearInterval(tick);
   }
-  return { proc, cleanup };
+  return proc;
 }

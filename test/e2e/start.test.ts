@@ -1,5 +1,6 @@
 // `npm start` itself: ready line, the printed curl examples work as written, signals stop every process, a second run works.
 import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -22,7 +23,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(started.map((p) => stopGroup(p, 3000)));
+  // SIGTERM lets each run stop its own wrangler and agent groups (they are not in its group).
+  await Promise.all(started.map((p) => stopGroup(p, 15_000)));
   await rm(persist, { recursive: true, force: true });
 });
 
@@ -76,7 +78,10 @@ async function stopAndCheck(run: Run, signal: NodeJS.Signals): Promise<void> {
   const left = children.filter(pidAlive);
   expect(left).toEqual([]);
   expect(await portProblem("127.0.0.1", port)).toBeUndefined();
+  expect(existsSync(envFileOf(run))).toBe(false); // the admin key's env file goes with the run
 }
+
+const envFileOf = (run: Run) => join(ROOT, ".zk-relay", `dev-${run.proc.pid}.env`);
 
 test("npm start: ready, the seed's curl examples work as printed, SIGTERM stops everything", async () => {
   const run = runStart(["--port", String(port), "--persist-to", persist]);
@@ -134,6 +139,7 @@ test("SIGTERM during start-up (gateway still booting) leaves nothing behind", as
   process.kill(run.proc.pid, "SIGTERM");
   expect(await run.proc.exited).toBe(0);
   expect(children.filter(pidAlive)).toEqual([]);
+  expect(existsSync(envFileOf(run))).toBe(false);
 }, 60_000);
 
 test("port already taken: a clear error and exit code 1, nothing started", async () => {
