@@ -20,8 +20,8 @@ export const agentConnect = new Hono<{ Bindings: Env }>();
 agentConnect.get("/connect", async (c) => {
   const lang = pickLang(c.req.header("Accept-Language"));
   if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
-    const error = message(lang, "BAD_REQUEST", { detail: "expected a WebSocket upgrade (Upgrade: websocket)" });
-    return c.json({ success: false, error, code: "BAD_REQUEST" }, 426, { Upgrade: "websocket" });
+    const error = message(lang, "UPGRADE_REQUIRED");
+    return c.json({ success: false, error, code: "UPGRADE_REQUIRED" }, 426, { Upgrade: "websocket" });
   }
   const siteId = await siteOfToken(c);
   if (siteId === undefined) {

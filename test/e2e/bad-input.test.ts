@@ -167,10 +167,7 @@ test("~300 hostile requests: documented statuses only, the seed's envelope every
       statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
       // The OpenAPI document and the docs page are the two answers outside the envelope (gateway-api.md).
       const document = answer.status === 200 && (r.path === "/openapi.json" || r.path === "/docs");
-      // A plain GET on the agents' WebSocket endpoint answers HTTP's 426 Upgrade Required (code BAD_REQUEST):
-      // the one status outside ERROR_STATUS, kept because HTTP defines it for exactly this.
-      const upgrade = answer.status === 426 && r.path === "/agent/connect" && answer.body?.code === "BAD_REQUEST";
-      const problem = document ? undefined : envelopeProblem(upgrade ? { ...answer, status: 400 } : answer, r.method);
+      const problem = document ? undefined : envelopeProblem(answer, r.method);
       if (problem) throw new Error(`${r.method} ${r.path}${r.query} → ${problem}`);
       if (!(r.method === "GET" && r.path === "/agent/connect") && answer.status >= 500) {
         // The only 5xx a sweep may meet are device/agent answers on device routes.

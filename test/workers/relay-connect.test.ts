@@ -36,8 +36,8 @@ describe("GET /agent/connect", () => {
     expect(res.headers.get("Upgrade")).toBe("websocket");
     expect(await res.json()).toEqual({
       success: false,
-      error: "Bad request: expected a WebSocket upgrade (Upgrade: websocket)",
-      code: "BAD_REQUEST",
+      error: "This route expects a WebSocket upgrade (Upgrade: websocket).",
+      code: "UPGRADE_REQUIRED",
     });
   });
 
