@@ -83,7 +83,16 @@ export async function startBenchSystem(): Promise<BenchSystem> {
   }
 }
 
-/** Waits until no ZK session is open on `sim` (the agent closes its session after answering). */
+/**
+ * Waits until no ZK session is open on `sim` (the agent closes its session after answering) and its packet counter
+ * has settled: the simulator counts a packet when the kernel takes the write, which can land after the client has
+ * read the EXIT reply and hung up — read too early, that packet would be billed to the next measurement.
+ */
 export async function sessionsClosed(sim: Simulator, timeoutMs = 5000): Promise<void> {
   await waitFor("the terminal's sessions to close", async () => (sim.state.sessions === 0 ? true : undefined), { timeoutMs, intervalMs: 2 });
+  for (;;) {
+    const before = sim.packetsSent;
+    await new Promise((r) => setTimeout(r, 20));
+    if (sim.packetsSent === before) return;
+  }
 }
