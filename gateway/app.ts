@@ -1,13 +1,13 @@
 // The gateway's Hono app: edge middleware in order, one sub-app per resource, one error handler.
 import { Hono, type Context } from "hono";
 import { methodNotAllowed } from "hono/method-not-allowed";
-import { requestId } from "hono/request-id";
 import { apiKeyAuth } from "./auth/api-key";
 import { deviceFromPath } from "./auth/device-scope";
 import { audit } from "./audit";
 import type { AppEnv } from "./http/app-env";
 import { methodNotAllowedAnswer, notFound, onError } from "./http/errors";
 import { language } from "./http/language";
+import { requestId } from "./http/request-id";
 import { idempotency } from "./idempotency";
 import { agentConnect } from "./relay/connect";
 import { adminKeys } from "./routes/admin-keys";
@@ -21,11 +21,12 @@ import { offboarding } from "./routes/offboarding";
 import { root } from "./routes/root";
 import { users } from "./routes/users";
 
-const PUBLIC_GET = new Set(["/", "/openapi.json", "/docs"]);
+const PUBLIC_PATHS = new Set(["/", "/openapi.json", "/docs"]);
 
-/** gateway-api.md: these need no API key; /agent/connect checks the site token itself. */
+/** gateway-api.md: these need no API key (HEAD like GET); /agent/connect checks the site token itself. */
 function isPublic(c: Context<AppEnv>): boolean {
-  return (c.req.method === "GET" && PUBLIC_GET.has(c.req.path)) || c.req.path.startsWith("/agent/");
+  const read = c.req.method === "GET" || c.req.method === "HEAD";
+  return (read && PUBLIC_PATHS.has(c.req.path)) || c.req.path.startsWith("/agent/");
 }
 
 export const app = new Hono<AppEnv>();

@@ -6,7 +6,8 @@ import { insertAudit, type AuditEntry } from "./db/audit";
 import type { AppEnv } from "./http/app-env";
 import { operationOf } from "./operations";
 
-export const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+/** The methods that change something (the API has no PATCH route). */
+export const MUTATING = new Set(["POST", "PUT", "DELETE"]);
 
 /** One device's part of a fan-out call (offboarding records each deletion like a single delete). */
 export interface AuditPart {

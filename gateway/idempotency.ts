@@ -10,23 +10,30 @@ import { apiError, validationFailed } from "./http/errors";
 import { MUTATING, noteAudit } from "./audit";
 
 export interface IdempotencyOptions {
-  header?: string;
   /** Requests the header is ignored on (answers that carry a one-time secret must not be stored in clear). */
   exclude?: (c: Context<AppEnv>) => boolean;
 }
 
+export const IDEMPOTENCY_HEADER = "Idempotency-Key";
 // gateway-api.md: 1-255 printable characters.
 const KEY_PATTERN = /^[\x20-\x7e]{1,255}$/;
 
-/** Claims the key, replays a stored answer, or answers 409 IDEMPOTENCY_CONFLICT; stores 2xx/4xx answers only. */
+/**
+ * Marks this request's answer as not final although it is not a 5xx (e.g. offboarding where some device was
+ * unreachable): it is not stored, so a retry with the same Idempotency-Key really retries.
+ */
+export function keepOutOfReplay(c: Context<AppEnv>): void {
+  c.set("noReplay", true);
+}
+
+/** Claims the key, replays a stored answer, or answers 409 IDEMPOTENCY_CONFLICT; stores final 2xx/4xx answers only. */
 export function idempotency(opts: IdempotencyOptions = {}): MiddlewareHandler<AppEnv> {
-  const header = opts.header ?? "Idempotency-Key";
   return async (c, next) => {
-    const idemKey = c.req.header(header);
+    const idemKey = c.req.header(IDEMPOTENCY_HEADER);
     const principal = c.get("principal");
     if (idemKey === undefined || !MUTATING.has(c.req.method) || !principal || opts.exclude?.(c)) return next();
     if (!KEY_PATTERN.test(idemKey)) {
-      throw validationFailed(c, [{ path: [header], message: "1-255 printable ASCII characters" }]);
+      throw validationFailed(c, [{ path: [IDEMPOTENCY_HEADER], message: "1-255 printable ASCII characters" }]);
     }
     const { text } = await readBody(c);
     const url = new URL(c.req.url);
@@ -38,21 +45,27 @@ export function idempotency(opts: IdempotencyOptions = {}): MiddlewareHandler<Ap
     if (got.kind === "conflict") throw apiError(c, "IDEMPOTENCY_CONFLICT");
     if (got.kind === "replay") {
       noteAudit(c, { replayed: true });
-      return c.body(got.body, got.status as ContentfulStatusCode, {
-        "Content-Type": "application/json",
-        "Idempotent-Replayed": "true",
-      });
+      const headers: Record<string, string> = { "Content-Type": "application/json", "Idempotent-Replayed": "true" };
+      // The stored body is in the first caller's language; the header must say so, whatever this retry asked for.
+      if (got.contentLanguage) headers["Content-Language"] = got.contentLanguage;
+      return c.body(got.body, got.status as ContentfulStatusCode, headers);
     }
-    let stored = false;
+    // Whether the claim stays: true once the answer is stored, or when storing it failed after a completed change.
+    let keep = false;
     try {
       await next();
       // Only final answers are kept: after a 5xx (device or agent down) a retry must really retry.
-      if (c.res.status < 500) {
-        await complete(db, principal.keyId, idemKey, c.res.status, await c.res.clone().text());
-        stored = true;
+      if (c.res.status < 500 && !c.get("noReplay")) {
+        keep = true;
+        const answer = { status: c.res.status, body: await c.res.clone().text(), contentLanguage: c.res.headers.get("Content-Language") };
+        await complete(db, principal.keyId, idemKey, answer).catch((e: unknown) => {
+          // The change is done; a bookkeeping failure must not turn it into a 500. The claim stays pending, so a
+          // retry gets 409 until it goes stale (STALE_PENDING_MS) rather than repeating the change at once.
+          console.error(`[${c.get("requestId") ?? "-"}] idempotency: could not store the answer: ${(e as Error).message}`);
+        });
       }
     } finally {
-      if (!stored) await release(db, principal.keyId, idemKey).catch(() => {});
+      if (!keep) await release(db, principal.keyId, idemKey).catch(() => {});
     }
   };
 }

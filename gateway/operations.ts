@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { ErrorCode } from "../shared/errors";
 import { DeviceInfo, OPS } from "../shared/ops";
 import type { Role } from "./auth/principal";
+import { DEVICE_FAILURE_CODES } from "./relay/agent-codes";
 import * as S from "./schemas";
 
 export type Method = "GET" | "POST" | "PUT" | "DELETE";
@@ -37,7 +38,7 @@ function op(tag: string, method: Method, path: string, id: string, auth: Operati
 
 const DEV: ErrorCode[] = ["DEVICE_NOT_FOUND"];
 // Whatever a relayed op can fail with, besides its own codes.
-const RELAY: ErrorCode[] = [...DEV, "DEVICE_UNREACHABLE", "DEVICE_TIMEOUT", "AGENT_OFFLINE", "DEVICE_BUSY", "RELAY_TIMEOUT", "PROTOCOL_ERROR"];
+const RELAY: ErrorCode[] = [...DEV, ...DEVICE_FAILURE_CODES];
 const INPUT: ErrorCode[] = ["VALIDATION_FAILED"];
 const msg = { message: true };
 
@@ -109,7 +110,7 @@ export const OPERATIONS: Operation[] = [
     bodyOptional: true,
     data: OPS["users.restore"].result,
     ...msg,
-    errors: [...RELAY, "SNAPSHOT_NOT_FOUND", "USER_EXISTS"],
+    errors: [...RELAY, "SNAPSHOT_NOT_FOUND", "RESTORE_IN_PROGRESS", "USER_EXISTS"],
   }),
   op("users", "POST", "/devices/:id/users/:user_id/enroll-finger", "users.enrollFinger", "write", "Start enrollment of finger 0-9", {
     body: S.EnrollBody,

@@ -2,34 +2,63 @@
 import type { Context } from "hono";
 import { RelayError } from "../shared/errors";
 import { message } from "../shared/messages";
-import type { User } from "../shared/ops";
+import type { User, UserSnapshot } from "../shared/ops";
 import type { DeviceRow } from "./db/devices";
-import { insertSnapshot } from "./db/snapshots";
+import { insertSnapshot, sweepSnapshots } from "./db/snapshots";
 import type { AppEnv } from "./http/app-env";
 import { langOf } from "./http/language";
+import { later } from "./http/later";
 import { runOp } from "./device-call";
 import type { AuditPart } from "./audit";
+import { UNREACHABLE_CODES } from "./relay/agent-codes";
 import type { OFFBOARD_STATUSES } from "./schemas";
 
 export interface Deleted {
   user: User;
-  snapshotId: number;
+  /** The stored snapshot's id; null when it could not be stored (the user is deleted all the same). */
+  snapshotId: number | null;
 }
 
-/** users.delete on `device`, then the snapshot (record + templates) is kept in user_snapshots. */
+/** The audit detail of a deletion: the snapshot to restore from, or that there is none. */
+export function deletedDetail(d: Deleted): Record<string, unknown> {
+  return d.snapshotId === null ? { snapshot_saved: false } : { snapshot_id: d.snapshotId };
+}
+
+/**
+ * users.delete on `device`, then the snapshot (record + templates) is kept in user_snapshots. Once the agent has
+ * deleted the user, this never fails: the user *is* gone, and the caller must hear so (see saveSnapshot).
+ */
 export async function deleteUserWithSnapshot(c: Context<AppEnv>, device: DeviceRow, userId: string): Promise<Deleted> {
   const { user, snapshot } = await runOp(c, device, "users.delete", { user_id: userId });
-  const snapshotId = await insertSnapshot(c.env.DB, {
-    deviceId: device.id,
-    userId,
-    snapshot,
-    deletedBy: c.get("principal").keyId,
-    now: new Date().toISOString(),
-  });
-  return { user, snapshotId };
+  return { user, snapshotId: await saveSnapshot(c, device, userId, snapshot) };
+}
+
+/** Stores the snapshot, retrying a failed write once; null (logged loudly) when it could not be kept. */
+async function saveSnapshot(c: Context<AppEnv>, device: DeviceRow, userId: string, snapshot: UserSnapshot): Promise<number | null> {
+  const where = `[${c.get("requestId") ?? "-"}] users.delete on device ${device.id} for user_id ${userId}`;
+  const row = { deviceId: device.id, siteId: device.site_id, userId, snapshot, deletedBy: c.get("principal").keyId };
+  for (let attempt = 1; attempt <= 2; attempt++) {
+    try {
+      const id = await insertSnapshot(c.env.DB, { ...row, now: new Date().toISOString() });
+      if (id === null) console.error(`${where}: the device left the registry meanwhile; snapshot not kept`);
+      return id;
+    } catch (e) {
+      const final = attempt === 2 ? "; the user IS deleted and cannot be restored" : "; retrying";
+      console.error(`${where}: snapshot write ${attempt} failed: ${(e as Error).message}${final}`);
+    }
+  }
+  return null;
+}
+
+/** Snapshot retention (db/snapshots.ts): a bounded sweep after the answer, triggered by deletes. */
+export function sweepOldSnapshots(c: Context<AppEnv>): void {
+  later(c, sweepSnapshots(c.env.DB, Date.now()));
 }
 
 export type OffboardStatus = (typeof OFFBOARD_STATUSES)[number];
+
+/** Offboarding statuses worth retrying: the device may answer next time. */
+export const RETRYABLE_STATUSES: ReadonlySet<OffboardStatus> = new Set<OffboardStatus>(["unreachable", "agent_offline", "busy", "error"]);
 
 export interface Outcome {
   result: { device: string; status: OffboardStatus; error?: string };
@@ -40,10 +69,10 @@ export interface Outcome {
 export async function offboardOne(c: Context<AppEnv>, device: DeviceRow, userId: string): Promise<Outcome> {
   const at = { device: device.id, site: device.site_id, user: userId };
   try {
-    const { user, snapshotId } = await deleteUserWithSnapshot(c, device, userId);
+    const deleted = await deleteUserWithSnapshot(c, device, userId);
     return {
       result: { device: device.id, status: "deleted" },
-      audit: { ...at, action: "users.delete", status: 200, result: "ok", before: user, detail: { snapshot_id: snapshotId } },
+      audit: { ...at, action: "users.delete", status: 200, result: "ok", before: deleted.user, detail: deletedDetail(deleted) },
     };
   } catch (e) {
     const err = e instanceof RelayError ? e : new RelayError("INTERNAL", message(langOf(c), "INTERNAL"));
@@ -55,13 +84,10 @@ export async function offboardOne(c: Context<AppEnv>, device: DeviceRow, userId:
 }
 
 function statusOf(err: RelayError): OffboardStatus {
+  if (UNREACHABLE_CODES.has(err.code)) return "unreachable";
   switch (err.code) {
     case "USER_NOT_FOUND":
       return "not_found";
-    case "DEVICE_UNREACHABLE":
-    case "DEVICE_TIMEOUT":
-    case "DEVICE_DISCONNECTED":
-      return "unreachable";
     case "AGENT_OFFLINE":
       return "agent_offline";
     case "DEVICE_BUSY":

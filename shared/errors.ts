@@ -17,6 +17,7 @@ export const ERROR_STATUS = {
   SITE_EXISTS: 409,
   SITE_NOT_EMPTY: 409,
   IDEMPOTENCY_CONFLICT: 409,
+  RESTORE_IN_PROGRESS: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   // Device-side failures answer 500, as the seed's "Connection error" does.

@@ -1,9 +1,30 @@
 // Relay operations: one per device endpoint, each with the zod schemas of its arguments and result.
 import { z } from "zod";
 
-/** Device-local wall-clock time "YYYY-MM-DD HH:mm:ss" (terminals have no time zone). */
-export const DeviceTime = z.string().regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/, "YYYY-MM-DD HH:mm:ss");
-export const DateOnly = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "YYYY-MM-DD");
+/** True when year-month-day is a real calendar day (30 Feb and month 13 are not). */
+function isCalendarDate(s: string): boolean {
+  const [y, m, d] = s.slice(0, 10).split("-").map(Number) as [number, number, number];
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1];
+  return days !== undefined && d >= 1 && d <= days;
+}
+
+/** True when "HH:mm:ss" is a real time of day (no 24:00:00, no leap seconds: terminals have none). */
+function isClockTime(s: string): boolean {
+  const [h, min, sec] = s.split(":").map(Number) as [number, number, number];
+  return h <= 23 && min <= 59 && sec <= 59;
+}
+
+/** Device-local wall-clock time "YYYY-MM-DD HH:mm:ss" (terminals have no time zone); a real date and time. */
+export const DeviceTime = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/, { message: "YYYY-MM-DD HH:mm:ss", abort: true })
+  .refine((s) => isCalendarDate(s) && isClockTime(s.slice(11)), "not a real date and time");
+/** A calendar day "YYYY-MM-DD" that exists. */
+export const DateOnly = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, { message: "YYYY-MM-DD", abort: true })
+  .refine(isCalendarDate, "not a real calendar date");
 
 /** Badge number shown on the terminal: up to 24 printable ASCII characters (numeric on 28-byte firmware). */
 export const UserId = z.string().min(1).max(24).regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces");

@@ -1,19 +1,30 @@
-// Per-terminal workers keyed by ip:port, created on demand and forgotten when idle.
+// Per-terminal workers keyed by ip:port, created on demand and forgotten when idle; global bounds on what runs at once.
+import { RelayError } from "../../shared/errors";
 import type { DeviceTarget } from "../../shared/device";
-import type { ZkSession } from "../zk/types";
 import { silentLogger, type Logger } from "../log";
+import { ENABLE_RETRY_AT_MS, PendingEnables } from "./pending-enables";
 import { defaultSessionFactory, type SessionFactory } from "./session-factory";
-import { TerminalWorker } from "./worker";
+import { TerminalWorker, type JobFn, type JobOptions } from "./worker";
+
+export type { JobContext, JobFn, JobOptions } from "./worker";
 
 export interface DevicePoolOptions {
   sessionFactory?: SessionFactory;
   /** Waiters per terminal before DEVICE_BUSY (default 32). */
   maxWaiters?: number;
+  /** Terminals with work at the same time (each holds a socket) before DEVICE_BUSY (default 64). */
+  maxTerminals?: number;
+  /** Jobs queued or running over all terminals before DEVICE_BUSY (default 256). */
+  maxInFlight?: number;
+  /** When background re-enables of a terminal left disabled run, in ms after the failure (default 2, 5, 15, 30 s). */
+  enableRetryAtMs?: readonly number[];
   logger?: Logger;
   now?: () => number;
 }
 
 export const DEFAULT_MAX_WAITERS = 32;
+export const DEFAULT_MAX_TERMINALS = 64;
+export const DEFAULT_MAX_IN_FLIGHT = 256;
 
 /** The lock key: the terminal's address, not its registry name (DESIGN §3: two names, one terminal, one lock). */
 export function terminalKey(target: Pick<DeviceTarget, "ip" | "port">): string {
@@ -26,6 +37,8 @@ export class DevicePool {
   private readonly workers = new Map<string, TerminalWorker>();
   private readonly idleWaiters: Array<() => void> = [];
   private readonly opts: Required<DevicePoolOptions>;
+  private readonly pendingEnables: PendingEnables;
+  private inFlightCount = 0;
   /** Sessions opened by workers that have since gone idle (plus live ones via `connects`). */
   private retiredConnects = 0;
 
@@ -33,33 +46,61 @@ export class DevicePool {
     this.opts = {
       sessionFactory: opts.sessionFactory ?? defaultSessionFactory,
       maxWaiters: opts.maxWaiters ?? DEFAULT_MAX_WAITERS,
+      maxTerminals: opts.maxTerminals ?? DEFAULT_MAX_TERMINALS,
+      maxInFlight: opts.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT,
+      enableRetryAtMs: opts.enableRetryAtMs ?? ENABLE_RETRY_AT_MS,
       logger: opts.logger ?? silentLogger,
       now: opts.now ?? Date.now,
     };
+    this.pendingEnables = new PendingEnables({
+      retryAtMs: this.opts.enableRetryAtMs,
+      retry: (target) => this.retryEnable(target),
+      logger: this.opts.logger,
+      now: this.opts.now,
+    });
   }
 
   /** Runs `fn` with a session to `target`'s terminal, after every earlier job on that terminal. */
-  run<T>(target: DeviceTarget, deadline: number, fn: (session: ZkSession) => Promise<T>): Promise<T> {
+  run<T>(target: DeviceTarget, deadline: number, fn: JobFn<T>, options: JobOptions = {}): Promise<T> {
+    // A gateway (or a bug) must not make the agent open sockets or queue work without bound.
+    if (this.inFlightCount >= this.opts.maxInFlight) {
+      return Promise.reject(new RelayError("DEVICE_BUSY", `Agent is busy: ${this.inFlightCount} requests are already in flight`, { in_flight: this.inFlightCount }));
+    }
     const key = terminalKey(target);
     let worker = this.workers.get(key);
     if (!worker) {
+      if (this.workers.size >= this.opts.maxTerminals) {
+        return Promise.reject(new RelayError("DEVICE_BUSY", `Agent is busy: ${this.workers.size} terminals are already being worked on`, { terminals: this.workers.size }));
+      }
       const created: TerminalWorker = new TerminalWorker({
         key,
         sessionFactory: this.opts.sessionFactory,
         maxWaiters: this.opts.maxWaiters,
         logger: this.opts.logger,
         now: this.opts.now,
+        pendingEnables: this.pendingEnables,
         onIdle: () => this.onIdle(key, created),
       });
       worker = created;
       this.workers.set(key, worker);
     }
-    return worker.submit(target, deadline, fn);
+    this.inFlightCount++;
+    return worker.submit(target, deadline, fn, options).finally(() => this.inFlightCount--);
   }
 
   /** Terminals with work queued, running, or a session still closing. */
   get activeTerminals(): number {
     return this.workers.size;
+  }
+
+  /** Jobs queued or running over all terminals. */
+  get inFlight(): number {
+    return this.inFlightCount;
+  }
+
+  /** Terminals believed left disabled, waiting for an ENABLE (background retry or their next job). */
+  get pendingEnableCount(): number {
+    return this.pendingEnables.size;
   }
 
   /** Sessions opened since the pool was created. */
@@ -75,9 +116,20 @@ export class DevicePool {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /** Cancels the background re-enables (agent shutdown). */
+  stop(): void {
+    this.pendingEnables.stop();
+  }
+
+  /** One background attempt: an empty job, which the worker precedes with the ENABLE the terminal is owed. */
+  private async retryEnable(target: DeviceTarget): Promise<void> {
+    const budget = Math.round(target.timeout * 1000) * 4 + 2000;
+    await this.run(target, this.opts.now() + budget, async () => undefined).catch(() => undefined);
+  }
+
   private onIdle(key: string, worker: TerminalWorker): void {
     // A job submitted while the worker was finishing keeps it alive; it reports idle again later.
-    if (worker.queued > 0 || this.workers.get(key) !== worker) return;
+    if (worker.queued > 0 || worker.active || this.workers.get(key) !== worker) return;
     this.workers.delete(key);
     this.retiredConnects += worker.connects;
     if (this.workers.size === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();

@@ -1,5 +1,5 @@
-// A ZkSession wrapper that remembers what a job left behind: a disabled terminal, a session that failed mid-command.
-import type { ZkSession } from "../zk/types";
+// The worker's handle on one open session: what jobs did to it (broke it, disabled the terminal) and what stays true while disabled.
+import type { ZkFreeSizes, ZkSession, ZkUser } from "../zk/types";
 import { isErrorCode } from "../../shared/errors";
 
 /**
@@ -7,10 +7,23 @@ import { isErrorCode } from "../../shared/errors";
  * said no), or the operation refused before sending anything. Every other failure (timeout, reset, garbage)
  * leaves the session's reply ids and buffers in an unknown state, so it is discarded.
  */
-const SESSION_STILL_GOOD = new Set(["DEVICE_REJECTED", "DEVICE_FULL", "USER_NOT_FOUND", "USER_EXISTS", "VALIDATION_FAILED", "BAD_REQUEST"]);
+const SESSION_STILL_GOOD = new Set([
+  "DEVICE_REJECTED",
+  "DEVICE_FULL",
+  "USER_NOT_FOUND",
+  "USER_EXISTS",
+  "VALIDATION_FAILED",
+  "BAD_REQUEST",
+]);
 
-/** Lets operations ask a wrapped session whether it broke (see sessionFailed) without a wider interface. */
+/** Lets operations ask a job's session whether it broke (see sessionFailed) without a wider interface. */
 const FAILED = Symbol.for("zk-relay.session-failed");
+
+/**
+ * How long an acknowledged DISABLE is trusted. The client's DISABLE asks the terminal to re-enable itself after
+ * 300 s (zk-protocol §4.4), so well before that a write re-sends DISABLE and the caches below are dropped.
+ */
+export const DISABLE_TRUST_MS = 60_000;
 
 /** True when `err` does not compromise the session it came from. */
 export function leavesSessionUsable(err: unknown): boolean {
@@ -18,52 +31,146 @@ export function leavesSessionUsable(err: unknown): boolean {
   return isErrorCode(code) && SESSION_STILL_GOOD.has(code);
 }
 
-export interface TrackedSession {
-  readonly session: ZkSession;
-  /** disable() was sent and no enable() has succeeded since (zk-protocol §4.4: the device may stay disabled). */
-  readonly leftDisabled: boolean;
-  /** A command failed in a way that makes this session unsafe to reuse. */
-  readonly failed: boolean;
-}
-
-/** Wraps `inner` for one job; the wrapper forwards every member and only watches outcomes. */
-export function trackSession(inner: ZkSession): TrackedSession {
-  const state = { leftDisabled: false, failed: false };
-  const watch = (name: PropertyKey, fn: (...args: unknown[]) => unknown) =>
-    async (...args: unknown[]) => {
-      // Mark before sending: a disable whose reply is lost may still have been applied by the terminal.
-      if (name === "disable") state.leftDisabled = true;
-      try {
-        const result = await fn.apply(inner, args);
-        if (name === "enable") state.leftDisabled = false;
-        return result;
-      } catch (err) {
-        if (!leavesSessionUsable(err)) state.failed = true;
-        throw err;
-      }
-    };
-  const session = new Proxy(inner, {
-    get(target, prop) {
-      if (prop === FAILED) return state.failed;
-      const value = Reflect.get(target, prop, target) as unknown;
-      if (typeof value !== "function" || prop === "constructor") return value;
-      // close() is the worker's business, not a job's: jobs get a session whose close is a no-op.
-      if (prop === "close") return async () => {};
-      return watch(prop, value as (...args: unknown[]) => unknown);
-    },
-  });
-  return {
-    session,
-    get leftDisabled() {
-      return state.leftDisabled;
-    },
-    get failed() {
-      return state.failed;
-    },
-  };
-}
-
-/** True when `session` is a tracked session whose connection already failed (a plain session: false). */
+/** True when `session` is a job's view of a session whose connection already failed (a plain session: false). */
 export function sessionFailed(session: ZkSession): boolean {
   return (session as unknown as Record<symbol, unknown>)[FAILED] === true;
+}
+
+/** The ZkClient exposes `dead` once its socket is gone; a session without the getter counts as alive. */
+export function isDead(session: ZkSession): boolean {
+  return (session as { dead?: unknown }).dead === true;
+}
+
+/** Terminal-wide state the worker keeps across sessions. */
+export interface TerminalFlags {
+  /** DISABLE sent (so maybe applied) and no ENABLE acknowledged since: the keypad may be locked (§4.4). */
+  disabled: boolean;
+}
+
+const cloneUsers = (list: readonly ZkUser[]): ZkUser[] => list.map((u) => ({ ...u, raw: u.raw.slice() }));
+
+/**
+ * One open session. Jobs get `view`, which forwards every member but:
+ * - close() is a no-op (the worker closes);
+ * - disable() is skipped while the terminal is already disabled by us, and enable() is left to the worker, which
+ *   enables once the job — or the burst of queued writes it belongs to — is over (so 5 queued deletes disable once);
+ * - while the terminal is disabled by us the keypad cannot change anything, so the user table and free sizes are
+ *   read once: a DELETE_USER of ours removes that uid from the cached table; any other write drops the caches.
+ *   The cached counts are upper bounds after our own deletes, which is all readUserTemplates needs.
+ */
+export class SessionHandle {
+  /** A command failed in a way that makes this session unsafe to reuse. */
+  failed = false;
+  readonly view: ZkSession;
+  private disabledAckAt: number | undefined;
+  private users: ZkUser[] | undefined;
+  private sizes: ZkFreeSizes | undefined;
+
+  constructor(
+    readonly session: ZkSession,
+    readonly signature: string,
+    private readonly terminal: TerminalFlags,
+    private readonly now: () => number,
+  ) {
+    this.view = this.makeView();
+  }
+
+  get dead(): boolean {
+    return isDead(this.session);
+  }
+
+  /** ENABLEDEVICE on the terminal (the worker's call: a job's enable() is deferred). */
+  async enable(): Promise<void> {
+    this.forget();
+    await this.watch(() => this.session.enable());
+    this.terminal.disabled = false;
+    this.disabledAckAt = undefined;
+  }
+
+  private async disable(): Promise<void> {
+    if (this.lockedByUs()) return;
+    this.forget();
+    // Marked before sending: a DISABLE whose reply is lost may still have been applied.
+    this.terminal.disabled = true;
+    await this.watch(() => this.session.disable());
+    this.disabledAckAt = this.now();
+  }
+
+  /** The terminal acknowledged our DISABLE on this session recently enough that nobody at the keypad changed anything. */
+  private lockedByUs(): boolean {
+    return this.terminal.disabled && this.disabledAckAt !== undefined && this.now() - this.disabledAckAt < DISABLE_TRUST_MS;
+  }
+
+  private forget(): void {
+    this.users = undefined;
+    this.sizes = undefined;
+  }
+
+  private async getUsers(): Promise<ZkUser[]> {
+    if (this.users && this.lockedByUs()) return cloneUsers(this.users);
+    const locked = this.lockedByUs();
+    const list = await this.watch(() => this.session.getUsers());
+    if (locked && this.lockedByUs()) this.users = cloneUsers(list);
+    return list;
+  }
+
+  private async freeSizes(): Promise<ZkFreeSizes> {
+    if (this.sizes && this.lockedByUs()) return { ...this.sizes };
+    const locked = this.lockedByUs();
+    const sizes = await this.watch(() => this.session.freeSizes());
+    if (locked && this.lockedByUs()) this.sizes = { ...sizes };
+    return sizes;
+  }
+
+  private async deleteUser(uid: number): Promise<void> {
+    try {
+      await this.watch(() => this.session.deleteUser(uid));
+    } catch (err) {
+      this.users = undefined; // applied or not: unknown
+      throw err;
+    }
+    this.users = this.users?.filter((u) => u.uid !== uid);
+  }
+
+  private async watch<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!leavesSessionUsable(err)) this.failed = true;
+      throw err;
+    }
+  }
+
+  private makeView(): ZkSession {
+    const own: Partial<Record<PropertyKey, unknown>> = {
+      close: async () => {},
+      enable: async () => {},
+      disable: () => this.disable(),
+      getUsers: () => this.getUsers(),
+      freeSizes: () => this.freeSizes(),
+      deleteUser: (uid: number) => this.deleteUser(uid),
+    };
+    // Reads and writes that leave the user table alone keep the caches.
+    const keeps = new Set<PropertyKey>(["getTime", "info", "getAttendance", "getTemplates", "getTemplate", "deleteTemplate", "refreshData", "setTime"]);
+    return new Proxy(this.session, {
+      get: (target, prop) => {
+        if (prop === FAILED) return this.failed;
+        if (Object.prototype.hasOwnProperty.call(own, prop)) return own[prop];
+        const value = Reflect.get(target, prop, target) as unknown;
+        if (typeof value !== "function" || prop === "constructor") return value;
+        return (...args: unknown[]) => {
+          if (!keeps.has(prop)) this.forget();
+          let result: unknown;
+          try {
+            result = (value as (...a: unknown[]) => unknown).apply(target, args);
+          } catch (err) {
+            if (!leavesSessionUsable(err)) this.failed = true;
+            throw err;
+          }
+          // Commands return promises; a synchronous member (an event subscription) passes straight through.
+          return result instanceof Promise ? this.watch(() => result as Promise<unknown>) : result;
+        };
+      },
+    });
+  }
 }

@@ -1,10 +1,11 @@
-// One terminal's work queue: FIFO, bounded, deadline-aware, one shared session per burst, terminal left enabled.
+// One terminal's work queue: FIFO, bounded, deadline- and abort-aware, one shared session per burst, terminal left enabled.
 import { RelayError } from "../../shared/errors";
 import type { DeviceTarget } from "../../shared/device";
 import type { ZkSession } from "../zk/types";
 import type { Logger } from "../log";
+import type { PendingEnables } from "./pending-enables";
 import type { SessionFactory } from "./session-factory";
-import { trackSession } from "./tracked-session";
+import { SessionHandle, type TerminalFlags } from "./tracked-session";
 
 export interface WorkerOptions {
   /** "ip:port" of the terminal (see terminalKey). */
@@ -14,28 +15,51 @@ export interface WorkerOptions {
   maxWaiters: number;
   logger: Logger;
   now: () => number;
+  /** Terminals that still need an ENABLE; shared by every worker of the pool and outliving them. */
+  pendingEnables: PendingEnables;
   /** Called when the queue is empty and the session closed, so the owner can forget this worker. */
   onIdle: () => void;
 }
 
+export interface JobOptions {
+  /** Aborted when nobody will read the answer (the link that carried the request closed): a waiting job is dropped. */
+  signal?: AbortSignal;
+  /** The job disables the terminal itself (a write): a burst of such jobs keeps the terminal disabled between them. */
+  mutates?: boolean;
+}
+
+/** What a running job may ask of its worker. */
+export interface JobContext {
+  /** Replaces the job's broken session with a fresh one to the same terminal (the worker closes both later). */
+  reconnect(): Promise<ZkSession>;
+}
+
+export type JobFn<T> = (session: ZkSession, job: JobContext) => Promise<T>;
+
 interface Job {
   target: DeviceTarget;
   deadline: number;
-  run: (session: ZkSession) => Promise<unknown>;
+  run: JobFn<unknown>;
   resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
+  mutates: boolean;
+  signal?: AbortSignal;
   timer?: ReturnType<typeof setTimeout>;
+  onAbort?: () => void;
 }
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Pauses before redialling a terminal whose previous session just broke. */
 const RETRY_AFTER_FAILURE_MS = [100, 400] as const;
+/** A connect refused faster than this is an answer (a terminal still holding the old session, §4.3), not silence. */
+const FAST_REFUSAL_MS = 1000;
 
 /** Serialises every operation on one terminal; different terminals have different workers and run in parallel. */
 export class TerminalWorker {
   private readonly waiting: Job[] = [];
   private busy = false;
-  private current: { session: ZkSession; signature: string } | undefined;
+  private current: SessionHandle | undefined;
+  private readonly terminal: TerminalFlags = { disabled: false };
   /** The last session broke; the terminal may not have noticed yet. */
   private justFailed = false;
   /** Sessions opened so far (tests and logs: a burst should cost one). */
@@ -53,21 +77,34 @@ export class TerminalWorker {
   }
 
   /** Queues `run`; it gets the terminal's session once every earlier request is done, or fails with DEVICE_BUSY. */
-  submit<T>(target: DeviceTarget, deadline: number, run: (session: ZkSession) => Promise<T>): Promise<T> {
+  submit<T>(target: DeviceTarget, deadline: number, run: JobFn<T>, options: JobOptions = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
+      const refuse = (err: RelayError) => {
+        reject(err);
+        // A worker created for this job alone must still report idle, or the pool keeps it (and idle() hangs).
+        if (!this.busy && this.waiting.length === 0) this.opts.onIdle();
+      };
       const now = this.opts.now();
-      if (deadline <= now) return reject(this.busyError("the request's deadline had already passed"));
+      if (options.signal?.aborted) return refuse(this.goneError());
+      if (deadline <= now) return refuse(this.busyError("the request's deadline had already passed"));
       if (this.waiting.length >= this.opts.maxWaiters) {
-        return reject(this.busyError(`${this.waiting.length} requests are already waiting`, { queued: this.waiting.length }));
+        return refuse(this.busyError(`${this.waiting.length} requests are already waiting`, { queued: this.waiting.length }));
       }
-      const job: Job = { target, deadline, run, resolve: resolve as (v: unknown) => void, reject };
-      // DESIGN §3: past its deadline a waiting request fails now and is never run later.
-      job.timer = setTimeout(() => {
+      const job: Job = { target, deadline, run: run as JobFn<unknown>, resolve: resolve as (v: unknown) => void, reject, mutates: options.mutates === true };
+      const drop = (err: RelayError) => {
         const i = this.waiting.indexOf(job);
         if (i < 0) return;
         this.waiting.splice(i, 1);
-        reject(this.busyError("the request's deadline passed while it waited for the terminal"));
-      }, Math.min(Math.max(deadline - now, 0), MAX_TIMER_MS));
+        this.unwatch(job);
+        reject(err);
+      };
+      // DESIGN §3: past its deadline a waiting request fails now and is never run later.
+      job.timer = setTimeout(() => drop(this.busyError("the request's deadline passed while it waited for the terminal")), Math.min(Math.max(deadline - now, 0), MAX_TIMER_MS));
+      if (options.signal) {
+        job.signal = options.signal;
+        job.onAbort = () => drop(this.goneError());
+        options.signal.addEventListener("abort", job.onAbort, { once: true });
+      }
       this.waiting.push(job);
       void this.pump();
     });
@@ -76,14 +113,16 @@ export class TerminalWorker {
   private async pump(): Promise<void> {
     if (this.busy) return;
     this.busy = true;
+    let last: DeviceTarget | undefined;
     try {
       while (this.waiting.length > 0) {
         const job = this.waiting.shift()!;
-        clearTimeout(job.timer);
+        this.unwatch(job);
+        last = job.target;
         await this.execute(job);
         // Close as soon as nobody waits, so other software (the vendor's own tools) can reach the terminal;
         // jobs queued meanwhile keep the loop going and reconnect.
-        if (this.waiting.length === 0) await this.discard();
+        if (this.waiting.length === 0) await this.release(last);
       }
     } finally {
       this.busy = false;
@@ -93,48 +132,70 @@ export class TerminalWorker {
 
   private async execute(job: Job): Promise<void> {
     if (job.deadline <= this.opts.now()) return job.reject(this.busyError("the request's deadline passed while it waited"));
-    let session: ZkSession;
+    let handle: SessionHandle;
     try {
-      session = await this.acquire(job.target);
+      handle = await this.acquire(job.target);
+      // A terminal someone left disabled is enabled before anything else runs (reads included); only a queued
+      // write may continue a burst that keeps it disabled.
+      if (this.opts.pendingEnables.has(this.opts.key) || (this.terminal.disabled && !job.mutates)) await this.enableFirst(handle);
     } catch (err) {
       return job.reject(err);
     }
     if (job.deadline <= this.opts.now()) return job.reject(this.busyError("the request's deadline passed while connecting"));
-    const tracked = trackSession(session);
+    if (job.signal?.aborted) return job.reject(this.goneError());
     let outcome: { ok: true; value: unknown } | { ok: false; err: unknown };
     try {
-      outcome = { ok: true, value: await job.run(tracked.session) };
+      outcome = { ok: true, value: await job.run(handle.view, { reconnect: () => this.reconnect(job.target) }) };
     } catch (err) {
       outcome = { ok: false, err };
     }
-    if (tracked.failed) {
+    // The job may have reconnected: judge the session it ended on.
+    if (this.current?.failed) {
       this.justFailed = true;
       await this.discard();
     }
-    if (tracked.leftDisabled) await this.reenable(job.target);
-    // Settle last, so whoever reads the answer finds the terminal in its final (enabled) state.
+    // DESIGN §3: enabled again before the answer — unless a queued write follows on the same session, which
+    // would disable it right away (a burst of deletes disables once); the last job of the burst enables.
+    const nextWrites = this.current !== undefined && this.waiting[0]?.mutates === true;
+    if (this.terminal.disabled && !nextWrites) await this.reenable(job.target);
+    // Settle last, so whoever reads the answer finds the terminal in its final state.
     if (outcome.ok) job.resolve(outcome.value);
     else job.reject(outcome.err);
   }
 
-  private async acquire(target: DeviceTarget): Promise<ZkSession> {
+  private async acquire(target: DeviceTarget): Promise<SessionHandle> {
     const signature = sessionSignature(target);
-    if (this.current?.signature === signature) return this.current.session;
-    // Two registry names for one terminal may differ in transport or comm key: use the one this job asks for.
-    if (this.current) await this.discard();
+    const current = this.current;
+    if (current && current.signature === signature && !current.dead) return current;
+    if (current) {
+      // Died between jobs (the terminal dropped it): redial rather than fail the next job with DEVICE_DISCONNECTED.
+      if (current.dead) this.justFailed = true;
+      // Two registry names for one terminal may differ in transport or comm key: use the one this job asks for.
+      await this.discard();
+    }
     // Right after a broken session the terminal may still hold it for a moment (one session at a time, §4.3).
     const session = await this.connect(target, this.justFailed ? RETRY_AFTER_FAILURE_MS.slice(0, 1) : []);
     this.justFailed = false;
-    this.current = { session, signature };
-    return session;
+    this.current = new SessionHandle(session, signature, this.terminal, this.opts.now);
+    return this.current;
+  }
+
+  private async reconnect(target: DeviceTarget): Promise<ZkSession> {
+    this.justFailed = true;
+    await this.discard();
+    return (await this.acquire(target)).view;
   }
 
   /**
-   * Opens a session, retrying after each delay in `retryDelays` when the connect fails. A wrong comm key will not
-   * get better; "unreachable" is retried only when `evenUnreachable` (the re-enable, which matters more than time).
+   * Opens a session, retrying after each delay in `retryDelays`. A wrong comm key will not get better, and an
+   * unreachable terminal is retried only when it refused fast — a terminal still holding our broken session
+   * closes the new connection at once (§4.3) — because a silent one costs a whole timeout per try; those are left
+   * to the next request and the pool's background re-enable.
    */
-  private async connect(target: DeviceTarget, retryDelays: readonly number[], evenUnreachable = false): Promise<ZkSession> {
+  private async connect(target: DeviceTarget, retryDelays: readonly number[]): Promise<ZkSession> {
+    const fastMs = Math.min(FAST_REFUSAL_MS, (target.timeout * 1000) / 2);
     for (let attempt = 0; ; attempt++) {
+      const started = this.opts.now();
       try {
         const session = await this.opts.sessionFactory(target);
         this.connects++;
@@ -142,9 +203,23 @@ export class TerminalWorker {
       } catch (err) {
         const delay = retryDelays[attempt];
         const code = (err as { code?: unknown } | null)?.code;
-        if (delay === undefined || code === "DEVICE_AUTH_FAILED" || (code === "DEVICE_UNREACHABLE" && !evenUnreachable)) throw err;
+        const silent = code === "DEVICE_UNREACHABLE" && this.opts.now() - started >= fastMs;
+        if (delay === undefined || code === "DEVICE_AUTH_FAILED" || silent) throw err;
         await new Promise((r) => setTimeout(r, delay));
       }
+    }
+  }
+
+  /** ENABLE before a job runs; a broken session fails the job (nothing was done), a refusal lets it run. */
+  private async enableFirst(handle: SessionHandle): Promise<void> {
+    try {
+      await handle.enable();
+      if (this.opts.pendingEnables.clear(this.opts.key)) this.opts.logger.info("terminal left disabled earlier is enabled again", { addr: this.opts.key });
+    } catch (err) {
+      if (!handle.failed) return;
+      this.justFailed = true;
+      await this.discard();
+      throw err;
     }
   }
 
@@ -153,22 +228,39 @@ export class TerminalWorker {
     const key = this.opts.key;
     if (this.current) {
       try {
-        await this.current.session.enable();
+        await this.current.enable();
+        this.opts.pendingEnables.clear(key);
         return;
       } catch {
+        if (this.current && !this.current.failed) return this.giveUp(target, "the terminal refused ENABLE");
+        this.justFailed = true;
         await this.discard();
       }
     }
     try {
-      const session = await this.connect(target, RETRY_AFTER_FAILURE_MS, true);
+      const session = await this.connect(target, RETRY_AFTER_FAILURE_MS);
       this.justFailed = false;
-      this.current = { session, signature: sessionSignature(target) };
-      await session.enable();
+      this.current = new SessionHandle(session, sessionSignature(target), this.terminal, this.opts.now);
+      await this.current.enable();
+      this.opts.pendingEnables.clear(key);
       this.opts.logger.warn("terminal re-enabled on a fresh session after a failed operation", { addr: key });
     } catch (err) {
-      this.opts.logger.error("could not re-enable terminal after a failed operation", { addr: key, error: err });
       await this.discard();
+      this.giveUp(target, err);
     }
+  }
+
+  /** The pool's record takes over: background retries, and an ENABLE before the next job on this terminal. */
+  private giveUp(target: DeviceTarget, why: unknown): void {
+    this.opts.logger.error("could not re-enable terminal; retrying in the background and before its next request", { addr: this.opts.key, error: why });
+    this.terminal.disabled = false;
+    this.opts.pendingEnables.add(this.opts.key, target);
+  }
+
+  /** End of a burst: the terminal enabled (if a job left it disabled), then the session closed. */
+  private async release(target: DeviceTarget): Promise<void> {
+    if (this.terminal.disabled) await this.reenable(target);
+    await this.discard();
   }
 
   private async discard(): Promise<void> {
@@ -182,8 +274,19 @@ export class TerminalWorker {
     }
   }
 
+  private unwatch(job: Job): void {
+    clearTimeout(job.timer);
+    if (job.onAbort) job.signal?.removeEventListener("abort", job.onAbort);
+  }
+
   private busyError(why: string, details: Record<string, unknown> = {}): RelayError {
     return new RelayError("DEVICE_BUSY", `Terminal ${this.opts.key} is busy: ${why}`, { addr: this.opts.key, ...details });
+  }
+
+  private goneError(): RelayError {
+    return new RelayError("AGENT_OFFLINE", `Request for terminal ${this.opts.key} dropped before it started: the gateway link that carried it closed`, {
+      addr: this.opts.key,
+    });
   }
 }
 

@@ -11,6 +11,14 @@ export interface OpContext {
   /** The agent's clock (time.sync without args sets the terminal to it). */
   now: () => Date;
   logger: Logger;
+  /** Epoch ms (agent clock) after which the gateway stops waiting; absent = no limit (direct use, tests). */
+  deadline?: number;
+  /** Aborted when the link that carried the request closed: nobody will read the answer. */
+  signal?: AbortSignal;
+  /** Time a write needs before the deadline: one device timeout for its reply, plus the relay hops back (2 s). */
+  writeMarginMs?: number;
+  /** A fresh session to the same terminal after the op's one broke (the terminal queue's); absent outside it. */
+  reconnect?: () => Promise<ZkSession>;
 }
 
 /** One operation: runs inside the terminal's lock with an open session; throws coded errors. */

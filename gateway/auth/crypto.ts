@@ -24,7 +24,7 @@ export async function timingSafeEqualText(a: string, b: string): Promise<boolean
   return diff === 0;
 }
 
-/** A random secret with a readable prefix, e.g. `zkr_live_…` (32 random bytes, base64url). */
+/** A random secret with a readable prefix, e.g. `zkr_key_…` or `zkr_site_…` (32 random bytes, base64url). */
 export function newSecret(prefix: string): string {
   const bytes = crypto.getRandomValues(new Uint8Array(32));
   const b64 = btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");

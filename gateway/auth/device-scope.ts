@@ -9,10 +9,9 @@ import { apiError } from "../http/errors";
 import { canSeeSite } from "./principal";
 
 /** Sets c.var.device from the `:id` path parameter; unknown or out-of-scope ids answer the seed's 404. */
-export function deviceFromPath(opts: { param?: string } = {}): MiddlewareHandler<AppEnv> {
-  const param = opts.param ?? "id";
+export function deviceFromPath(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const id = validParam(c, param, DeviceId);
+    const id = validParam(c, "id", DeviceId);
     // Mounted both on /devices/:id and /devices/:id/*: load once.
     if (c.get("device")?.id !== id) {
       const row = await getDevice(c.env.DB, id);

@@ -84,7 +84,15 @@ export function updateDevice(db: D1Database, d: NewDevice, now: string): Promise
     .first<DeviceRow>();
 }
 
+/**
+ * Removes a device and, in the same batch (one transaction), its delete snapshots: they hold that terminal's
+ * users and fingerprints, and a device later registered under the same id (maybe in another site) must not
+ * see or restore them.
+ */
 export async function deleteDevice(db: D1Database, id: string): Promise<boolean> {
-  const res = await db.prepare("DELETE FROM devices WHERE id = ?").bind(id).run();
+  const [, res] = await db.batch([
+    db.prepare("DELETE FROM user_snapshots WHERE device_id = ?").bind(id),
+    db.prepare("DELETE FROM devices WHERE id = ?").bind(id),
+  ]);
   return res.meta.changes === 1;
 }

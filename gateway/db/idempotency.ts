@@ -13,9 +13,18 @@ export interface IdemRow {
   status: number | null;
   body: string | null;
   created_at: number;
+  /** Content-Language of the stored answer (migrations/0002). */
+  content_language: string | null;
 }
 
-export type Claim = { kind: "claimed" } | { kind: "replay"; status: number; body: string } | { kind: "conflict" };
+/** A stored final answer. */
+export interface StoredAnswer {
+  status: number;
+  body: string;
+  contentLanguage: string | null;
+}
+
+export type Claim = { kind: "claimed" } | ({ kind: "replay" } & StoredAnswer) | { kind: "conflict" };
 
 /** Takes the pair for this request, or says why not: an earlier final answer to replay, or a conflict. */
 export async function claim(db: D1Database, keyId: string, idemKey: string, fingerprint: string, now: number): Promise<Claim> {
@@ -24,7 +33,8 @@ export async function claim(db: D1Database, keyId: string, idemKey: string, fing
     .prepare(
       `INSERT INTO idempotency (key_id, idem_key, fingerprint, state, created_at) VALUES (?, ?, ?, 'pending', ?)
        ON CONFLICT (key_id, idem_key) DO UPDATE SET
-         fingerprint = excluded.fingerprint, state = 'pending', status = NULL, body = NULL, created_at = excluded.created_at
+         fingerprint = excluded.fingerprint, state = 'pending', status = NULL, body = NULL, content_language = NULL,
+         created_at = excluded.created_at
        WHERE idempotency.created_at < ? OR (idempotency.state = 'pending' AND idempotency.created_at < ?)`,
     )
     .bind(keyId, idemKey, fingerprint, now, now - REPLAY_WINDOW_MS, now - STALE_PENDING_MS)
@@ -35,16 +45,16 @@ export async function claim(db: D1Database, keyId: string, idemKey: string, fing
     .bind(keyId, idemKey)
     .first<IdemRow>();
   if (row && row.state === "done" && row.fingerprint === fingerprint && row.status !== null && row.body !== null) {
-    return { kind: "replay", status: row.status, body: row.body };
+    return { kind: "replay", status: row.status, body: row.body, contentLanguage: row.content_language };
   }
   return { kind: "conflict" };
 }
 
 /** Stores the final answer of a claimed pair. */
-export async function complete(db: D1Database, keyId: string, idemKey: string, status: number, body: string): Promise<void> {
+export async function complete(db: D1Database, keyId: string, idemKey: string, answer: StoredAnswer): Promise<void> {
   await db
-    .prepare("UPDATE idempotency SET state = 'done', status = ?, body = ? WHERE key_id = ? AND idem_key = ?")
-    .bind(status, body, keyId, idemKey)
+    .prepare("UPDATE idempotency SET state = 'done', status = ?, body = ?, content_language = ? WHERE key_id = ? AND idem_key = ?")
+    .bind(answer.status, answer.body, answer.contentLanguage, keyId, idemKey)
     .run();
 }
 

@@ -18,6 +18,17 @@ export function getSite(db: D1Database, id: string): Promise<SiteRow | null> {
   return db.prepare("SELECT * FROM sites WHERE id = ?").bind(id).first<SiteRow>();
 }
 
+/** The site whose agent token has this hash (tokens are stored hashed: the lookup never sees the token). */
+export async function findSiteIdByTokenHash(db: D1Database, tokenHash: string): Promise<string | undefined> {
+  const row = await db.prepare("SELECT id FROM sites WHERE token_hash = ?").bind(tokenHash).first<{ id: string }>();
+  return row?.id;
+}
+
+/** Records that the site's agent connected now. */
+export async function touchSite(db: D1Database, id: string, now: string): Promise<void> {
+  await db.prepare("UPDATE sites SET last_seen_at = ? WHERE id = ?").bind(now, id).run();
+}
+
 /** Every site id, sorted (site defaulting and key validation need only ids). */
 export async function listSiteIds(db: D1Database): Promise<string[]> {
   const { results } = await db.prepare("SELECT id FROM sites ORDER BY id").all<{ id: string }>();

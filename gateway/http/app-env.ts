@@ -8,7 +8,7 @@ import type { AuditNote } from "../audit";
 export type AppEnv = {
   Bindings: Env;
   Variables: {
-    /** Set by hono/request-id; echoed as X-Request-Id and logged with unexpected errors. */
+    /** Our own id for this request (http/request-id.ts): answered as X-Request-Id, logged with unexpected errors. */
     requestId: string;
     /** Language of human messages (shared/messages.ts pickLang). */
     lang: Lang;
@@ -18,5 +18,7 @@ export type AppEnv = {
     device: DeviceRow;
     /** What the audit middleware records for a mutating call, filled in by the route. */
     audit: AuditNote;
+    /** Set by keepOutOfReplay (idempotency.ts): this answer is not final and must not be stored for replay. */
+    noReplay: boolean;
   };
 };

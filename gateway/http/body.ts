@@ -6,6 +6,12 @@ import { apiError, validationFailed } from "./errors";
 
 /** gateway-api.md: bodies are JSON, at most 64 KiB. */
 export const MAX_BODY_BYTES = 64 * 1024;
+/**
+ * How much of an oversized body is read and thrown away before answering 413. Answering without reading it
+ * makes local workerd drop the keep-alive connection (the client's next request fails with ECONNRESET); past
+ * this cap the answer says `Connection: close` instead of reading on.
+ */
+export const DISCARD_CAP_BYTES = 1024 * 1024;
 const JSON_TYPE = /^application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i;
 
 export interface BodyRead {
@@ -34,28 +40,26 @@ async function readOnce(c: Context<AppEnv>): Promise<BodyRead> {
   if (!JSON_TYPE.test(c.req.header("content-type") ?? "")) throw apiError(c, "UNSUPPORTED_MEDIA_TYPE");
   try {
     return { text, json: JSON.parse(text) };
-  } catch (e) {
-    throw apiError(c, "BAD_REQUEST", { detail: (e as Error).message });
+  } catch {
+    // Never the parser's message: V8 quotes the start of the body, which may hold a comm key.
+    throw apiError(c, "BAD_REQUEST", { detail: "body is not valid JSON" });
   }
 }
 
 async function readCapped(c: Context<AppEnv>): Promise<string> {
-  const declared = Number(c.req.header("content-length") ?? "0");
-  if (declared > MAX_BODY_BYTES) throw apiError(c, "PAYLOAD_TOO_LARGE");
   const stream = c.req.raw.body;
+  const declared = Number(c.req.header("content-length") ?? "0");
   if (!stream) return "";
-  // Content-Length may be absent (chunked) or lie: count what actually arrives.
   const reader = stream.getReader();
+  if (declared > MAX_BODY_BYTES) return tooLarge(c, reader, 0);
+  // Content-Length may be absent (chunked) or lie: count what actually arrives.
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
     size += value.byteLength;
-    if (size > MAX_BODY_BYTES) {
-      await reader.cancel().catch(() => {});
-      throw apiError(c, "PAYLOAD_TOO_LARGE");
-    }
+    if (size > MAX_BODY_BYTES) return tooLarge(c, reader, size);
     chunks.push(value);
   }
   const bytes = new Uint8Array(size);
@@ -71,6 +75,29 @@ async function readCapped(c: Context<AppEnv>): Promise<string> {
   }
 }
 
+/** Reads and drops the rest of an oversized body (up to DISCARD_CAP_BYTES), then raises 413. */
+async function tooLarge(c: Context<AppEnv>, reader: ReadableStreamDefaultReader<Uint8Array>, seen: number): Promise<never> {
+  let size = seen;
+  let drained = false;
+  try {
+    while (size <= DISCARD_CAP_BYTES) {
+      const { done, value } = await reader.read();
+      if (done) {
+        drained = true;
+        break;
+      }
+      size += value.byteLength;
+    }
+  } catch {
+    // The client went away mid-body: nothing left to keep alive.
+  }
+  if (!drained) {
+    await reader.cancel().catch(() => {});
+    c.header("Connection", "close");
+  }
+  throw apiError(c, "PAYLOAD_TOO_LARGE");
+}
+
 /** The JSON body validated by `schema`; with `optional`, a missing body validates as `{}`. */
 export async function validBody<S extends z.ZodType>(
   c: Context<AppEnv>,
@@ -81,8 +108,14 @@ export async function validBody<S extends z.ZodType>(
   return check(c, schema, json === undefined && opts.optional ? {} : json);
 }
 
-/** The query string validated by `schema` (single values; empty ones count as absent). */
+/**
+ * The query string validated by `schema`: single values only (a parameter given twice, e.g.
+ * `?devices=a&devices=b`, is refused rather than silently reduced to its first value); empty ones count as absent.
+ */
 export function validQuery<S extends z.ZodType>(c: Context<AppEnv>, schema: S): z.output<S> {
+  const all = c.req.queries();
+  const repeated = Object.keys(all).filter((k) => all[k].length > 1);
+  if (repeated.length > 0) throw validationFailed(c, repeated.map((k) => ({ path: [k], message: "given more than once" })));
   const query = Object.fromEntries(Object.entries(c.req.query()).filter(([, v]) => v !== ""));
   return check(c, schema, query);
 }

@@ -11,6 +11,8 @@ export const ConnInfo = z.object({
   siteId: z.string(),
   /** Epoch ms the connection was accepted. */
   connectedAt: z.number(),
+  /** SHA-256 hex of the agent token this connection presented (absent on connections older than token checks). */
+  tokenHash: z.string().optional(),
   hello: HelloInfo.optional(),
 });
 export type ConnInfo = z.infer<typeof ConnInfo>;
@@ -40,7 +42,7 @@ export function writeConn(ws: WebSocket, info: ConnInfo): void {
     ws.serializeAttachment(fitted);
   } catch {
     // Last resort (e.g. a multi-byte host name pushed it over): keep the identity, drop the hello.
-    ws.serializeAttachment({ conn: info.conn, siteId: info.siteId, connectedAt: info.connectedAt });
+    ws.serializeAttachment({ conn: info.conn, siteId: info.siteId, connectedAt: info.connectedAt, tokenHash: info.tokenHash });
   }
 }
 

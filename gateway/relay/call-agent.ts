@@ -3,7 +3,8 @@ import type { DeviceTarget } from "../../shared/device";
 import { isErrorCode, RelayError } from "../../shared/errors";
 import { OPS, type OpArgs, type OpName, type OpResult } from "../../shared/ops";
 import type { Env } from "../env";
-import type { AgentStatus, RelayFailure, RelayOutcome } from "./contract";
+import { AGENT_ERROR_CODES } from "./agent-codes";
+import type { AgentStatus, RelayFailure, RelayMeta, RelayOutcome } from "./contract";
 
 /** Ops that read or write whole tables (many data packets), so they get a larger share of the budget. */
 export const BULK_OPS: ReadonlySet<OpName> = new Set<OpName>([
@@ -35,6 +36,7 @@ export function siteRelay(env: Env, siteId: string) {
 /**
  * Runs `op` on `device` through the agent of `siteId`. Throws RelayError with the agent's code (AGENT_OFFLINE,
  * RELAY_TIMEOUT, DEVICE_*, USER_NOT_FOUND, …); a result that does not match the op's schema is PROTOCOL_ERROR.
+ * `meta` travels with the request (a late users.delete answer is recorded under meta.keyId).
  */
 export async function callAgent<O extends OpName>(
   env: Env,
@@ -42,30 +44,44 @@ export async function callAgent<O extends OpName>(
   device: DeviceTarget,
   op: O,
   args: OpArgs<O>,
+  meta: RelayMeta = {},
 ): Promise<OpResult<O>> {
   const deadline = Date.now() + relayBudgetMs(op, device.timeout);
   let outcome: RelayOutcome;
   try {
     // workers-types turns a union RPC return type into `never`; relay() is declared to return RelayOutcome.
-    outcome = (await siteRelay(env, siteId).relay(op, device, args as Record<string, unknown>, deadline)) as RelayOutcome;
+    outcome = (await siteRelay(env, siteId).relay(op, device, args as Record<string, unknown>, deadline, meta)) as RelayOutcome;
   } catch (e) {
     // The Durable Object itself failed (reset by a deploy, overloaded): not the agent's answer.
     console.error(`[relay ${siteId}] ${op} failed in the Durable Object: ${e instanceof Error ? e.message : String(e)}`);
     throw new RelayError("INTERNAL", `Relay to site '${siteId}' failed`);
   }
-  if (!outcome.ok) throw toRelayError(outcome.error);
+  if (!outcome.ok) throw toRelayError(outcome.error, siteId);
   const parsed = OPS[op].result.safeParse(outcome.result);
   if (!parsed.success) {
     const where = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
     console.error(`[relay ${siteId}] agent answered ${op} with an invalid result: ${where.join("; ")}`);
+    if (op === "users.delete") {
+      // The agent reported success: the user is most likely gone from the terminal, and without a valid
+      // snapshot it cannot be restored. This must stand out in the logs.
+      const userId = (args as { user_id?: unknown }).user_id;
+      console.error(`[relay ${siteId}] USER DELETED WITHOUT SNAPSHOT? users.delete on device ${device.id} for user_id ${String(userId)} succeeded with an invalid result`);
+    }
     throw new RelayError("PROTOCOL_ERROR", `The agent answered ${op} with an invalid result`);
   }
   return parsed.data as OpResult<O>;
 }
 
-/** A relay failure as a RelayError; codes we do not know become INTERNAL but keep the agent's message. */
-export function toRelayError(error: RelayFailure): RelayError {
-  if (isErrorCode(error.code)) return new RelayError(error.code, error.message, error.details);
+/**
+ * A relay failure as a RelayError. Only AGENT_ERROR_CODES pass; INTERNAL stays INTERNAL; any other code — unknown,
+ * or one of ours the agent has no business sending (UNAUTHORIZED, SITE_NOT_FOUND…) — becomes INTERNAL, keeping
+ * the agent's code in `details.agent_code` and in the log.
+ */
+export function toRelayError(error: RelayFailure, siteId = "?"): RelayError {
+  if (isErrorCode(error.code) && (AGENT_ERROR_CODES.has(error.code) || error.code === "INTERNAL")) {
+    return new RelayError(error.code, error.message, error.details);
+  }
+  console.error(`[relay ${siteId}] agent answered with code ${JSON.stringify(error.code.slice(0, 64))}, which agents may not send; answering INTERNAL`);
   return new RelayError("INTERNAL", error.message, { ...error.details, agent_code: error.code });
 }
 
@@ -77,4 +93,12 @@ export async function agentStatus(env: Env, siteId: string): Promise<AgentStatus
 /** Closes the site's agent connection (e.g. after its token was rotated); true if one was open. */
 export async function disconnectAgent(env: Env, siteId: string, reason?: string): Promise<boolean> {
   return siteRelay(env, siteId).disconnect(reason);
+}
+
+/**
+ * Makes `tokenHash` the only agent token the site's relay accepts (null: none — the site is gone) and closes
+ * connections made with any other; returns how many were closed. Call it after D1 has the same change.
+ */
+export async function setAgentToken(env: Env, siteId: string, tokenHash: string | null): Promise<number> {
+  return siteRelay(env, siteId).setToken(tokenHash);
 }

@@ -2,14 +2,26 @@
 
 /** Header connect.ts sets (after checking the agent token) to tell the Durable Object which site dialled in. */
 export const SITE_ID_HEADER = "X-Site-Id";
+/**
+ * Header connect.ts sets to the SHA-256 hex of the token the agent presented (never the token itself). The
+ * Durable Object compares it with the hash it holds (SiteRelay.setToken): it, not connect.ts's D1 lookup, has
+ * the last word, so a rotation racing an upgrade cannot leave an agent connected on the old token.
+ */
+export const TOKEN_HASH_HEADER = "X-Token-Hash";
 
 /** WebSocket tag of agent connections (acceptWebSocket / getWebSockets). */
 export const AGENT_TAG = "agent";
 
 /** Close code sent to an agent connection that a newer one from the same site replaced. */
 export const CLOSE_REPLACED = 4000;
-/** Close code of `disconnect()` (site deleted, token rotated). */
+/** Close code of `disconnect()` and `setToken()` (site deleted, token rotated). */
 export const CLOSE_DISCONNECTED = 4001;
+
+/** Who asked for a relayed op, kept with the request so a late answer can still be recorded. */
+export interface RelayMeta {
+  /** The caller's API key id (snapshots of a late users.delete are recorded as deleted by it). */
+  keyId?: string;
+}
 
 /** The error half of a relay answer: the agent's (or the relay's own) code, passed on as data. */
 export interface RelayFailure {

@@ -3,45 +3,80 @@ import { DurableObject } from "cloudflare:workers";
 import type { DeviceTarget } from "../../shared/device";
 import { RelayError } from "../../shared/errors";
 import { message } from "../../shared/messages";
-import { parseFrame, RELAY_VERSION, RequestFrame } from "../../shared/relay";
+import { parseFrame, RELAY_VERSION, RequestFrame, type ResponseFrame } from "../../shared/relay";
 import type { Env } from "../env";
 import { readConn, writeConn, type ConnInfo } from "./attachment";
-import { AGENT_TAG, CLOSE_DISCONNECTED, CLOSE_REPLACED, SITE_ID_HEADER, type AgentStatus, type RelayOutcome } from "./contract";
+import {
+  AGENT_TAG,
+  CLOSE_DISCONNECTED,
+  CLOSE_REPLACED,
+  SITE_ID_HEADER,
+  TOKEN_HASH_HEADER,
+  type AgentStatus,
+  type RelayMeta,
+  type RelayOutcome,
+} from "./contract";
+import { failure, relayTimeout, safeClose, send, unauthorizedUpgrade } from "./frames-out";
+import { rememberLateDelete, settleLateDelete, takeLateDelete } from "./late-deletes";
 import { PendingRequests } from "./pending";
+import { admitToken, storeTokenHash } from "./token-gate";
 
 /** No request waits longer than this, whatever deadline the caller sent (callAgent caps at 120 s). */
 export const MAX_WAIT_MS = 125_000;
 
 /**
  * Designed for hibernation (toolchain gotcha 9): the agent socket is found again with getWebSockets, its
- * identity lives in the attachment, and memory holds only in-flight requests — a DO with a request awaiting
- * an answer is not evicted, so nothing that matters is lost.
+ * identity lives in the attachment, the current token hash and timed-out deletes live in ctx.storage, and memory
+ * holds only in-flight requests — a DO with a request awaiting an answer is not evicted, so nothing is lost.
  */
 export class SiteRelay extends DurableObject<Env> {
   /** In-flight requests, grouped by the connection they were sent on. */
   private readonly inflight = new Map<string, PendingRequests<RelayOutcome>>();
 
-  /** Accepts the agent WebSocket forwarded by connect.ts, which has checked the token and set X-Site-Id. */
+  /**
+   * Accepts the agent WebSocket forwarded by connect.ts, which found the token in D1 and set X-Site-Id and
+   * X-Token-Hash. The hash must also be the one this object holds (token-gate.ts): 401 otherwise.
+   */
   override async fetch(request: Request): Promise<Response> {
     if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
       return new Response("expected a WebSocket upgrade", { status: 426 });
     }
     const siteId = request.headers.get(SITE_ID_HEADER);
-    if (!siteId) return new Response(`missing ${SITE_ID_HEADER}`, { status: 400 });
+    const tokenHash = request.headers.get(TOKEN_HASH_HEADER);
+    if (!siteId || !tokenHash) return new Response(`missing ${SITE_ID_HEADER} or ${TOKEN_HASH_HEADER}`, { status: 400 });
+    if (!(await admitToken(this.ctx.storage, this.env.DB, siteId, tokenHash))) {
+      this.log("refused an agent upgrade: its token is not the site's current one");
+      return unauthorizedUpgrade(request);
+    }
     // One agent per site: a reconnecting agent (or a second copy) takes over and the old socket is told why.
     for (const old of this.ctx.getWebSockets(AGENT_TAG)) this.retire(old, CLOSE_REPLACED, "replaced");
     const pair = new WebSocketPair();
     const server = pair[1];
     this.ctx.acceptWebSocket(server, [AGENT_TAG]);
-    writeConn(server, { conn: crypto.randomUUID(), siteId, connectedAt: Date.now() });
+    writeConn(server, { conn: crypto.randomUUID(), siteId, connectedAt: Date.now(), tokenHash });
     return new Response(null, { status: 101, webSocket: pair[0] });
+  }
+
+  /**
+   * Makes `hash` the site's only valid agent token (null: the site was deleted, none is) and closes every agent
+   * connection made with another token; returns how many were closed. Called by the admin routes after D1 changed.
+   */
+  async setToken(hash: string | null): Promise<number> {
+    await storeTokenHash(this.ctx.storage, hash);
+    let closed = 0;
+    for (const ws of this.ctx.getWebSockets(AGENT_TAG)) {
+      if (hash !== null && readConn(ws)?.tokenHash === hash) continue;
+      this.retire(ws, CLOSE_DISCONNECTED, hash === null ? "site deleted" : "token rotated");
+      closed += 1;
+    }
+    return closed;
   }
 
   /**
    * Sends one request to the agent and waits for its answer until `deadline` (epoch ms). Never throws:
    * AGENT_OFFLINE at once without an agent or when its socket closes, RELAY_TIMEOUT past the deadline.
    */
-  async relay(op: string, device: DeviceTarget, args: Record<string, unknown>, deadline: number): Promise<RelayOutcome> {
+  async relay(op: string, device: DeviceTarget, args: Record<string, unknown>, deadline: number, meta: RelayMeta = {}): Promise<RelayOutcome> {
     try {
       const ws = this.agentSocket();
       const info = ws && readConn(ws);
@@ -53,9 +88,9 @@ export class SiteRelay extends DurableObject<Env> {
         return failure(new RelayError("INTERNAL", `Request for ${op} could not be encoded`));
       }
       const wait = Math.min(deadline - Date.now(), MAX_WAIT_MS);
-      if (wait <= 0) return failure(timeout(device.id));
+      if (wait <= 0) return failure(relayTimeout(device.id));
       const pending = this.pendingOf(info.conn);
-      const answer = pending.add(id, wait, () => timeout(device.id));
+      const answer = pending.add(id, wait, () => relayTimeout(device.id));
       try {
         ws.send(JSON.stringify(frame.data));
       } catch {
@@ -63,6 +98,13 @@ export class SiteRelay extends DurableObject<Env> {
       }
       try {
         return await answer;
+      } catch (e) {
+        // The terminal may still delete the user after we stopped waiting: keep what is needed to save its snapshot.
+        if (op === "users.delete" && e instanceof RelayError && e.code === "RELAY_TIMEOUT" && typeof args.user_id === "string") {
+          const late = { siteId: info.siteId, deviceId: device.id, userId: args.user_id, keyId: meta.keyId ?? "unknown", at: Date.now() };
+          await rememberLateDelete(this.ctx.storage, id, late).catch((err: unknown) => this.log(`could not remember a timed-out delete: ${String(err)}`));
+        }
+        throw e;
       } finally {
         if (pending.size === 0 && this.inflight.get(info.conn) === pending) this.inflight.delete(info.conn);
       }
@@ -85,14 +127,14 @@ export class SiteRelay extends DurableObject<Env> {
     return status;
   }
 
-  /** Closes the agent's connection (site deleted, token rotated); its pending requests fail with AGENT_OFFLINE. */
+  /** Closes the agent's connection whatever its token; its pending requests fail with AGENT_OFFLINE. */
   async disconnect(reason = "disconnected by the gateway"): Promise<boolean> {
     const sockets = this.ctx.getWebSockets(AGENT_TAG);
     for (const ws of sockets) this.retire(ws, CLOSE_DISCONNECTED, reason);
     return sockets.length > 0;
   }
 
-  override webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): void {
+  override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
     try {
       const parsed = parseFrame(data);
       if (!parsed.ok) return this.log(`dropped malformed frame: ${parsed.reason.slice(0, 200)}`, ws);
@@ -106,8 +148,7 @@ export class SiteRelay extends DurableObject<Env> {
         case "response": {
           const pending = this.inflight.get(readConn(ws)?.conn ?? "");
           const outcome: RelayOutcome = frame.ok ? { ok: true, result: frame.result } : { ok: false, error: frame.error };
-          // Late answers (after RELAY_TIMEOUT) and ids never sent on this socket end up here.
-          if (!pending?.resolve(frame.id, outcome)) this.log(`dropped response for unknown id ${frame.id.slice(0, 64)}`, ws);
+          if (!pending?.resolve(frame.id, outcome)) await this.unmatched(ws, frame, outcome);
           return;
         }
         case "ping":
@@ -135,6 +176,14 @@ export class SiteRelay extends DurableObject<Env> {
   override webSocketError(ws: WebSocket, error: unknown): void {
     this.log(`socket error: ${error instanceof Error ? error.message : String(error)}`.slice(0, 300), ws);
     this.failInflight(ws);
+  }
+
+  /** A response nobody waits for: a timed-out users.delete is still recorded, anything else is logged and dropped. */
+  private async unmatched(ws: WebSocket, frame: ResponseFrame, outcome: RelayOutcome): Promise<void> {
+    const late = await takeLateDelete(this.ctx.storage, frame.id, Date.now());
+    if (late) return settleLateDelete(this.env.DB, late, outcome);
+    // Late answers (after RELAY_TIMEOUT) and ids never sent on this socket end up here.
+    this.log(`dropped response for unknown id ${frame.id.slice(0, 64)}`, ws);
   }
 
   /** The open agent socket, if any (the newest, should a replaced one still be closing). */
@@ -172,36 +221,5 @@ export class SiteRelay extends DurableObject<Env> {
   private log(text: string, ws?: WebSocket): void {
     const site = (ws && readConn(ws)?.siteId) ?? this.ctx.id.name ?? "?";
     console.warn(`[site-relay ${site}] ${text}`);
-  }
-}
-
-function timeout(deviceId: string): RelayError {
-  return new RelayError("RELAY_TIMEOUT", message("en", "RELAY_TIMEOUT", { device_id: deviceId }));
-}
-
-function failure(e: unknown): RelayOutcome {
-  if (e instanceof RelayError) {
-    return { ok: false, error: e.details ? { code: e.code, message: e.message, details: e.details } : { code: e.code, message: e.message } };
-  }
-  console.error(`[site-relay] unexpected ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
-  return { ok: false, error: { code: "INTERNAL", message: "Relay failed" } };
-}
-
-function send(ws: WebSocket, frame: object): void {
-  try {
-    ws.send(JSON.stringify(frame));
-  } catch {
-    // The socket is closing; webSocketClose will do the bookkeeping.
-  }
-}
-
-/** Close reasons are limited to 123 UTF-8 bytes; closing a closed socket throws in some states. */
-function safeClose(ws: WebSocket, code: number, reason: string): void {
-  let text = reason;
-  while (new TextEncoder().encode(text).length > 123) text = text.slice(0, -1);
-  try {
-    ws.close(code, text);
-  } catch {
-    // Already closed.
   }
 }

@@ -5,6 +5,7 @@ import { message } from "../../shared/messages";
 import type { AttendanceRecord } from "../../shared/ops";
 import { listDevices } from "../db/devices";
 import { runOp } from "../device-call";
+import { mapSettled } from "../fan-out";
 import type { AppEnv } from "../http/app-env";
 import { validQuery } from "../http/body";
 import { ok } from "../http/envelope";
@@ -19,8 +20,8 @@ export const attendance = new Hono<AppEnv>()
   .get("/attendance/all", async (c) => {
     const filters = validQuery(c, AttendanceAllQuery);
     const devices = await listDevices(c.env.DB, c.get("principal").sites);
-    // In parallel: one slow or offline site must not hold up the others beyond its own deadline.
-    const settled = await Promise.allSettled(devices.map((d) => runOp(c, d, "attendance.list", filters)));
+    // Several at a time (fan-out.ts): one slow or offline site holds up only its own slot, up to its deadline.
+    const settled = await mapSettled(devices, (d) => runOp(c, d, "attendance.list", filters));
     const data: (AttendanceRecord & { device: string })[] = [];
     const errors: Record<string, string> = {};
     settled.forEach((s, i) => {

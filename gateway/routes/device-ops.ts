@@ -7,10 +7,8 @@ import { runOp } from "../device-call";
 import type { AppEnv } from "../http/app-env";
 import { validBody } from "../http/body";
 import { fail, ok, okMessage } from "../http/envelope";
+import { UNREACHABLE_CODES } from "../relay/agent-codes";
 import { SyncTimeBody } from "../schemas";
-
-// gateway-api.md: a ping that cannot reach the device is an answer (503, reachable: false), not a 500.
-const UNREACHABLE = new Set(["DEVICE_UNREACHABLE", "DEVICE_TIMEOUT", "DEVICE_DISCONNECTED", "DEVICE_AUTH_FAILED"]);
 
 export const deviceOps = new Hono<AppEnv>()
   .get("/ping", async (c) => {
@@ -18,7 +16,8 @@ export const deviceOps = new Hono<AppEnv>()
       const { time } = await runOp(c, c.var.device, "device.ping", {});
       return ok(c, { reachable: true, time });
     } catch (e) {
-      if (e instanceof RelayError && UNREACHABLE.has(e.code)) {
+      // gateway-api.md: a ping that cannot reach the device is an answer (503, reachable: false), not a 500.
+      if (e instanceof RelayError && UNREACHABLE_CODES.has(e.code)) {
         return fail(c, new RelayError(e.code, e.message, { data: { reachable: false } }), 503);
       }
       throw e;

@@ -2,7 +2,7 @@
 import { Hono, type Context } from "hono";
 import { RelayError } from "../../shared/errors";
 import { message } from "../../shared/messages";
-import { deviceFromPath } from "../auth/device-scope";
+import { deviceFromPath, deviceNotFound } from "../auth/device-scope";
 import { canSeeSite } from "../auth/principal";
 import { requireRole } from "../auth/roles";
 import { noteAudit } from "../audit";
@@ -47,13 +47,14 @@ export const devices = new Hono<AppEnv>()
     const site = input.site === undefined ? before.site_id : await siteFor(c, input.site);
     const { created_at: _c, updated_at: _u, ...current } = before;
     const row = await updateDevice(c.env.DB, { ...current, ...input, site_id: site }, new Date().toISOString());
-    // Deleted by a concurrent call between the lookup and the update.
-    if (!row) throw apiError(c, "DEVICE_NOT_FOUND", { device_id: before.id }, { disponibles: [] });
+    // Deleted by a concurrent call between the lookup and the update: the same 404 as if it had never been.
+    if (!row) throw await deviceNotFound(c, before.id);
     return okMessage(c, message(c.var.lang, "DEVICE_UPDATED", { device_id: row.id }), toPublicDevice(row));
   })
   .delete("/:id", deviceFromPath(), requireRole("admin"), async (c) => {
     const device = c.var.device;
     noteAudit(c, { before: toPublicDevice(device) });
+    // Its delete snapshots go in the same batch (db/devices.ts deleteDevice).
     await deleteDevice(c.env.DB, device.id);
     return okMessage(c, message(c.var.lang, "DEVICE_DELETED", { device_id: device.id }));
   });

@@ -4,14 +4,14 @@ import { message } from "../../shared/messages";
 import { UserId } from "../../shared/ops";
 import { requireRole } from "../auth/roles";
 import { noteAudit } from "../audit";
-import { findSnapshot, listDeletedUsers, markRestored, parseSnapshot } from "../db/snapshots";
+import { listDeletedUsers } from "../db/snapshots";
 import { runOp } from "../device-call";
 import type { AppEnv } from "../http/app-env";
 import { validBody, validParam } from "../http/body";
 import { ok, okMessage } from "../http/envelope";
-import { apiError } from "../http/errors";
+import { restoreUser } from "../restore";
 import { CreateUserBody, EnrollBody, RestoreBody, UpdateUserBody } from "../schemas";
-import { deleteUserWithSnapshot } from "../user-delete";
+import { deletedDetail, deleteUserWithSnapshot, sweepOldSnapshots } from "../user-delete";
 
 export const users = new Hono<AppEnv>()
   .get("/users", async (c) => {
@@ -32,21 +32,17 @@ export const users = new Hono<AppEnv>()
   })
   .delete("/users/:user_id", requireRole("write"), async (c) => {
     const userId = validParam(c, "user_id", UserId);
-    const { user, snapshotId } = await deleteUserWithSnapshot(c, c.var.device, userId);
-    noteAudit(c, { before: user, detail: { snapshot_id: snapshotId } });
-    // The seed's body, word for word: no data.
+    const deleted = await deleteUserWithSnapshot(c, c.var.device, userId);
+    noteAudit(c, { before: deleted.user, detail: deletedDetail(deleted) });
+    sweepOldSnapshots(c);
+    // The seed's body, word for word: no data — also when the snapshot could not be kept (the user is deleted).
     return okMessage(c, message(c.var.lang, "USER_DELETED", { user_id: userId }));
   })
   .post("/users/:user_id/restore", requireRole("write"), async (c) => {
     const userId = validParam(c, "user_id", UserId);
     const input = await validBody(c, RestoreBody, { optional: true });
-    const device = c.var.device;
-    const row = await findSnapshot(c.env.DB, device.id, userId, input.snapshot_id);
-    if (!row) throw apiError(c, "SNAPSHOT_NOT_FOUND", { user_id: userId });
-    noteAudit(c, { detail: { snapshot_id: row.id } });
-    const { user, fingers } = await runOp(c, device, "users.restore", { snapshot: parseSnapshot(row) }, userId);
-    await markRestored(c.env.DB, row.id, new Date().toISOString());
-    return okMessage(c, message(c.var.lang, "USER_RESTORED", { user_id: userId }), { user, fingers });
+    const restored = await restoreUser(c, c.var.device, userId, input.snapshot_id);
+    return okMessage(c, message(c.var.lang, "USER_RESTORED", { user_id: userId }), restored);
   })
   .post("/users/:user_id/enroll-finger", requireRole("write"), async (c) => {
     const userId = validParam(c, "user_id", UserId);

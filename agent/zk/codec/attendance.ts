@@ -1,7 +1,7 @@
 // Attendance records: 8-, 16- and 40-byte (or longer) layouts (zk-protocol §9.1) and the attendance table.
 import type { ZkAttendance } from "../types";
 import { ZkInvalidInputError, ZkProtocolError } from "../errors";
-import { ByteReader, ByteWriter } from "./bytes";
+import { ByteWriter, decodeFixedAt } from "./bytes";
 import { decodeZkTime, encodeZkTime } from "./time";
 import { encodeTable, recordSizeOf } from "./table";
 
@@ -39,28 +39,27 @@ export function encodeAttendance40(rec: ZkAttendance): Uint8Array {
 
 /** Decodes one record of the given size (any size ≥ 40 reads like 40, §9.1: 49-byte firmware). */
 export function decodeAttendance(bytes: Uint8Array): ZkAttendance {
-  const r = new ByteReader(bytes);
-  if (bytes.length === 8) {
-    const uid = r.u16le();
-    const status = r.u8();
-    const time = decodeZkTime(r.u32le());
-    return { uid, userId: "", time, status, punch: r.u8() };
-  }
-  if (bytes.length === 16) {
-    const userId = String(r.u32le());
-    const time = decodeZkTime(r.u32le());
-    const status = r.u8();
-    return { uid: 0, userId, time, status, punch: r.u8() };
-  }
-  if (bytes.length >= 40) {
-    const uid = r.u16le();
-    const userId = r.fixedAscii(24);
-    const status = r.u8();
-    const time = decodeZkTime(r.u32le());
-    return { uid, userId, time, status, punch: r.u8() };
-  }
+  if (bytes.length === 8 || bytes.length === 16 || bytes.length >= 40) return decodeAt(bytes, 0, bytes.length);
   throw new ZkProtocolError(`Unknown attendance record size ${bytes.length}`);
 }
+
+/**
+ * The record of `size` bytes at `pos` (size already checked to be 8, 16 or ≥ 40). Reads bytes in place, without a
+ * view or reader object per record: a log holds 100 000 of them.
+ */
+function decodeAt(b: Uint8Array, pos: number, size: number): ZkAttendance {
+  if (size === 8) {
+    return { uid: u16(b, pos), userId: "", time: decodeZkTime(u32(b, pos + 3)), status: b[pos + 2]!, punch: b[pos + 7]! };
+  }
+  if (size === 16) {
+    return { uid: 0, userId: String(u32(b, pos)), time: decodeZkTime(u32(b, pos + 4)), status: b[pos + 8]!, punch: b[pos + 9]! };
+  }
+  const userId = decodeFixedAt(b, pos + 2, 24);
+  return { uid: u16(b, pos), userId, time: decodeZkTime(u32(b, pos + 27)), status: b[pos + 26]!, punch: b[pos + 31]! };
+}
+
+const u16 = (b: Uint8Array, at: number): number => b[at]! | (b[at + 1]! << 8);
+const u32 = (b: Uint8Array, at: number): number => (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
 
 /** Record size of an attendance body: length / count when 8, 16 or ≥ 40, else whatever divides (40, 16, 8). */
 export function attendanceRecordSize(bodyLength: number, count?: number): number {
@@ -75,7 +74,9 @@ export function decodeAttendanceTable(buffer: Uint8Array, count?: number): ZkAtt
   if (buffer.length === 0 || count === 0) return [];
   const size = attendanceRecordSize(buffer.length, count);
   const out: ZkAttendance[] = [];
-  for (let pos = 0; pos < buffer.length; pos += size) out.push(decodeAttendance(buffer.subarray(pos, pos + size)));
+  // A trailing partial record cannot occur: the size divides the body (see attendanceRecordSize), but stay safe.
+  for (let pos = 0; pos + size <= buffer.length; pos += size) out.push(decodeAt(buffer, pos, size));
+  if (buffer.length % size !== 0) throw new ZkProtocolError(`Unknown attendance record size ${buffer.length % size}`);
   return out;
 }
 

@@ -2,7 +2,7 @@
 import { ZkInvalidInputError, ZkProtocolError } from "../errors";
 import { decodeFixed, encodeFixed } from "./text";
 
-export { decodeFixed, encodeFixed } from "./text";
+export { decodeFixed, decodeFixedAt, encodeFixed } from "./text";
 
 /** Reads integers and fixed fields in wire order from a byte array. */
 export class ByteReader {

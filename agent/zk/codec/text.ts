@@ -66,12 +66,47 @@ export function encodeFixed(text: string, size: number, encoding = "utf-8"): Uin
   return out;
 }
 
+/** Decoder per encoding name as callers spell it (normalised once, not per field). */
+function decoderFor(encoding: string): InstanceType<typeof TextDecoder> {
+  let decoder = decoders.get(encoding);
+  if (!decoder) {
+    const enc = normalise(encoding);
+    decoder = decoders.get(enc) ?? makeDecoder(enc, false);
+    decoders.set(enc, decoder);
+    decoders.set(encoding, decoder);
+  }
+  return decoder;
+}
+
+/** Plain-ASCII bytes [from, end) as a string, or undefined when one is ≥ 0x80 (then the real decoder is needed). */
+function asciiText(bytes: Uint8Array, from: number, end: number): string | undefined {
+  let s = "";
+  for (let i = from; i < end; i++) {
+    const b = bytes[i]!;
+    if (b >= 0x80) return undefined;
+    s += String.fromCharCode(b);
+  }
+  return s;
+}
+
 /** Text of a fixed field: cut at the first NUL (bytes after it may be garbage, §8.3), undecodable bytes dropped. */
 export function decodeFixed(bytes: Uint8Array, encoding = "utf-8"): string {
-  const nul = bytes.indexOf(0);
-  const used = nul < 0 ? bytes : bytes.subarray(0, nul);
-  const enc = normalise(encoding);
-  let decoder = decoders.get(enc);
-  if (!decoder) decoders.set(enc, (decoder = makeDecoder(enc, false)));
-  return decoder.decode(used).replace(/\ufffd/g, "");
+  return decodeFixedAt(bytes, 0, bytes.length, encoding);
+}
+
+/**
+ * decodeFixed of the `size`-byte field at `offset`, without a subarray per call: table decoders call this a few
+ * hundred thousand times, and a typed-array view costs more than decoding a short id.
+ */
+export function decodeFixedAt(bytes: Uint8Array, offset: number, size: number, encoding = "utf-8"): string {
+  const limit = Math.min(bytes.length, offset + size);
+  let end = offset;
+  while (end < limit && bytes[end] !== 0) end++;
+  // Fast path for the usual all-ASCII field (user ids, most names): UTF-8 maps those bytes to themselves. Only for
+  // UTF-8, because not every charset TextDecoder knows is ASCII-compatible (UTF-16, ISO-2022-JP).
+  if (encoding === "utf-8" || encoding === "utf8") {
+    const ascii = asciiText(bytes, offset, end);
+    if (ascii !== undefined) return ascii;
+  }
+  return decoderFor(encoding).decode(bytes.subarray(offset, end)).replace(/\ufffd/g, "");
 }

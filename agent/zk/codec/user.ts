@@ -1,7 +1,7 @@
 // User records: 72-byte TFT/"ZK8" (zk-protocol §8.3) and 28-byte "ZK6" (§8.4) layouts, and the user table.
 import type { ZkUser, ZkUserInput } from "../types";
 import { ZkInvalidInputError, ZkProtocolError } from "../errors";
-import { ByteReader, ByteWriter } from "./bytes";
+import { ByteWriter, decodeFixedAt } from "./bytes";
 import { encodeTable, recordSizeOf } from "./table";
 
 /** A 72-byte record. Name and user_id keep one byte for the firmware's NUL terminator (§8.3). */
@@ -37,34 +37,41 @@ export function encodeUser28(u: ZkUserInput, encoding = "utf-8"): Uint8Array {
 /** Decodes a 72-byte record; `raw` keeps the exact bytes (restore writes them back). */
 export function decodeUser72(bytes: Uint8Array, encoding = "utf-8"): ZkUser {
   if (bytes.length !== 72) throw new ZkProtocolError(`User record must be 72 bytes, got ${bytes.length}`);
-  const r = new ByteReader(bytes);
-  const uid = r.u16le();
-  const privilege = r.u8();
-  const password = r.fixedAscii(8, encoding);
-  const name = r.fixedAscii(24, encoding);
-  const card = r.u32le();
-  const group = r.u8();
-  const groupId = r.fixedAscii(7);
-  r.skip(1);
-  const userId = r.fixedAscii(24);
-  return { uid, userId, name, privilege, password, card, group, groupId, format: 72, raw: bytes.slice() };
+  // Fields read in place (offsets of §8.3): no reader object per record, a table holds thousands.
+  return {
+    uid: u16(bytes, 0),
+    userId: decodeFixedAt(bytes, 48, 24),
+    name: decodeFixedAt(bytes, 11, 24, encoding),
+    privilege: bytes[2]!,
+    password: decodeFixedAt(bytes, 3, 8, encoding),
+    card: u32(bytes, 35),
+    group: bytes[39]!,
+    groupId: decodeFixedAt(bytes, 40, 7),
+    format: 72,
+    raw: bytes.slice(),
+  };
 }
 
 /** Decodes a 28-byte record (numeric user_id shown as its decimal string). */
 export function decodeUser28(bytes: Uint8Array, encoding = "utf-8"): ZkUser {
   if (bytes.length !== 28) throw new ZkProtocolError(`User record must be 28 bytes, got ${bytes.length}`);
-  const r = new ByteReader(bytes);
-  const uid = r.u16le();
-  const privilege = r.u8();
-  const password = r.fixedAscii(5, encoding);
-  const name = r.fixedAscii(8, encoding);
-  const card = r.u32le();
-  r.skip(1);
-  const group = r.u8();
-  r.skip(2);
-  const userId = String(r.u32le());
-  return { uid, userId, name, privilege, password, card, group, groupId: "", format: 28, raw: bytes.slice() };
+  // Offsets of §8.4: password 3–7, name 8–15, card 16, group 21, user_id 24.
+  return {
+    uid: u16(bytes, 0),
+    userId: String(u32(bytes, 24)),
+    name: decodeFixedAt(bytes, 8, 8, encoding),
+    privilege: bytes[2]!,
+    password: decodeFixedAt(bytes, 3, 5, encoding),
+    card: u32(bytes, 16),
+    group: bytes[21]!,
+    groupId: "",
+    format: 28,
+    raw: bytes.slice(),
+  };
 }
+
+const u16 = (b: Uint8Array, at: number): number => b[at]! | (b[at + 1]! << 8);
+const u32 = (b: Uint8Array, at: number): number => (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
 
 /** Record size of a user table body: body length / count when that is 28 or 72 (§8.7), else what divides. */
 export function userRecordSize(bodyLength: number, count?: number): 28 | 72 {

@@ -1,0 +1,48 @@
+// Around a write's commit point: refuse to start one the gateway gave up on, and learn the outcome of one whose answer was lost.
+import { RelayError } from "../../shared/errors";
+import type { ZkSession, ZkUser } from "../zk/types";
+import { sessionFailed } from "../devices/tracked-session";
+import type { OpContext } from "./types";
+
+/** Seconds of relay hops kept on top of the device timeout before a deadline (gateway: relayBudgetMs adds 2 s). */
+export const RELAY_MARGIN_MS = 2000;
+
+/**
+ * DESIGN §3: a request the gateway has given up on must not change the terminal. Called right before the command
+ * that changes something, while nothing has changed yet: there must be time left for that command's reply (one
+ * device timeout) and for the answer to travel back, or the caller would be told "timeout" about a change that
+ * then happens anyway.
+ */
+export function checkStillWanted(ctx: OpContext, what: string): void {
+  if (ctx.signal?.aborted) {
+    throw new RelayError("RELAY_TIMEOUT", `${what} not sent: the gateway link that carried this request closed; nothing was changed`);
+  }
+  if (ctx.deadline !== undefined && Date.now() + (ctx.writeMarginMs ?? 0) > ctx.deadline) {
+    throw new RelayError("RELAY_TIMEOUT", `${what} not sent: too close to the request's deadline to finish and answer; nothing was changed`);
+  }
+}
+
+/** The stable code of a thrown value, if it has one. */
+export function codeOf(err: unknown): unknown {
+  return (err as { code?: unknown } | null)?.code;
+}
+
+/** A user table read after a write whose answer was lost, and the session it was read on (for the clean-up after). */
+export interface Reread {
+  session: ZkSession;
+  users: ZkUser[];
+}
+
+/**
+ * One new attempt at reading the user table after a write failed without an answer from the terminal: on a fresh
+ * session when the op's one broke (and the queue can give one), else on the same. Undefined when that fails too.
+ */
+export async function rereadUsers(session: ZkSession, ctx: OpContext): Promise<Reread | undefined> {
+  try {
+    const s = sessionFailed(session) && ctx.reconnect ? await ctx.reconnect() : session;
+    return { session: s, users: await s.getUsers() };
+  } catch (err) {
+    ctx.logger.warn("re-reading the user table to learn a write's outcome failed", { error: err });
+    return undefined;
+  }
+}
