@@ -1,41 +1,32 @@
-// ZK read benchmark (`npm run bench:zk`): 10,000 users and 100,000 records at 1 ms per packet, TCP and UDP, our
-// client beside node-zklib and zkteco-js; prints a table and writes bench/results/zk.json. Always terminates.
+// ZK read benchmark (`npm run bench:zk`): 10,000 users and 100,000 records at 1 ms per packet and 100 Mbit/s, TCP and
+// UDP, our client beside node-zklib and zkteco-js; median of 3 runs per row; prints a table and writes
+// bench/results/zk.json. Always terminates.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startSimulator, type Simulator } from "../agent/zk/sim";
 import { BENCH_CLIENTS, type BenchClient, type BenchSession, type Transport, type What } from "./zk-clients";
+import { formatTable, verdicts, type Row } from "./zk-report";
 
 const env = (name: string, dflt: number) => (process.env[name] ? Number(process.env[name]) : dflt);
 const USERS = env("ZK_BENCH_USERS", 10_000);
 const RECORDS = env("ZK_BENCH_RECORDS", 100_000);
 const LATENCY_MS = env("ZK_BENCH_LATENCY_MS", 1);
+/** 100 Mbit/s: ZKTeco terminals have 10/100 Mbit Ethernet. 0 = unlimited. */
+const BYTES_PER_SEC = env("ZK_BENCH_BYTES_PER_SEC", 12_500_000);
+/** Measured runs per row (the median is reported), after unmeasured warm-up runs (JIT, caches) for every client alike. */
+const RUNS = Math.max(1, env("ZK_BENCH_RUNS", 3));
+const WARMUP = Math.max(0, env("ZK_BENCH_WARMUP", 1));
 const ROW_TIMEOUT_MS = env("ZK_BENCH_ROW_TIMEOUT_MS", 120_000);
+/** The terminal counts as done with a read once it has sent nothing for this long. */
+const QUIET_MS = Math.max(25, 5 * LATENCY_MS);
 const OUT = resolve(dirname(fileURLToPath(import.meta.url)), "results/zk.json");
-
-interface Row {
-  client: string;
-  transport: Transport;
-  what: What;
-  /** Terminal profile: TCP rows read a TFT terminal (72/40-byte records), UDP rows a ZK6 one (28/16 bytes). */
-  profile: "tft" | "zk6";
-  ms: number | null;
-  /** Packets the terminal sent during the read. */
-  packets: number | null;
-  bytes: number | null;
-  /** packets × latency + bytes ÷ throughput: the fastest any client could be on this link. */
-  lowerBoundMs: number | null;
-  records: number | null;
-  ok: boolean;
-  error?: string;
-  unsupported?: string;
-}
 
 // A hung client must not hang the benchmark: a hard cap on the whole run.
 const watchdog = setTimeout(() => {
   console.error("bench/zk: overall time limit reached");
   process.exit(1);
-}, ROW_TIMEOUT_MS * 14);
+}, ROW_TIMEOUT_MS * 20);
 watchdog.unref();
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -54,17 +45,63 @@ function expected(sim: Simulator, what: What): string[] {
   });
 }
 
+/**
+ * Waits until the terminal has sent nothing for QUIET_MS, so a row's packets and bytes are everything the read made
+ * the terminal send (including what a client did not wait for, such as a trailing FREE_DATA reply), and nothing
+ * of the previous read.
+ */
+async function settle(sim: Simulator): Promise<void> {
+  let last = sim.packetsSent;
+  let since = performance.now();
+  while (performance.now() - since < QUIET_MS) {
+    await new Promise((r) => setTimeout(r, 5));
+    if (sim.packetsSent !== last) {
+      last = sim.packetsSent;
+      since = performance.now();
+    }
+  }
+}
+
+interface Run {
+  ms: number;
+  packets: number;
+  bytes: number;
+}
+
+/** One read, timed from the call to its result; packets and bytes counted at the terminal until it is quiet again. */
+async function measure(sim: Simulator, session: BenchSession, what: What, want: string[], label: string): Promise<Run> {
+  await settle(sim);
+  const p0 = sim.packetsSent;
+  const b0 = sim.bytesSent;
+  const t0 = performance.now();
+  const got = await withTimeout(session.read(what), ROW_TIMEOUT_MS, label);
+  const ms = performance.now() - t0;
+  if (got.length !== want.length || got.some((v, k) => v !== want[k])) {
+    throw new Error(`wrong data: ${got.length} of ${want.length} entries, first mismatch at ${got.findIndex((v, k) => v !== want[k])}`);
+  }
+  await settle(sim);
+  return { ms, packets: sim.packetsSent - p0, bytes: sim.bytesSent - b0 };
+}
+
 async function runClient(c: BenchClient, transport: Transport): Promise<Row[]> {
   const profile = transport === "tcp" ? "tft" : "zk6";
-  const base = { client: c.client, transport, profile } as const;
-  const whats: What[] = ["users", "attendance"];
-  const blank = { ms: null, packets: null, bytes: null, lowerBoundMs: null, records: null };
+  const base = { client: c.client, transport, profile, variant: c.variant === true } as const;
+  const whats = c.whats ?? (["users", "attendance"] as const);
+  const blank = { ms: null, runsMs: [], packets: null, bytes: null, lowerBoundMs: null, ratio: null, records: null };
   const reasons = whats.map((w) => c.unsupported(transport, w));
   if (reasons.every((r) => r !== undefined)) {
     return whats.map((what, i) => ({ ...base, what, ...blank, ok: false, unsupported: reasons[i] }));
   }
   // A fresh terminal per client: a client that hangs cannot block the next one's single TCP session.
-  const sim = await startSimulator({ profile, users: USERS, records: RECORDS, templates: 0, seed: 7, latencyMs: LATENCY_MS });
+  const sim = await startSimulator({
+    profile,
+    users: USERS,
+    records: RECORDS,
+    templates: 0,
+    seed: 7,
+    latencyMs: LATENCY_MS,
+    bytesPerSecond: BYTES_PER_SEC,
+  });
   const rows: Row[] = [];
   let session: BenchSession | undefined;
   try {
@@ -74,18 +111,28 @@ async function runClient(c: BenchClient, transport: Transport): Promise<Row[]> {
         rows.push({ ...base, what, ...blank, ok: false, unsupported: reasons[i] });
         continue;
       }
-      const p0 = sim.packetsSent;
-      const b0 = sim.bytesSent;
-      const t0 = performance.now();
       try {
-        const got = await withTimeout(session.read(what), ROW_TIMEOUT_MS, `${c.client} ${what}`);
-        const ms = performance.now() - t0;
-        const packets = sim.packetsSent - p0;
-        const bytes = sim.bytesSent - b0;
         const want = expected(sim, what);
-        const ok = got.length === want.length && got.every((v, k) => v === want[k]);
-        const error = ok ? undefined : `wrong data: ${got.length} of ${want.length} entries, first mismatch at ${got.findIndex((v, k) => v !== want[k])}`;
-        rows.push({ ...base, what, ms: Math.round(ms), packets, bytes, lowerBoundMs: Math.round(sim.lowerBoundMs(packets, bytes)), records: got.length, ok, error });
+        const runs: Run[] = [];
+        for (let r = 0; r < WARMUP + RUNS; r++) {
+          const run = await measure(sim, session, what, want, `${c.client} ${what}`);
+          if (r >= WARMUP) runs.push(run);
+        }
+        // The median run, whole: its time, its packets and bytes, and the bound they give.
+        const mid = [...runs].sort((a, b) => a.ms - b.ms)[Math.floor((runs.length - 1) / 2)]!;
+        const bound = sim.lowerBoundMs(mid.packets, mid.bytes);
+        rows.push({
+          ...base,
+          what,
+          ms: round1(mid.ms),
+          runsMs: runs.map((r) => round1(r.ms)),
+          packets: mid.packets,
+          bytes: mid.bytes,
+          lowerBoundMs: round1(bound),
+          ratio: bound > 0 ? Math.round((mid.ms / bound) * 100) / 100 : null,
+          records: want.length,
+          ok: true,
+        });
       } catch (err) {
         rows.push({ ...base, what, ...blank, ok: false, error: (err as Error).message });
       }
@@ -99,35 +146,37 @@ async function runClient(c: BenchClient, transport: Transport): Promise<Row[]> {
   return rows;
 }
 
-function table(rows: Row[]): string {
-  const head = ["client", "transport", "what", "ms", "packets", "lower bound ms", "result"];
-  const body = rows.map((r) => [
-    r.client,
-    `${r.transport} (${r.profile})`,
-    r.what,
-    r.ms === null ? "-" : String(r.ms),
-    r.packets === null ? "-" : String(r.packets),
-    r.lowerBoundMs === null ? "-" : String(r.lowerBoundMs),
-    r.unsupported ? "unsupported" : r.ok ? `ok (${r.records})` : `FAILED: ${r.error}`,
-  ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i >= 3 && i <= 5 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ");
-  return [line(head), widths.map((w) => "-".repeat(w)).join("  "), ...body.map(line)].join("\n");
-}
-
+const round1 = (ms: number) => Math.round(ms * 10) / 10;
+const link =
+  `${LATENCY_MS} ms per packet, ${BYTES_PER_SEC > 0 ? `${(BYTES_PER_SEC * 8) / 1e6} Mbit/s (${BYTES_PER_SEC} bytes/s)` : "unlimited throughput"}`;
+console.log(`bench/zk: ${USERS} users, ${RECORDS} records; link ${link}; median of ${RUNS} runs after ${WARMUP} warm-up`);
 const rows: Row[] = [];
-console.log(`bench/zk: ${USERS} users, ${RECORDS} records, ${LATENCY_MS} ms per packet`);
 for (const transport of ["tcp", "udp"] as const) {
   for (const c of BENCH_CLIENTS) {
     const got = await runClient(c, transport);
     rows.push(...got);
-    for (const r of got) console.log(`  ${r.client} ${r.transport} ${r.what}: ${r.unsupported ? "unsupported" : r.ok ? `${r.ms} ms` : `failed (${r.error})`}`);
+    for (const r of got) console.log(`  ${r.client} ${r.transport} ${r.what}: ${r.unsupported ? "unsupported" : r.ok ? `${r.ms} ms (${r.runsMs.join(", ")})` : `failed (${r.error})`}`);
   }
 }
-console.log(`\n${table(rows)}`);
+console.log(`\n${formatTable(rows)}`);
+console.log(
+  `\nlower bound = packets × ${LATENCY_MS} ms + bytes ÷ ${BYTES_PER_SEC > 0 ? `${BYTES_PER_SEC} bytes/s` : "∞"}, from the packets and bytes ` +
+    "the terminal sent for that read (TCP frame prefixes included); the simulator never sends a packet before that schedule allows.",
+);
+console.log("zk-relay reads attendance with resolveUids: false (user_id and time, like the others); the variant row resolves uids as the agent does.");
+for (const line of verdicts(rows)) console.log(line);
 for (const r of rows.filter((x) => x.unsupported)) console.log(`\n${r.client} ${r.transport} ${r.what}: ${r.unsupported}`);
 mkdirSync(dirname(OUT), { recursive: true });
-const meta = { users: USERS, records: RECORDS, latencyMs: LATENCY_MS, node: process.version, at: new Date().toISOString() };
+const meta = {
+  users: USERS,
+  records: RECORDS,
+  latencyMs: LATENCY_MS,
+  bytesPerSecond: BYTES_PER_SEC,
+  runs: RUNS,
+  warmup: WARMUP,
+  node: process.version,
+  at: new Date().toISOString(),
+};
 writeFileSync(OUT, `${JSON.stringify({ meta, rows }, null, 2)}\n`);
 console.log(`\nwrote ${OUT}`);
 // node-zklib leaves 10 s timers behind after bulk reads; do not wait for them.

@@ -20,7 +20,8 @@ export async function runOp<O extends OpName>(
   userId?: string,
 ): Promise<OpResult<O>> {
   try {
-    return await callAgent(c.env, device.site_id, toTarget(device), op, args, { keyId: c.get("principal")?.keyId });
+    const meta = { keyId: c.get("principal")?.keyId, deviceCreatedAt: device.created_at };
+    return await callAgent(c.env, device.site_id, toTarget(device), op, args, meta);
   } catch (e) {
     const fromArgs = (args as { user_id?: unknown }).user_id;
     throw localize(c, e, device, userId ?? (typeof fromArgs === "string" ? fromArgs : undefined));

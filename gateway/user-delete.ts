@@ -36,7 +36,7 @@ export async function deleteUserWithSnapshot(c: Context<AppEnv>, device: DeviceR
 /** Stores the snapshot, retrying a failed write once; null (logged loudly) when it could not be kept. */
 async function saveSnapshot(c: Context<AppEnv>, device: DeviceRow, userId: string, snapshot: UserSnapshot): Promise<number | null> {
   const where = `[${c.get("requestId") ?? "-"}] users.delete on device ${device.id} for user_id ${userId}`;
-  const row = { deviceId: device.id, siteId: device.site_id, userId, snapshot, deletedBy: c.get("principal").keyId };
+  const row = { deviceId: device.id, deviceCreatedAt: device.created_at, userId, snapshot, deletedBy: c.get("principal").keyId };
   for (let attempt = 1; attempt <= 2; attempt++) {
     try {
       const id = await insertSnapshot(c.env.DB, { ...row, now: new Date().toISOString() });

@@ -124,6 +124,8 @@ export async function runAgentCli(argv: string[], deps: RunAgentDeps = {}): Prom
     logger.info("agent stopped", { reason: exit.reason, code: exit.code });
     return exit.code;
   } finally {
+    // Background re-enables of terminals left disabled end with the agent (the terminal's own DISABLE timeout remains).
+    dispatcher.pool.stop();
     if (handleSignals) {
       process.off("SIGTERM", onSignal);
       process.off("SIGINT", onSignal);

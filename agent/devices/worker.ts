@@ -3,9 +3,10 @@ import { RelayError } from "../../shared/errors";
 import type { DeviceTarget } from "../../shared/device";
 import type { ZkSession } from "../zk/types";
 import type { Logger } from "../log";
+import { dial, RETRY_AFTER_FAILURE_MS, sessionSignature } from "./dial";
 import type { PendingEnables } from "./pending-enables";
 import type { SessionFactory } from "./session-factory";
-import { SessionHandle, type TerminalFlags } from "./tracked-session";
+import { SessionHandle, type TerminalFlags } from "./session-handle";
 
 export interface WorkerOptions {
   /** "ip:port" of the terminal (see terminalKey). */
@@ -49,10 +50,6 @@ interface Job {
 }
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
-/** Pauses before redialling a terminal whose previous session just broke. */
-const RETRY_AFTER_FAILURE_MS = [100, 400] as const;
-/** A connect refused faster than this is an answer (a terminal still holding the old session, §4.3), not silence. */
-const FAST_REFUSAL_MS = 1000;
 
 /** Serialises every operation on one terminal; different terminals have different workers and run in parallel. */
 export class TerminalWorker {
@@ -158,7 +155,7 @@ export class TerminalWorker {
     // would disable it right away (a burst of deletes disables once); the last job of the burst enables.
     const nextWrites = this.current !== undefined && this.waiting[0]?.mutates === true;
     if (this.terminal.disabled && !nextWrites) await this.reenable(job.target);
-    // Settle last, so whoever reads the answer finds the terminal in its final state.
+    // Settle last, so whoever reads the answer finds the terminal enabled again (mid-burst: about to be written).
     if (outcome.ok) job.resolve(outcome.value);
     else job.reject(outcome.err);
   }
@@ -186,28 +183,10 @@ export class TerminalWorker {
     return (await this.acquire(target)).view;
   }
 
-  /**
-   * Opens a session, retrying after each delay in `retryDelays`. A wrong comm key will not get better, and an
-   * unreachable terminal is retried only when it refused fast — a terminal still holding our broken session
-   * closes the new connection at once (§4.3) — because a silent one costs a whole timeout per try; those are left
-   * to the next request and the pool's background re-enable.
-   */
   private async connect(target: DeviceTarget, retryDelays: readonly number[]): Promise<ZkSession> {
-    const fastMs = Math.min(FAST_REFUSAL_MS, (target.timeout * 1000) / 2);
-    for (let attempt = 0; ; attempt++) {
-      const started = this.opts.now();
-      try {
-        const session = await this.opts.sessionFactory(target);
-        this.connects++;
-        return session;
-      } catch (err) {
-        const delay = retryDelays[attempt];
-        const code = (err as { code?: unknown } | null)?.code;
-        const silent = code === "DEVICE_UNREACHABLE" && this.opts.now() - started >= fastMs;
-        if (delay === undefined || code === "DEVICE_AUTH_FAILED" || silent) throw err;
-        await new Promise((r) => setTimeout(r, delay));
-      }
-    }
+    const session = await dial(this.opts.sessionFactory, target, retryDelays, this.opts.now);
+    this.connects++;
+    return session;
   }
 
   /** ENABLE before a job runs; a broken session fails the job (nothing was done), a refusal lets it run. */
@@ -288,8 +267,4 @@ export class TerminalWorker {
       addr: this.opts.key,
     });
   }
-}
-
-function sessionSignature(t: DeviceTarget): string {
-  return `${t.transport}|${t.password}|${t.timeout}`;
 }

@@ -1,10 +1,10 @@
 // Around a write's commit point: refuse to start one the gateway gave up on, and learn the outcome of one whose answer was lost.
 import { RelayError } from "../../shared/errors";
 import type { ZkSession, ZkUser } from "../zk/types";
-import { sessionFailed } from "../devices/tracked-session";
+import { sessionFailed } from "../devices/session-handle";
 import type { OpContext } from "./types";
 
-/** Seconds of relay hops kept on top of the device timeout before a deadline (gateway: relayBudgetMs adds 2 s). */
+/** Time kept for the relay hops back on top of the device timeout before a deadline (the gateway's relayBudgetMs adds 2 s). */
 export const RELAY_MARGIN_MS = 2000;
 
 /**

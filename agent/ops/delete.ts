@@ -1,20 +1,24 @@
 // users.delete — the seed's flow, plus a snapshot (record + templates) taken first so the gateway can undo it.
+import { isErrorCode, RelayError } from "../../shared/errors";
 import type { UserSnapshot } from "../../shared/ops";
-import type { ZkSession, ZkTemplate } from "../zk/types";
-import { leavesSessionUsable } from "../devices/tracked-session";
+import type { ZkSession, ZkTemplate, ZkUser } from "../zk/types";
+import { leavesSessionUsable } from "../devices/session-handle";
+import { checkStillWanted, codeOf, rereadUsers } from "./commit";
 import { findUser, withDisabled } from "./guard";
 import { toBase64, toUser } from "./map";
 import { readUserTemplates } from "./templates";
-import type { OpContext, OpHandler } from "./types";
+import type { OpContext, OpHandler, OpInput } from "./types";
 
 /**
  * The seed's steps (DESIGN §1): the terminal's lock is held by the worker and the session opened by it; here:
  * disable → read users → find by user_id (USER_NOT_FOUND) → read that user's templates → delete_user(uid) →
  * refresh → enable (always, in `finally`). The worker closes the session once nobody else waits.
  *
- * DELETE_USER is the commit point: before it nothing changed, so any failure leaves the user fully present;
- * after it the user is gone, so later failures (template clean-up, refresh, enable) are logged, never reported —
- * an error answer would make the gateway drop the snapshot of a user that really was deleted.
+ * DELETE_USER is the commit point: before it nothing changed, so any failure leaves the user fully present (and a
+ * request the gateway gave up on stops there). If DELETE_USER itself fails without the terminal saying no, the
+ * outcome is unknown and the user table is read again to learn it (see settleUnknown). After it the user is
+ * gone, so later failures (template clean-up, refresh, enable) are logged, never reported — an error answer would
+ * make the gateway drop the snapshot of a user that really was deleted.
  */
 export const deleteUser: OpHandler<"users.delete"> = (session, args, ctx) =>
   withDisabled(session, async () => {
@@ -26,15 +30,51 @@ export const deleteUser: OpHandler<"users.delete"> = (session, args, ctx) =>
       user: toUser(user),
       templates: templates.map((t) => ({ finger: t.finger, flag: t.flag, template: toBase64(t.template) })),
     };
-    await session.deleteUser(user.uid);
-    await afterCommit(session, user.uid, templates, ctx);
+    checkStillWanted(ctx, "DELETE_USER");
+    let after = session;
+    try {
+      await session.deleteUser(user.uid);
+    } catch (err) {
+      after = await settleUnknown(err, session, user, snapshot, args, ctx);
+    }
+    await afterCommit(after, user.uid, templates, ctx);
     return { user: snapshot.user, snapshot };
   });
 
 /**
+ * DELETE_USER failed. DEVICE_REJECTED is the terminal's "no": nothing changed. Anything else (timeout, reset,
+ * the REFRESHDATA the client sends with it) may have come after the terminal applied it, so the users are read
+ * again: gone → the delete happened, carry on (the session to carry on with is returned); still there → the
+ * original error; unknown → the original code, with the snapshot in the details so the gateway can keep it.
+ */
+async function settleUnknown(
+  err: unknown,
+  session: ZkSession,
+  user: ZkUser,
+  snapshot: UserSnapshot,
+  args: OpInput<"users.delete">,
+  ctx: OpContext,
+): Promise<ZkSession> {
+  if (codeOf(err) === "DEVICE_REJECTED") throw err;
+  const reread = await rereadUsers(session, ctx);
+  if (!reread) {
+    const code = codeOf(err);
+    const why = err instanceof Error ? err.message : String(err);
+    throw new RelayError(isErrorCode(code) ? code : "INTERNAL", `${why} (whether user '${args.user_id}' was deleted is unknown)`, {
+      user_id: args.user_id,
+      outcome: "unknown",
+      snapshot,
+    });
+  }
+  if (reread.users.some((u) => u.uid === user.uid)) throw err;
+  ctx.logger.warn("DELETE_USER's answer was lost, but the user is gone: reporting the delete", { uid: user.uid, error: err });
+  return reread.session;
+}
+
+/**
  * Firmware differs on whether DELETE_USER also drops the user's templates (zk-protocol §8.9, §17); a template
  * left behind would be inherited by the next user given this uid, so the ones we saw are deleted explicitly
- * (ACK_ERROR = already gone, fine). Then REFRESHDATA (§8.10).
+ * (ACK_ERROR = already gone, fine). Then one REFRESHDATA (§8.10).
  */
 async function afterCommit(session: ZkSession, uid: number, templates: readonly ZkTemplate[], ctx: OpContext): Promise<void> {
   try {
@@ -42,7 +82,7 @@ async function afterCommit(session: ZkSession, uid: number, templates: readonly 
       try {
         await session.deleteTemplate(uid, t.finger);
       } catch (err) {
-        if ((err as { code?: unknown }).code !== "DEVICE_REJECTED") throw err;
+        if (codeOf(err) !== "DEVICE_REJECTED") throw err;
       }
     }
     await session.refreshData();

@@ -1,5 +1,6 @@
 // Terminal-level operations: reachability, device info, and the device clock.
 import { formatDeviceTime, fromDate, parseDeviceTime } from "../zk/codec/time";
+import { checkStillWanted } from "./commit";
 import { withDisabled } from "./guard";
 import { toDeviceInfo } from "./map";
 import type { OpHandler } from "./types";
@@ -14,12 +15,14 @@ export const getTime: OpHandler<"time.get"> = async (session) => ({ time: format
 /**
  * time.sync: sets the terminal to `args.time`, or to the agent's local wall clock — the agent sits on the
  * terminal's LAN, so its local zone is the site's (terminals have no zone, zk-protocol §6). Answers the time
- * read back from the terminal, not the one we sent.
+ * read back from the terminal, not the one we sent. REFRESHDATA after SET_TIME, as adrobinoga does (§6).
  */
 export const syncTime: OpHandler<"time.sync"> = async (session, args, ctx) => {
   const target = args.time !== undefined ? parseDeviceTime(args.time) : fromDate(ctx.now());
   return withDisabled(session, async () => {
+    checkStillWanted(ctx, "SET_TIME");
     await session.setTime(target);
+    await session.refreshData();
     return { time: formatDeviceTime(await session.getTime()) };
   });
 };

@@ -1,7 +1,7 @@
 // Shared steps of the mutating operations: disable/enable bracket, user lookup, free uid, coded errors.
 import { RelayError } from "../../shared/errors";
 import type { ZkSession, ZkUser } from "../zk/types";
-import { sessionFailed } from "../devices/tracked-session";
+import { sessionFailed } from "../devices/session-handle";
 
 /** Largest uid the u16 field holds (zk-protocol §8.1). */
 export const MAX_UID = 65535;

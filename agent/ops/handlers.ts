@@ -7,6 +7,12 @@ import { restoreUser } from "./restore";
 import type { OpHandler } from "./types";
 import { createUser, enrollFinger, listFingers, listUsers, updateUser } from "./users";
 
+/**
+ * Ops that change the terminal and so run with it disabled (withDisabled): the queue may keep it disabled from
+ * one to the next. The others run with it enabled (enrolment even needs it, §10.6).
+ */
+export const WRITE_OPS: ReadonlySet<OpName> = new Set<OpName>(["users.create", "users.update", "users.delete", "users.restore", "time.sync"]);
+
 export const OP_HANDLERS: { [O in OpName]: OpHandler<O> } = {
   "device.ping": ping,
   "device.info": info,

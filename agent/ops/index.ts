@@ -4,10 +4,11 @@ import { OP_NAMES, type OpName, type OpResult } from "../../shared/ops";
 import type { ZkSession } from "../zk/types";
 import { DevicePool, type DevicePoolOptions } from "../devices/pool";
 import { silentLogger, type Logger } from "../log";
-import { OP_HANDLERS } from "./handlers";
+import { RELAY_MARGIN_MS } from "./commit";
+import { OP_HANDLERS, WRITE_OPS } from "./handlers";
 import type { OpContext, OpHandler, OpInput } from "./types";
 
-export { OP_HANDLERS } from "./handlers";
+export { OP_HANDLERS, WRITE_OPS } from "./handlers";
 export type { OpContext, OpHandler, OpInput } from "./types";
 
 /** Same shape as agent/relay's Dispatch, declared here so operations never import the relay. */
@@ -17,6 +18,8 @@ export interface OpRequest {
   /** Already validated with OPS[op].args. */
   args: unknown;
   deadline: number;
+  /** Aborted when nobody will read the answer any more (the gateway link closed). */
+  signal?: AbortSignal;
 }
 
 export interface DispatcherOptions extends DevicePoolOptions {
@@ -37,11 +40,25 @@ export interface Dispatcher {
 export function createDispatcher(opts: DispatcherOptions = {}): Dispatcher {
   const logger = opts.logger ?? silentLogger;
   const pool = opts.pool ?? new DevicePool({ ...opts, logger });
-  const ctx: OpContext = { now: opts.clock ?? (() => new Date()), logger };
+  const now = opts.clock ?? (() => new Date());
   return {
     capabilities: [...OP_NAMES],
     pool,
-    dispatch: (req) => pool.run(req.device, req.deadline, (session) => runOp(req.op, session, req.args as OpInput<OpName>, ctx)),
+    dispatch: (req) => {
+      const ctx: OpContext = {
+        now,
+        logger,
+        deadline: req.deadline,
+        signal: req.signal,
+        writeMarginMs: Math.round(req.device.timeout * 1000) + RELAY_MARGIN_MS,
+      };
+      return pool.run(
+        req.device,
+        req.deadline,
+        (session, job) => runOp(req.op, session, req.args as OpInput<OpName>, { ...ctx, reconnect: job.reconnect }),
+        { signal: req.signal, mutates: WRITE_OPS.has(req.op) },
+      );
+    },
   };
 }
 

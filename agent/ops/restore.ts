@@ -1,10 +1,12 @@
 // users.restore: puts a deleted user back from the snapshot users.delete took — same record bytes, same fingers.
 import { RelayError } from "../../shared/errors";
 import type { UserSnapshot } from "../../shared/ops";
-import type { ZkTemplate } from "../zk/types";
+import type { ZkSession, ZkTemplate } from "../zk/types";
+import { checkStillWanted, codeOf, rereadUsers } from "./commit";
 import { freeUid, withDisabled } from "./guard";
 import { fromBase64, toUser } from "./map";
-import type { OpHandler } from "./types";
+import { readUserTemplates } from "./templates";
+import type { OpContext, OpHandler } from "./types";
 import { decodeRecord, withUid } from "./user-record";
 
 function invalid(message: string): RelayError {
@@ -29,7 +31,7 @@ function decodeSnapshot(s: UserSnapshot): { record: Uint8Array; templates: Array
  * byte for byte; only its uid changes when someone else got that uid meanwhile. If the badge number now exists
  * under another uid (re-created by hand), the restore refuses with USER_EXISTS rather than make a duplicate.
  */
-export const restoreUser: OpHandler<"users.restore"> = (session, args) => {
+export const restoreUser: OpHandler<"users.restore"> = (session, args, ctx) => {
   const snap = args.snapshot;
   const { record, templates } = decodeSnapshot(snap);
   const original = decodeRecord(record);
@@ -48,11 +50,42 @@ export const restoreUser: OpHandler<"users.restore"> = (session, args) => {
     const holder = users.find((u) => u.uid === original.uid);
     const uid = holder && holder.userId !== original.userId ? freeUid(users) : original.uid;
     const raw = uid === original.uid ? record : withUid(record, uid);
-    await session.saveUsersWithTemplates(
-      [raw],
-      templates.map((t) => ({ ...t, uid })),
-    );
-    await session.refreshData();
+    const withUids = templates.map((t) => ({ ...t, uid }));
+    checkStillWanted(ctx, "the user upload");
+    let after = session;
+    try {
+      await session.saveUsersWithTemplates([raw], withUids);
+    } catch (err) {
+      after = await settleUnknown(err, session, raw, withUids, ctx);
+    }
+    await after.refreshData();
     return { user: toUser(decodeRecord(raw)), fingers: templates.length };
   });
 };
+
+/**
+ * The upload failed without the terminal saying no (DEVICE_REJECTED / DEVICE_FULL): it may have been applied
+ * before the answer was lost, so the table is read again. Fully there (record byte for byte, every finger) → the
+ * restore happened; anything else → the original error, which is safe: nothing is lost (the gateway keeps the
+ * snapshot) and a retry writes the same record over in place.
+ */
+async function settleUnknown(err: unknown, session: ZkSession, raw: Uint8Array, templates: readonly ZkTemplate[], ctx: OpContext): Promise<ZkSession> {
+  const code = codeOf(err);
+  if (code === "DEVICE_REJECTED" || code === "DEVICE_FULL") throw err;
+  const reread = await rereadUsers(session, ctx);
+  const uid = raw[0]! | (raw[1]! << 8);
+  const back = reread?.users.find((u) => u.uid === uid);
+  if (!reread || !back || !sameBytes(back.raw, raw)) throw err;
+  try {
+    const fingers = new Set((await readUserTemplates(reread.session, uid)).map((t) => t.finger));
+    if (!templates.every((t) => fingers.has(t.finger))) throw err;
+  } catch {
+    throw err;
+  }
+  ctx.logger.warn("the upload's answer was lost, but the user is back with every finger: reporting the restore", { uid, error: err });
+  return reread.session;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}

@@ -12,14 +12,18 @@ export interface UserChanges {
   group_id?: string;
 }
 
-type Field = keyof UserChanges;
+type Field = Exclude<keyof UserChanges, "group_id">;
 type Range = readonly [start: number, end: number];
 
-/** Byte ranges per field (zk-protocol §8.3 / §8.4); group_id covers the group byte and what follows it. */
+/** Byte ranges per field (zk-protocol §8.3 / §8.4); group_id is handled on its own (see patchGroup). */
 const RANGES: Record<28 | 72, Record<Field, Range>> = {
-  72: { privilege: [2, 3], password: [3, 11], name: [11, 35], card: [35, 39], group_id: [39, 48] },
-  28: { privilege: [2, 3], password: [3, 8], name: [8, 16], card: [16, 20], group_id: [20, 24] },
+  72: { privilege: [2, 3], password: [3, 11], name: [11, 35], card: [35, 39] },
+  28: { privilege: [2, 3], password: [3, 8], name: [8, 16], card: [16, 20] },
 };
+/** The group number: byte 39 of the 72-byte record (§8.3), byte 21 of the 28-byte one (§8.4). */
+const GROUP_BYTE = { 72: 39, 28: 21 } as const;
+/** pyzk's group_id text, adrobinoga's time-zone fields (§8.3): bytes 40-46 of the 72-byte record. */
+const GROUP_TEXT: Range = [40, 47];
 const PASSWORD_LEN = { 72: 8, 28: 5 } as const;
 
 export function encodeRecord(format: 28 | 72, input: ZkUserInput): Uint8Array {
@@ -79,7 +83,6 @@ export function patchedUserRecord(existing: ZkUser, changes: UserChanges): Uint8
     privilege: changes.privilege ?? 0,
     password: changes.password ?? "",
     card: changes.card ?? 0,
-    ...(changes.group_id !== undefined ? groupFields(changes.group_id, format) : {}),
   });
   const out = existing.raw.slice();
   for (const field of Object.keys(RANGES[format]) as Field[]) {
@@ -87,7 +90,32 @@ export function patchedUserRecord(existing: ZkUser, changes: UserChanges): Uint8
     const [start, end] = RANGES[format][field];
     out.set(fresh.subarray(start, end), start);
   }
+  if (changes.group_id !== undefined) patchGroup(out, format, changes.group_id);
   return out;
+}
+
+/**
+ * group_id into an existing record. A number sets the group byte alone: bytes 40-46 may be time zones (§8.3) and
+ * stay — unless they hold pyzk's group text, which the API would keep showing instead of the new number (map.ts
+ * toUser), so that text is cleared. Text and time zones cannot be confused: adrobinoga's byte 40 is a flag, 0 or 1. Text (72-byte records only) writes bytes 40-46 and leaves the group byte as it was.
+ */
+function patchGroup(out: Uint8Array, format: 28 | 72, groupId: string): void {
+  const fields = groupFields(groupId, format);
+  if (fields.groupId === "") {
+    out[GROUP_BYTE[format]] = fields.group!;
+    if (format === 72 && holdsGroupText(out)) out.fill(0, GROUP_TEXT[0], GROUP_TEXT[1]);
+    return;
+  }
+  const text = encodeRecord(72, { uid: 0, userId: "", groupId: fields.groupId });
+  out.set(text.subarray(GROUP_TEXT[0], GROUP_TEXT[1]), GROUP_TEXT[0]);
+}
+
+/** True when bytes 40-46 read as pyzk's group text: at least one character, no control bytes before the first NUL. */
+function holdsGroupText(raw: Uint8Array): boolean {
+  const [start, end] = GROUP_TEXT;
+  if (raw[start] === 0) return false;
+  for (let i = start; i < end && raw[i] !== 0; i++) if (raw[i]! < 0x20) return false;
+  return true;
 }
 
 /** The record with its uid (bytes 0-1, u16 LE, in both formats) replaced. */

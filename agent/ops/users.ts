@@ -1,6 +1,7 @@
 // User operations except delete/restore: list, create, update, remote finger enrolment, enrolled fingers.
 import { RelayError } from "../../shared/errors";
 import type { ZkSession, ZkUser } from "../zk/types";
+import { checkStillWanted } from "./commit";
 import { findUser, freeUid, withDisabled } from "./guard";
 import { toUser } from "./map";
 import { readUserTemplates } from "./templates";
@@ -18,7 +19,7 @@ function recordFormat(session: ZkSession, users: readonly ZkUser[]): 28 | 72 | u
  * users.create: 409 USER_EXISTS when the badge number is taken (the device itself would accept a duplicate,
  * zk-protocol §8.1), or when an explicit uid belongs to someone else (USER_WRQ would overwrite them, §8.8).
  */
-export const createUser: OpHandler<"users.create"> = (session, args) =>
+export const createUser: OpHandler<"users.create"> = (session, args, ctx) =>
   withDisabled(session, async () => {
     const users = await session.getUsers();
     if (users.some((u) => u.userId === args.user_id)) {
@@ -34,28 +35,28 @@ export const createUser: OpHandler<"users.create"> = (session, args) =>
       uid = freeUid(users);
     }
     const format = recordFormat(session, users);
-    let user: ZkUser;
-    if (format !== undefined) {
-      const record = newUserRecord(format, uid, args.user_id, args);
-      await session.setUserRaw(record);
-      user = decodeRecord(record);
-    } else {
+    if (format === undefined) {
       // An empty terminal whose record size is still unknown: let the client pick it, then read the one user back.
       const { name, privilege, password, card, group_id } = args;
+      checkStillWanted(ctx, "the user write");
       await session.setUser({ uid, userId: args.user_id, name, privilege, password, card, ...(group_id !== undefined ? groupFields(group_id, 72) : {}) });
       await session.refreshData();
       return { user: toUser(findUser(await session.getUsers(), args.user_id)) };
     }
+    const record = newUserRecord(format, uid, args.user_id, args);
+    checkStillWanted(ctx, "the user write");
+    await session.setUserRaw(record);
     await session.refreshData();
-    return { user: toUser(user) };
+    return { user: toUser(decodeRecord(record)) };
   });
 
 /** users.update: only the given fields change; the rest of the record is written back byte for byte. */
-export const updateUser: OpHandler<"users.update"> = (session, args) =>
+export const updateUser: OpHandler<"users.update"> = (session, args, ctx) =>
   withDisabled(session, async () => {
     const existing = findUser(await session.getUsers(), args.user_id);
     const { user_id: _userId, ...changes } = args;
     const record = patchedUserRecord(existing, changes);
+    checkStillWanted(ctx, "the user write");
     await session.setUserRaw(record);
     await session.refreshData();
     return { user: toUser(decodeRecord(record)) };

@@ -5,7 +5,7 @@ import type { Logger } from "../log";
 import { Backoff, type BackoffOptions } from "./backoff";
 import { clockSkewMs } from "./clock-skew";
 import { Heartbeat } from "./heartbeat";
-import { serializeResponse } from "./requests";
+import { internalErrorText, serializeResponse } from "./requests";
 
 export interface HelloInfo {
   version: string;
@@ -18,8 +18,11 @@ export interface RelayLinkOptions {
   url: string;
   token: string;
   hello: HelloInfo;
-  /** Answers one request; must never throw (see createRequestHandler). */
-  handle: (frame: RequestFrame) => Promise<ResponseFrame>;
+  /**
+   * Answers one request; must never throw (see createRequestHandler). `signal` is aborted when the socket that
+   * carried the request closes: the gateway has failed it already, so work not yet started is dropped.
+   */
+  handle: (frame: RequestFrame, signal: AbortSignal) => Promise<ResponseFrame>;
   logger: Logger;
   pingIntervalMs?: number;
   pongTimeoutMs?: number;
@@ -104,6 +107,8 @@ export class RelayLink {
       return;
     }
     this.ws = ws;
+    // One signal per socket: its requests can only be answered on it (see onRequest).
+    const gone = new AbortController();
     const heartbeat = new Heartbeat({
       intervalMs: this.opts.pingIntervalMs,
       timeoutMs: this.opts.pongTimeoutMs,
@@ -130,7 +135,7 @@ export class RelayLink {
     });
     ws.on("message", (data, isBinary) => {
       heartbeat.seen();
-      this.onMessage(ws, data, isBinary);
+      this.onMessage(ws, data, isBinary, gone.signal);
     });
     ws.on("error", (err) => {
       // Always followed by "close", which logs it (ECONNREFUSED, DNS, TLS, handshake timeout…).
@@ -138,6 +143,7 @@ export class RelayLink {
     });
     ws.on("close", (code, reason) => {
       heartbeat.stop();
+      gone.abort();
       if (this.ws === ws) this.ws = undefined;
       this.onClose(code, reason.toString());
     });
@@ -167,7 +173,7 @@ export class RelayLink {
     }, delay);
   }
 
-  private onMessage(ws: WebSocket, data: RawData, isBinary: boolean): void {
+  private onMessage(ws: WebSocket, data: RawData, isBinary: boolean, gone: AbortSignal): void {
     const parsed = parseFrame(isBinary ? new Uint8Array(0) : rawToString(data));
     if (!parsed.ok) {
       this.opts.logger.warn("dropped malformed frame from gateway", { reason: parsed.reason.slice(0, 300) });
@@ -176,7 +182,7 @@ export class RelayLink {
     const frame = parsed.frame;
     switch (frame.type) {
       case "request":
-        this.onRequest(ws, frame);
+        this.onRequest(ws, frame, gone);
         return;
       case "ping":
         this.sendOn(ws, JSON.stringify({ v: RELAY_VERSION, type: "pong", ts: frame.ts }));
@@ -188,7 +194,7 @@ export class RelayLink {
     }
   }
 
-  private onRequest(ws: WebSocket, frame: RequestFrame): void {
+  private onRequest(ws: WebSocket, frame: RequestFrame, gone: AbortSignal): void {
     if (this.stateValue === "stopping" || this.stateValue === "stopped") {
       const error = { code: "AGENT_OFFLINE", message: "agent is shutting down" };
       this.sendOn(ws, JSON.stringify({ v: RELAY_VERSION, type: "response", id: frame.id, ok: false, error }));
@@ -201,13 +207,35 @@ export class RelayLink {
     // Deadlines are gateway epoch ms; on the agent's clock they are `skew` later (see measureSkew).
     const local = this.skewMs === 0 ? frame : { ...frame, deadline: frame.deadline + this.skewMs };
     const work = this.opts
-      .handle(local)
+      .handle(local, gone)
       // The response goes back on the socket the request came from: after a reconnect the gateway has already
       // failed that request with AGENT_OFFLINE and would not know the id.
-      .then((response) => this.sendOn(ws, serializeResponse(response), frame.id))
-      .catch((err) => this.opts.logger.error("request handler threw", { id: frame.id, error: err }))
+      .then(
+        (response) => this.respond(ws, frame.id, response),
+        (err) => {
+          this.opts.logger.error("request handler threw", { id: frame.id, error: err });
+          this.respond(ws, frame.id, undefined);
+        },
+      )
       .finally(() => this.inflight.delete(frame.id));
     this.inflight.set(frame.id, work);
+  }
+
+  /** Sends `response`, or INTERNAL when it cannot be serialised or sent: the gateway must not wait out the deadline. */
+  private respond(ws: WebSocket, id: string, response: ResponseFrame | undefined): void {
+    if (response) {
+      try {
+        this.sendOn(ws, serializeResponse(response), id);
+        return;
+      } catch (err) {
+        this.opts.logger.error("could not send the response; answering INTERNAL", { id, error: err });
+      }
+    }
+    try {
+      this.sendOn(ws, internalErrorText(id), id);
+    } catch (err) {
+      this.opts.logger.error("could not send the INTERNAL response either", { id, error: err });
+    }
   }
 
   /**

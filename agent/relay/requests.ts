@@ -13,6 +13,8 @@ export interface DispatchRequest {
   args: unknown;
   /** Epoch ms after which the gateway stops waiting (DESIGN §2). */
   deadline: number;
+  /** Aborted when the link that carried the request closed: nobody will read the answer. */
+  signal?: AbortSignal;
 }
 export type Dispatch = (req: DispatchRequest) => Promise<unknown>;
 
@@ -43,12 +45,15 @@ function fail(id: string, body: ErrorBody): ResponseFrame {
   return { v: RELAY_VERSION, type: "response", id, ok: false, error: body };
 }
 
+/** Answers one request frame; `signal` is aborted when the link that carried it closes. */
+export type RequestHandler = (frame: RequestFrame, signal?: AbortSignal) => Promise<ResponseFrame>;
+
 /** Builds the per-frame handler; it never throws and always yields exactly one response. */
-export function createRequestHandler(opts: RequestHandlerOptions): (frame: RequestFrame) => Promise<ResponseFrame> {
+export function createRequestHandler(opts: RequestHandlerOptions): RequestHandler {
   const now = opts.now ?? Date.now;
-  return async (frame) => {
+  return async (frame, signal) => {
     const started = now();
-    const response = await answer(frame, started);
+    const response = await answer(frame, started, signal);
     const entry: Record<string, unknown> = {
       id: frame.id,
       op: frame.op,
@@ -63,7 +68,7 @@ export function createRequestHandler(opts: RequestHandlerOptions): (frame: Reque
     return response;
   };
 
-  async function answer(frame: RequestFrame, started: number): Promise<ResponseFrame> {
+  async function answer(frame: RequestFrame, started: number, signal: AbortSignal | undefined): Promise<ResponseFrame> {
     if (!isOpName(frame.op)) return fail(frame.id, { code: "BAD_REQUEST", message: `unknown op '${frame.op.slice(0, 64)}'` });
     // DESIGN §3: a request the gateway has given up on must never touch the terminal.
     if (frame.deadline <= started) {
@@ -75,8 +80,11 @@ export function createRequestHandler(opts: RequestHandlerOptions): (frame: Reque
       const detail = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ");
       return fail(frame.id, { code: "VALIDATION_FAILED", message: detail.slice(0, MAX_MESSAGE), details: { issues } });
     }
+    if (signal?.aborted) return fail(frame.id, { code: "AGENT_OFFLINE", message: "the gateway link closed before the request started" });
     try {
-      const result = await opts.dispatch({ id: frame.id, op: frame.op, device: frame.device, args: parsed.data, deadline: frame.deadline });
+      const req: DispatchRequest = { id: frame.id, op: frame.op, device: frame.device, args: parsed.data, deadline: frame.deadline };
+      if (signal) req.signal = signal;
+      const result = await opts.dispatch(req);
       return { v: RELAY_VERSION, type: "response", id: frame.id, ok: true, result };
     } catch (err) {
       const body = toErrorBody(err);
@@ -86,10 +94,20 @@ export function createRequestHandler(opts: RequestHandlerOptions): (frame: Reque
   }
 }
 
-/** JSON text of a response, or of a PAYLOAD_TOO_LARGE error when the result would exceed the gateway's frame limit. */
+/**
+ * JSON text of a response, or of a PAYLOAD_TOO_LARGE error when the result would exceed the gateway's frame limit
+ * (a limit in bytes: names in other scripts take 2-3 UTF-8 bytes per character). Throws when the result cannot
+ * be serialised at all (see internalErrorText).
+ */
 export function serializeResponse(frame: ResponseFrame): string {
   const text = JSON.stringify(frame);
-  if (text.length <= MAX_FRAME_BYTES) return text;
-  const err = new RelayError("PAYLOAD_TOO_LARGE", `result of ${text.length} bytes exceeds the relay frame limit of ${MAX_FRAME_BYTES}`);
+  const bytes = Buffer.byteLength(text, "utf8");
+  if (bytes <= MAX_FRAME_BYTES) return text;
+  const err = new RelayError("PAYLOAD_TOO_LARGE", `result of ${bytes} bytes exceeds the relay frame limit of ${MAX_FRAME_BYTES}`);
   return JSON.stringify(fail(frame.id, toErrorBody(err)));
+}
+
+/** The INTERNAL response for `id`, for when the real one could not be serialised or sent. */
+export function internalErrorText(id: string): string {
+  return JSON.stringify(fail(id, { code: "INTERNAL", message: "internal agent error" }));
 }

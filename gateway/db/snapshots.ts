@@ -34,19 +34,22 @@ export const CLAIM_STALE_MS = 10 * 60 * 1000;
 const CLAIM_PREFIX = "pending:";
 
 /**
- * Stores a snapshot and returns its id; null when the device no longer exists in `siteId` (deleted, or moved,
- * while the agent was deleting): its snapshots were removed with it and must not come back.
+ * Stores a snapshot and returns its id; null when the device's registry row is gone — deleted while the agent
+ * was deleting (its snapshots went with it and must not come back), maybe re-registered under the same id.
+ * `deviceCreatedAt` (the row's created_at) tells the same row from a re-registered one; a device moved to
+ * another site keeps its row, so it keeps its snapshots.
  */
 export async function insertSnapshot(
   db: D1Database,
-  s: { deviceId: string; siteId: string; userId: string; snapshot: UserSnapshot; deletedBy: string; now: string },
+  s: { deviceId: string; deviceCreatedAt?: string; userId: string; snapshot: UserSnapshot; deletedBy: string; now: string },
 ): Promise<number | null> {
+  const createdAt = s.deviceCreatedAt ?? null;
   const row = await db
     .prepare(
       `INSERT INTO user_snapshots (device_id, user_id, snapshot, fingers, deleted_at, deleted_by)
-       SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM devices WHERE id = ? AND site_id = ?) RETURNING id`,
+       SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM devices WHERE id = ? AND (? IS NULL OR created_at = ?)) RETURNING id`,
     )
-    .bind(s.deviceId, s.userId, JSON.stringify(s.snapshot), s.snapshot.templates.length, s.now, s.deletedBy, s.deviceId, s.siteId)
+    .bind(s.deviceId, s.userId, JSON.stringify(s.snapshot), s.snapshot.templates.length, s.now, s.deletedBy, s.deviceId, createdAt, createdAt)
     .first<{ id: number }>();
   return row?.id ?? null;
 }

@@ -7,9 +7,10 @@ import { apiError, validationFailed } from "./errors";
 /** gateway-api.md: bodies are JSON, at most 64 KiB. */
 export const MAX_BODY_BYTES = 64 * 1024;
 /**
- * How much of an oversized body is read and thrown away before answering 413. Answering without reading it
- * makes local workerd drop the keep-alive connection (the client's next request fails with ECONNRESET); past
- * this cap the answer says `Connection: close` instead of reading on.
+ * How much of an oversized body is read and thrown away before answering 413. A body the gateway started to
+ * read and then cancelled makes local `wrangler dev` drop the keep-alive connection (the client's next request
+ * fails) and can take the dev server down; a body never touched is fine. So: read an oversized body to its end
+ * up to this cap; past it, stop without cancelling and answer `Connection: close`.
  */
 export const DISCARD_CAP_BYTES = 1024 * 1024;
 const JSON_TYPE = /^application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i;
@@ -50,6 +51,11 @@ async function readCapped(c: Context<AppEnv>): Promise<string> {
   const stream = c.req.raw.body;
   const declared = Number(c.req.header("content-length") ?? "0");
   if (!stream) return "";
+  if (declared > DISCARD_CAP_BYTES) {
+    // Too big to be worth reading: leave it untouched (never cancel it) and let the connection go.
+    c.header("Connection", "close");
+    throw apiError(c, "PAYLOAD_TOO_LARGE");
+  }
   const reader = stream.getReader();
   if (declared > MAX_BODY_BYTES) return tooLarge(c, reader, 0);
   // Content-Length may be absent (chunked) or lie: count what actually arrives.
@@ -75,7 +81,7 @@ async function readCapped(c: Context<AppEnv>): Promise<string> {
   }
 }
 
-/** Reads and drops the rest of an oversized body (up to DISCARD_CAP_BYTES), then raises 413. */
+/** Reads and drops the rest of an oversized body (up to DISCARD_CAP_BYTES, never cancelling it), then raises 413. */
 async function tooLarge(c: Context<AppEnv>, reader: ReadableStreamDefaultReader<Uint8Array>, seen: number): Promise<never> {
   let size = seen;
   let drained = false;
@@ -92,7 +98,11 @@ async function tooLarge(c: Context<AppEnv>, reader: ReadableStreamDefaultReader<
     // The client went away mid-body: nothing left to keep alive.
   }
   if (!drained) {
-    await reader.cancel().catch(() => {});
+    try {
+      reader.releaseLock();
+    } catch {
+      // A read still pending (the client stalled): the lock goes with the request.
+    }
     c.header("Connection", "close");
   }
   throw apiError(c, "PAYLOAD_TOO_LARGE");

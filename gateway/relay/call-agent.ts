@@ -90,11 +90,6 @@ export async function agentStatus(env: Env, siteId: string): Promise<AgentStatus
   return siteRelay(env, siteId).status();
 }
 
-/** Closes the site's agent connection (e.g. after its token was rotated); true if one was open. */
-export async function disconnectAgent(env: Env, siteId: string, reason?: string): Promise<boolean> {
-  return siteRelay(env, siteId).disconnect(reason);
-}
-
 /**
  * Makes `tokenHash` the only agent token the site's relay accepts (null: none — the site is gone) and closes
  * connections made with any other; returns how many were closed. Call it after D1 has the same change.

@@ -21,6 +21,8 @@ export const CLOSE_DISCONNECTED = 4001;
 export interface RelayMeta {
   /** The caller's API key id (snapshots of a late users.delete are recorded as deleted by it). */
   keyId?: string;
+  /** created_at of the device's registry row: a late snapshot is kept only if that same row still exists. */
+  deviceCreatedAt?: string;
 }
 
 /** The error half of a relay answer: the agent's (or the relay's own) code, passed on as data. */

@@ -13,6 +13,8 @@ const REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 export interface LateDelete {
   siteId: string;
   deviceId: string;
+  /** created_at of the device's registry row when the request was made (absent: any row with that id). */
+  deviceCreatedAt?: string;
   userId: string;
   /** API key id of the caller (user_snapshots.deleted_by). */
   keyId: string;
@@ -59,13 +61,13 @@ export async function settleLateDelete(db: D1Database, info: LateDelete, outcome
   try {
     const snapshotId = await insertSnapshot(db, {
       deviceId: info.deviceId,
-      siteId: info.siteId,
+      deviceCreatedAt: info.deviceCreatedAt,
       userId: info.userId,
       snapshot: parsed.data.snapshot,
       deletedBy: info.keyId,
       now: new Date().toISOString(),
     });
-    if (snapshotId === null) console.error(`${where}: the device is no longer registered in this site; snapshot not kept`);
+    if (snapshotId === null) console.error(`${where}: the device left the registry meanwhile; snapshot not kept`);
     else console.warn(`${where}: the user was deleted after the caller got RELAY_TIMEOUT; snapshot ${snapshotId} saved`);
   } catch (e) {
     console.error(`${where}: the user was deleted but its snapshot could not be saved: ${e instanceof Error ? e.message : String(e)}`);

@@ -101,7 +101,14 @@ export class SiteRelay extends DurableObject<Env> {
       } catch (e) {
         // The terminal may still delete the user after we stopped waiting: keep what is needed to save its snapshot.
         if (op === "users.delete" && e instanceof RelayError && e.code === "RELAY_TIMEOUT" && typeof args.user_id === "string") {
-          const late = { siteId: info.siteId, deviceId: device.id, userId: args.user_id, keyId: meta.keyId ?? "unknown", at: Date.now() };
+          const late = {
+            siteId: info.siteId,
+            deviceId: device.id,
+            deviceCreatedAt: meta.deviceCreatedAt,
+            userId: args.user_id,
+            keyId: meta.keyId ?? "unknown",
+            at: Date.now(),
+          };
           await rememberLateDelete(this.ctx.storage, id, late).catch((err: unknown) => this.log(`could not remember a timed-out delete: ${String(err)}`));
         }
         throw e;

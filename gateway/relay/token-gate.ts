@@ -38,8 +38,10 @@ export async function admitToken(storage: DurableObjectStorage, db: D1Database, 
   }
   const current = (await getSite(db, siteId))?.token_hash;
   if (current !== presented) return false;
-  // Reading D1 let other calls run: if a setToken landed meanwhile, it is newer than what D1 showed us.
-  if ((await storedTokenHash(storage)) !== stored) return false;
+  // Reading D1 let other calls run: a setToken that landed meanwhile is newer than what D1 showed us.
+  const now = await storedTokenHash(storage);
+  if (now === presented) return true;
+  if (now !== stored) return false;
   console.warn(`[site-relay ${siteId}] stored token hash was behind D1 (a setToken failed); caught up`);
   await storeTokenHash(storage, presented);
   return true;

@@ -1,7 +1,7 @@
 // The delete flow with a fault injected at every step: the terminal ends enabled, the user fully present or fully gone.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Fault, SimProfile, Simulator } from "../../agent/zk/sim";
-import { OPS } from "../../shared/ops";
+import { OPS, UserSnapshot } from "../../shared/ops";
 import { createLogger } from "../../agent/log";
 import { call, createDispatcher, sampleData, simTarget, simulators } from "./agent-sim-helpers";
 
@@ -79,7 +79,7 @@ async function faultAt(profile: SimProfile, extra: number, kind: Fault["kind"], 
   const dev = simTarget(sim, { timeout: 0.4 });
   const outcome = await call(d, dev, "users.delete", { user_id: VICTIM.userId }).then(
     (r) => ({ ok: true as const, r }),
-    (e: { code?: string }) => ({ ok: false as const, code: e.code }),
+    (e: { code?: string; details?: Record<string, unknown> }) => ({ ok: false as const, code: e.code, details: e.details }),
   );
   await d.pool.idle();
   const enabled = sim.state.enabled;
@@ -97,6 +97,15 @@ async function faultAt(profile: SimProfile, extra: number, kind: Fault["kind"], 
         expect(outcome.ok, `${where}: a present user cannot be reported deleted`).toBe(false);
       } else {
         expect(after.templates, `${where}: user gone, so fully`).toEqual([]);
+        // The undo property: a deleted user's snapshot must reach the gateway — in the answer, or (outcome unknown
+        // to the agent) in the error's details.
+        const carried = outcome.ok ? outcome.r.snapshot : outcome.details?.snapshot;
+        expect(carried, `${where}: user gone, but no snapshot to restore from`).toBeDefined();
+        const snap = UserSnapshot.parse(carried);
+        expect(Buffer.from(snap.record, "base64").toString("hex"), `${where}: snapshot record`).toBe(before.raw);
+        // Finger and bytes (a single-template read carries no flag, templates.ts; the bulk read's flags are pinned in agent-ops-sim).
+        const fingers = snap.templates.map((t) => `${t.finger}:${Buffer.from(t.template, "base64").toString("hex")}`).sort();
+        expect(fingers, `${where}: snapshot templates`).toEqual(before.templates.map((t) => t.replace(/:\d+:/, ":")).sort());
       }
       if (outcome.ok) expect(() => OPS["users.delete"].result.parse(outcome.r), where).not.toThrow();
       else expect(outcome.code, where).toMatch(/^(DEVICE_|PROTOCOL_ERROR)/);

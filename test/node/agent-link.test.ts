@@ -6,6 +6,8 @@ import { parseFrame } from "../../shared/relay";
 import { createLogger, type Logger } from "../../agent/log";
 import { RelayLink, type RelayLinkOptions } from "../../agent/relay/link";
 import { createRequestHandler, type Dispatch } from "../../agent/relay/requests";
+import { createDispatcher } from "../../agent/ops";
+import { FakeTerminal } from "../unit/agent-fake-session";
 import { requestFrame, startGatewayStub, type GatewayStub } from "./agent-gateway-stub";
 
 let stub: GatewayStub | undefined;
@@ -210,6 +212,40 @@ describe("RelayLink", () => {
     expect(await stopped).toEqual({ code: 0, reason: "stopped" });
     await new Promise((r) => setTimeout(r, 100));
     expect(stub.connections).toHaveLength(1); // no redial after a stop
+  });
+
+  it("answers INTERNAL when the result cannot be serialised, instead of leaving the gateway to its deadline", async () => {
+    stub = await startGatewayStub();
+    const { log } = startLink(stub.url, async () => ({ big: 10n }));
+    const conn = await stub.connection(0);
+    const id = randomUUID();
+    conn.send(requestFrame(id, "users.list"));
+    expect(await conn.next((f) => f.id === id, 2000)).toEqual({
+      v: 1,
+      type: "response",
+      id,
+      ok: false,
+      error: { code: "INTERNAL", message: "internal agent error" },
+    });
+    expect(log.parsed().some((l) => l.level === "error" && String(l.msg).includes("could not send the response"))).toBe(true);
+  });
+
+  it("aborts the requests of a socket when it closes: jobs still queued for a terminal never run", async () => {
+    stub = await startGatewayStub();
+    const t = new FakeTerminal();
+    t.delayMs = 100;
+    const dispatcher = createDispatcher({ sessionFactory: t.factory() });
+    const { link: l } = startLink(stub.url, dispatcher.dispatch);
+    const conn = await stub.connection(0);
+    await conn.next((f) => f.type === "hello");
+    for (let i = 0; i < 3; i++) conn.send(requestFrame(randomUUID(), "time.get"));
+    await waitFor(() => t.calls.some((c) => c.name === "getTime"));
+    conn.ws.terminate();
+    await waitFor(() => l.inflightCount === 0);
+    await dispatcher.pool.idle();
+    // The first was on the terminal already and finished; the two behind it were dropped.
+    expect(t.callNames().filter((n) => n === "getTime")).toHaveLength(1);
+    expect(dispatcher.pool.activeTerminals).toBe(0);
   });
 
   it("stop() while waiting to reconnect ends at once", async () => {

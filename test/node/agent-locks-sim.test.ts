@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { DevicePool } from "../../agent/devices/pool";
 import { CMD } from "../../agent/zk/codec";
 import type { CommandLogEntry } from "../../agent/zk/sim";
-import { call, codeOf, createDispatcher, simTarget, simulators } from "./agent-sim-helpers";
+import { call, codeOf, createDispatcher, sampleData, simTarget, simulators } from "./agent-sim-helpers";
 
 const sims = simulators();
 afterEach(() => sims.closeAll());
@@ -11,21 +11,44 @@ afterEach(() => sims.closeAll());
 const named = (log: CommandLogEntry[], command: number) => log.filter((c) => c.command === command);
 
 describe("per-terminal queue against the simulator", () => {
-  it("two deletes on one terminal (two registry names) run one after the other", async () => {
+  it("two deletes on one terminal (two registry names) run one after the other, as one disabled burst", async () => {
     const sim = await sims.start({ profile: "tft", latencyMs: 2 });
     const d = createDispatcher();
     await Promise.all([
       call(d, simTarget(sim, { id: "principal" }), "users.delete", { user_id: "1001" }),
       call(d, simTarget(sim, { id: "alias-of-principal" }), "users.delete", { user_id: "1002" }),
     ]);
+    await d.pool.idle();
     const log = sim.commandLog;
     const flow = log.filter((c) => ([CMD.disableDevice, CMD.deleteUser, CMD.enableDevice] as number[]).includes(c.command)).map((c) => c.command);
-    expect(flow).toEqual([CMD.disableDevice, CMD.deleteUser, CMD.enableDevice, CMD.disableDevice, CMD.deleteUser, CMD.enableDevice]);
-    const [firstEnable] = named(log, CMD.enableDevice);
-    const secondDisable = named(log, CMD.disableDevice)[1]!;
-    expect(secondDisable.at).toBeGreaterThan(firstEnable!.at);
+    // The second was queued behind the first: the terminal stays disabled between them and is enabled after both.
+    expect(flow).toEqual([CMD.disableDevice, CMD.deleteUser, CMD.deleteUser, CMD.enableDevice]);
+    const [first, second] = named(log, CMD.deleteUser);
+    expect(second!.at).toBeGreaterThan(first!.at);
     expect(named(log, CMD.connect)).toHaveLength(1); // queued behind the first: same session
     expect(sim.state.users().map((u) => u.userId)).toEqual(["1005"]);
+    expect(sim.state.enabled).toBe(true);
+  });
+
+  it("a burst of five queued deletes: one CONNECT, one DISABLE, the user table read once, one ENABLE", async () => {
+    const data = sampleData();
+    for (let i = 0; i < 4; i++) data.users!.push({ uid: 10 + i, userId: String(7000 + i), name: `Q${i}` });
+    const sim = await sims.start({ profile: "tft", data });
+    const d = createDispatcher();
+    const dev = simTarget(sim);
+    const ids = ["1001", "7000", "7001", "7002", "7003"];
+    await Promise.all(ids.map((user_id) => call(d, dev, "users.delete", { user_id })));
+    await d.pool.idle();
+    const log = sim.commandLog;
+    expect(named(log, CMD.connect)).toHaveLength(1);
+    expect(named(log, CMD.disableDevice)).toHaveLength(1);
+    expect(named(log, CMD.enableDevice)).toHaveLength(1);
+    expect(named(log, CMD.deleteUser)).toHaveLength(5);
+    // Buffered reads (PREPARE_BUFFER): the user table once, plus each delete's own bulk template read (a small table).
+    expect(named(log, CMD.prepareBuffer)).toHaveLength(1 + 5);
+    expect(log.at(-2)!.command).toBe(CMD.enableDevice);
+    expect(sim.state.users().map((u) => u.userId)).toEqual(["1002", "1005"]);
+    expect(sim.state.enabled).toBe(true);
   });
 
   it("deletes on two terminals run at the same time", async () => {

@@ -1,16 +1,28 @@
-// Per-terminal queues over an in-memory session: FIFO, no overlap, bound, deadlines, session reuse and recovery.
-import { describe, expect, it } from "vitest";
-import { DevicePool, terminalKey } from "../../agent/devices/pool";
-import { leavesSessionUsable, sessionFailed, trackSession } from "../../agent/devices/tracked-session";
+// Per-terminal queues over an in-memory session: FIFO, no overlap, bounds, deadlines, session reuse and recovery.
+import { afterEach, describe, expect, it } from "vitest";
+import { DevicePool, terminalKey, type DevicePoolOptions } from "../../agent/devices/pool";
+import { isDead, leavesSessionUsable, SessionHandle, sessionFailed } from "../../agent/devices/session-handle";
 import type { SessionFactory } from "../../agent/devices/session-factory";
-import { CodedError, FakeSession, FakeTerminal, target } from "./agent-fake-session";
+import { CodedError, FakeSession, FakeTerminal, sleep, target } from "./agent-fake-session";
 
 const far = () => Date.now() + 10_000;
+const pools: DevicePool[] = [];
 
 /** Routes targets to fake terminals by port. */
-function poolFor(terminals: Record<number, FakeTerminal>, maxWaiters?: number) {
+function poolFor(terminals: Record<number, FakeTerminal>, maxWaiters?: number, over: DevicePoolOptions = {}) {
   const factory: SessionFactory = (t) => terminals[t.port]!.factory()(t);
-  return new DevicePool({ sessionFactory: factory, maxWaiters });
+  const pool = new DevicePool({ sessionFactory: factory, maxWaiters, ...over });
+  pools.push(pool);
+  return pool;
+}
+
+afterEach(() => {
+  for (const p of pools.splice(0)) p.stop();
+});
+
+/** Settles with "timeout" instead of hanging when `p` never settles. */
+function within<T>(p: Promise<T>, ms = 1000): Promise<T | "timeout"> {
+  return Promise.race([p, sleep(ms).then(() => "timeout" as const)]);
 }
 
 async function code(p: Promise<unknown>): Promise<string | undefined> {
@@ -68,6 +80,8 @@ describe("DevicePool", () => {
     // Overlap: each started before the other ended.
     expect(ta.start).toBeLessThan(tb.end!);
     expect(tb.start).toBeLessThan(ta.end!);
+    await pool.idle();
+    expect(pool.activeTerminals).toBe(0);
   });
 
   it("fails with DEVICE_BUSY past the bound of waiters, and the refused job never runs", async () => {
@@ -99,11 +113,14 @@ describe("DevicePool", () => {
     expect(lateRan).toBe(false);
   });
 
-  it("rejects a job whose deadline already passed without connecting", async () => {
+  it("rejects a job whose deadline already passed without connecting, and leaves no worker behind", async () => {
     const t = new FakeTerminal();
     const pool = poolFor({ 4370: t });
     expect(await code(pool.run(target(), Date.now() - 1, async () => 1))).toBe("DEVICE_BUSY");
     expect(t.connects).toBe(0);
+    expect(pool.activeTerminals).toBe(0);
+    expect(await within(pool.idle())).toBeUndefined();
+    expect(pool.inFlight).toBe(0);
   });
 
   it("discards a failed session and reconnects for the next job", async () => {
@@ -117,6 +134,9 @@ describe("DevicePool", () => {
     expect(t.connects).toBe(2);
     const sessions = new Set(t.calls.filter((c) => c.name === "getUsers" || c.name === "getTime").map((c) => c.session));
     expect(sessions.size).toBe(2);
+    await pool.idle();
+    expect(pool.activeTerminals).toBe(0);
+    expect(t.openSessions).toBe(0);
   });
 
   it("keeps the session after an error the terminal answered (USER_NOT_FOUND, DEVICE_REJECTED)", async () => {
@@ -127,6 +147,8 @@ describe("DevicePool", () => {
     expect(await code(a)).toBe("DEVICE_REJECTED");
     await b;
     expect(t.connects).toBe(1);
+    await pool.idle();
+    expect(pool.activeTerminals).toBe(0);
   });
 
   it("re-enables the terminal on a fresh session when a job's session died while it was disabled", async () => {
@@ -158,6 +180,8 @@ describe("DevicePool", () => {
     t.connectError = undefined;
     await pool.run(target(), far(), (s) => s.getTime());
     expect(t.connects).toBe(1);
+    await pool.idle();
+    expect(pool.activeTerminals).toBe(0);
   });
 
   it("reconnects when a job for the same terminal needs another comm key or transport", async () => {
@@ -170,6 +194,8 @@ describe("DevicePool", () => {
     ]);
     expect(t.connects).toBe(2);
     expect(t.maxOpenSessions).toBe(1);
+    await pool.idle();
+    expect(pool.activeTerminals).toBe(0);
   });
 
   it("a job cannot close the shared session", async () => {
@@ -177,32 +203,211 @@ describe("DevicePool", () => {
     const pool = poolFor({ 4370: t });
     await Promise.all([pool.run(target(), far(), (s) => s.close()), pool.run(target(), far(), (s) => s.getTime())]);
     expect(t.connects).toBe(1);
+    await pool.idle();
+    expect(pool.activeTerminals).toBe(0);
   });
 });
 
-describe("trackSession", () => {
+describe("a terminal left disabled (its session died, and so did the re-enable)", () => {
+  /** A job that disables the terminal, then loses the session; the terminal refuses every new connection meanwhile. */
+  async function strand(pool: DevicePool, t: FakeTerminal) {
+    t.failHook = (name) => {
+      if (name !== "getUsers") return undefined;
+      t.connectError = new CodedError("DEVICE_UNREACHABLE", "Connection timeout to device 127.0.0.1:4370");
+      return new CodedError("DEVICE_TIMEOUT", "silent");
+    };
+    const job = pool.run(target(), far(), async (s) => {
+      await s.disable();
+      await s.getUsers();
+    });
+    expect(await code(job)).toBe("DEVICE_TIMEOUT");
+    t.failHook = undefined;
+    await pool.idle();
+    expect(t.enabled).toBe(false);
+    expect(pool.pendingEnableCount).toBe(1);
+    expect(pool.activeTerminals).toBe(0); // the worker is gone; the record is not
+  }
+
+  it("the next job on that terminal, a read included, sends ENABLE first", async () => {
+    const t = new FakeTerminal();
+    const pool = poolFor({ 4370: t }, undefined, { enableRetryAtMs: [] });
+    await strand(pool, t);
+    t.connectError = undefined;
+    t.calls = [];
+    await pool.run(target({ id: "alias" }), far(), (s) => s.getTime());
+    expect(t.callNames()).toEqual(["connect", "enable", "getTime", "close"]);
+    expect(t.enabled).toBe(true);
+    expect(pool.pendingEnableCount).toBe(0);
+  });
+
+  it("a bounded background retry re-enables it once it answers again, without any request", async () => {
+    const t = new FakeTerminal();
+    const pool = poolFor({ 4370: t }, undefined, { enableRetryAtMs: [30, 60, 90] });
+    await strand(pool, t);
+    t.connectError = undefined;
+    for (let i = 0; i < 100 && !t.enabled; i++) await sleep(10);
+    expect(t.enabled).toBe(true);
+    await pool.idle();
+    expect(pool.pendingEnableCount).toBe(0);
+    const connects = t.connects;
+    await sleep(120); // past every scheduled retry: none runs once the terminal is enabled
+    expect(t.connects).toBe(connects);
+  });
+
+  it("gives up after the last scheduled retry (the terminal's own DISABLE timeout is the last resort)", async () => {
+    const t = new FakeTerminal();
+    const pool = poolFor({ 4370: t }, undefined, { enableRetryAtMs: [10, 20] });
+    await strand(pool, t);
+    const dials = () => t.calls.filter((c) => c.name === "connect").length;
+    await sleep(150);
+    const after = dials();
+    await sleep(100);
+    expect(dials()).toBe(after);
+    expect(pool.pendingEnableCount).toBe(1);
+  });
+});
+
+describe("DevicePool: sessions that die, links that close, bounds", () => {
+  it("a session the terminal dropped between jobs is redialled, not used to fail the next job", async () => {
+    const t = new FakeTerminal();
+    const pool = poolFor({ 4370: t });
+    const a = pool.run(target(), far(), async (s) => {
+      await s.getTime();
+      t.dropSessions(); // after the job, before the next one
+    });
+    const b = pool.run(target(), far(), (s) => s.getTime());
+    await a;
+    await b;
+    expect(t.connects).toBe(2);
+    await pool.idle();
+    expect(pool.activeTerminals).toBe(0);
+  });
+
+  it("right after a broken session, a terminal still holding it (refusing at once) is dialled again", async () => {
+    const t = new FakeTerminal();
+    // Dial 1 works; dial 2, right after that session broke, is refused at once (the old one still counts, §4.3).
+    let dials = 0;
+    const factory = t.factory();
+    const pool = new DevicePool({
+      sessionFactory: async (x) => {
+        if (++dials === 2) throw new CodedError("DEVICE_UNREACHABLE", "Connection timeout to device 127.0.0.1:4370");
+        return factory(x);
+      },
+    });
+    t.failHook = (name) => (name === "getUsers" ? new CodedError("DEVICE_DISCONNECTED", "reset") : undefined);
+    const a = pool.run(target(), far(), (s) => s.getUsers());
+    const b = pool.run(target(), far(), (s) => s.getTime());
+    expect(await code(a)).toBe("DEVICE_DISCONNECTED");
+    expect(await code(b)).toBeUndefined(); // the retry 100 ms later got through
+    expect(dials).toBe(3);
+    await pool.idle();
+  });
+
+  it("jobs still waiting when the link that carried them closes are dropped without touching the terminal", async () => {
+    const t = new FakeTerminal();
+    const pool = poolFor({ 4370: t });
+    let release!: () => void;
+    const blocker = pool.run(target(), far(), () => new Promise<void>((r) => (release = r)));
+    const link = new AbortController();
+    const ran: number[] = [];
+    const waiting = [1, 2].map((i) => pool.run(target(), far(), async (s) => void (await s.getTime(), ran.push(i)), { signal: link.signal }));
+    link.abort();
+    expect(await Promise.all(waiting.map(code))).toEqual(["AGENT_OFFLINE", "AGENT_OFFLINE"]);
+    release();
+    await blocker;
+    await pool.idle();
+    expect(ran).toEqual([]);
+    expect(t.callNames()).not.toContain("getTime");
+    // Already aborted: refused at once, no worker left behind.
+    expect(await code(pool.run(target(), far(), async () => 1, { signal: link.signal }))).toBe("AGENT_OFFLINE");
+    expect(pool.activeTerminals).toBe(0);
+  });
+
+  it("bounds terminals worked on at once and jobs in flight: past either, DEVICE_BUSY", async () => {
+    const terminals = { 4370: new FakeTerminal(), 4371: new FakeTerminal(), 4372: new FakeTerminal() };
+    const pool = poolFor(terminals, undefined, { maxTerminals: 2, maxInFlight: 3 });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const held = [pool.run(target({ port: 4370 }), far(), () => gate), pool.run(target({ port: 4371 }), far(), () => gate)];
+    expect(await code(pool.run(target({ port: 4372 }), far(), async () => 1))).toBe("DEVICE_BUSY");
+    held.push(pool.run(target({ port: 4370 }), far(), async () => undefined));
+    expect(pool.inFlight).toBe(3);
+    expect(await code(pool.run(target({ port: 4371 }), far(), async () => 1))).toBe("DEVICE_BUSY");
+    release();
+    await Promise.all(held);
+    await pool.idle();
+    expect(pool.inFlight).toBe(0);
+    expect(terminals[4372].connects).toBe(0);
+  });
+});
+
+describe("SessionHandle", () => {
   it("tracks disable/enable and failures, and tells operations the session broke", async () => {
     const t = new FakeTerminal();
     const inner = new FakeSession(t, 1);
-    const tracked = trackSession(inner);
-    await tracked.session.disable();
-    expect(tracked.leftDisabled).toBe(true);
-    await tracked.session.enable();
-    expect(tracked.leftDisabled).toBe(false);
-    expect(sessionFailed(tracked.session)).toBe(false);
+    const flags = { disabled: false };
+    const handle = new SessionHandle(inner, "sig", flags, Date.now);
+    await handle.view.disable();
+    expect(flags.disabled).toBe(true);
+    await handle.view.enable(); // a job's enable is the worker's business
+    expect(flags.disabled).toBe(true);
+    expect(t.enabled).toBe(false);
+    await handle.enable();
+    expect(flags.disabled).toBe(false);
+    expect(t.enabled).toBe(true);
+    expect(sessionFailed(handle.view)).toBe(false);
     t.failHook = () => new CodedError("DEVICE_TIMEOUT", "x");
-    await expect(tracked.session.getTime()).rejects.toThrow("x");
-    expect(tracked.failed).toBe(true);
-    expect(sessionFailed(tracked.session)).toBe(true);
+    await expect(handle.view.getTime()).rejects.toThrow("x");
+    expect(handle.failed).toBe(true);
+    expect(sessionFailed(handle.view)).toBe(true);
     expect(sessionFailed(inner)).toBe(false);
   });
 
-  it("classifies errors", () => {
+  it("while disabled by us: one DISABLE, the user table read once, our own DELETE_USER applied to it", async () => {
+    const t = new FakeTerminal();
+    t.addUser({ uid: 1, userId: "a" });
+    t.addUser({ uid: 2, userId: "b" });
+    const flags = { disabled: false };
+    const handle = new SessionHandle(new FakeSession(t, 1), "sig", flags, Date.now);
+    const s = handle.view;
+    expect((await s.getUsers()).map((u) => u.userId)).toEqual(["a", "b"]); // enabled: not cached
+    await s.disable();
+    await s.disable();
+    await s.getUsers();
+    await s.deleteUser(1);
+    expect((await s.getUsers()).map((u) => u.userId)).toEqual(["b"]);
+    await s.freeSizes();
+    await s.freeSizes();
+    expect(t.callNames()).toEqual(["getUsers", "disable", "getUsers", "deleteUser", "freeSizes"]);
+    // Any other write drops the table; so does ENABLE.
+    await s.setUser({ uid: 3, userId: "c" });
+    expect((await s.getUsers()).map((u) => u.userId)).toEqual(["b", "c"]);
+    await handle.enable();
+    await s.getUsers();
+    expect(t.callNames().filter((n) => n === "getUsers")).toHaveLength(4);
+  });
+
+  it("a DELETE_USER that failed drops the cached table (applied or not: unknown)", async () => {
+    const t = new FakeTerminal();
+    t.addUser({ uid: 1, userId: "a" });
+    const handle = new SessionHandle(new FakeSession(t, 1), "sig", { disabled: false }, Date.now);
+    await handle.view.disable();
+    await handle.view.getUsers();
+    t.failHook = (name, phase) => (name === "deleteUser" && phase === "after" ? new CodedError("DEVICE_REJECTED", "odd") : undefined);
+    await expect(handle.view.deleteUser(1)).rejects.toMatchObject({ code: "DEVICE_REJECTED" });
+    expect(await handle.view.getUsers()).toEqual([]);
+    expect(t.callNames().filter((n) => n === "getUsers")).toHaveLength(2);
+  });
+
+  it("classifies errors, and reads `dead` as the client exposes it (absent = alive)", () => {
     expect(leavesSessionUsable(new CodedError("DEVICE_REJECTED", ""))).toBe(true);
     expect(leavesSessionUsable(new CodedError("USER_NOT_FOUND", ""))).toBe(true);
     expect(leavesSessionUsable(new CodedError("DEVICE_TIMEOUT", ""))).toBe(false);
     expect(leavesSessionUsable(new Error("bug"))).toBe(false);
+    const s = new FakeSession(new FakeTerminal(), 1);
+    expect(isDead(s)).toBe(false);
+    s.dropped = true;
+    expect(isDead(s)).toBe(true);
+    expect(isDead({} as never)).toBe(false);
   });
 });
-
-

@@ -9,7 +9,12 @@ export interface CallEntry {
   name: string;
   start: number;
   end?: number;
+  /** A REFRESHDATA the client sent on its own inside a mutator (see FakeTerminal.bundledRefresh). */
+  bundled?: boolean;
 }
+
+/** The real ZkClient's mutators that send REFRESHDATA themselves right after their command (zk-client.ts). */
+const BUNDLES_REFRESH = new Set(["setTime", "setUser", "setUserRaw", "deleteUser", "clearAttendance", "deleteTemplate", "saveUsersWithTemplates"]);
 
 /** Returns an error to throw for this call, or undefined. `phase` "after" = the command took effect, reply lost. */
 export type FailHook = (name: string, phase: "before" | "after", args: unknown[]) => Error | undefined;
@@ -39,6 +44,13 @@ export class FakeTerminal {
   /** Whether DELETE_USER also drops the user's templates (firmware differs, zk-protocol §8.9). */
   deleteDropsTemplates = true;
   transport: "tcp" | "udp" = "tcp";
+  /**
+   * Mirror the real client: its mutators send REFRESHDATA right after their command, inside the same call, so a
+   * failing REFRESHDATA fails that call although the change was applied (failHook sees it as "refreshData").
+   */
+  bundledRefresh = true;
+  /** Every session handed out, open or closed. */
+  sessions: FakeSession[] = [];
 
   constructor(readonly format: 28 | 72 = 72) {}
 
@@ -60,8 +72,14 @@ export class FakeTerminal {
     return this.userList().find((u) => u.userId === userId);
   }
 
+  /** The session methods called, in order (what the operations asked for; see wireNames for the bundled refreshes). */
   callNames(session?: number): string[] {
-    return this.calls.filter((c) => session === undefined || c.session === session).map((c) => c.name);
+    return this.calls.filter((c) => !c.bundled && (session === undefined || c.session === session)).map((c) => c.name);
+  }
+
+  /** Every command as the terminal saw it, the client's own REFRESHDATA included. */
+  wireNames(): string[] {
+    return this.calls.map((c) => c.name);
   }
 
   factory(): SessionFactory {
@@ -70,8 +88,15 @@ export class FakeTerminal {
       if (this.delayMs) await sleep(this.delayMs);
       if (this.connectError) throw this.connectError;
       this.connects++;
-      return new FakeSession(this, this.connects);
+      const session = new FakeSession(this, this.connects);
+      this.sessions.push(session);
+      return session;
     };
+  }
+
+  /** The terminal drops every open session (reboot, idle timeout): their sockets are gone. */
+  dropSessions(): void {
+    for (const s of this.sessions) if (!s.closed) s.dropped = true;
   }
 }
 
@@ -84,6 +109,8 @@ export class FakeSession implements ZkSession {
   readonly transport: "tcp" | "udp";
   readonly packets = { sent: 0, received: 0 };
   closed = false;
+  /** The terminal dropped this session (see FakeTerminal.dropSessions). */
+  dropped = false;
 
   constructor(
     private readonly t: FakeTerminal,
@@ -98,10 +125,15 @@ export class FakeSession implements ZkSession {
     return this.t.format;
   }
 
+  /** Like ZkClient.dead: true once the socket is gone. */
+  get dead(): boolean {
+    return this.closed || this.dropped;
+  }
+
   private async call<T>(name: string, args: unknown[], fn: () => T): Promise<T> {
     const entry: CallEntry = { session: this.id, name, start: performance.now() };
     this.t.calls.push(entry);
-    if (this.closed) throw new CodedError("DEVICE_DISCONNECTED", "session closed");
+    if (this.closed || this.dropped) throw new CodedError("DEVICE_DISCONNECTED", "session closed");
     if (this.t.delayMs) await sleep(this.t.delayMs);
     const before = this.t.failHook?.(name, "before", args);
     if (before) {
@@ -112,7 +144,16 @@ export class FakeSession implements ZkSession {
     const after = this.t.failHook?.(name, "after", args);
     entry.end = performance.now();
     if (after) throw after;
+    if (this.t.bundledRefresh && BUNDLES_REFRESH.has(name)) await this.bundledRefresh();
     return result;
+  }
+
+  private async bundledRefresh(): Promise<void> {
+    const entry: CallEntry = { session: this.id, name: "refreshData", start: performance.now(), bundled: true };
+    this.t.calls.push(entry);
+    const err = this.t.failHook?.("refreshData", "before", []) ?? this.t.failHook?.("refreshData", "after", []);
+    entry.end = performance.now();
+    if (err) throw err;
   }
 
   info(): Promise<ZkDeviceInfo> {

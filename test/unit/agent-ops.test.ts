@@ -76,7 +76,9 @@ describe("device and time ops", () => {
   it("time.sync sets the given time, or the agent's local clock, with the terminal disabled meanwhile", async () => {
     expect(await op("time.sync", { time: "2024-12-31 23:59:58" })).toEqual({ time: "2024-12-31 23:59:58" });
     expect(await op("time.sync", {})).toEqual({ time: "2024-06-01 12:30:45" });
-    expect(t.callNames()).toEqual(["disable", "setTime", "getTime", "enable", "disable", "setTime", "getTime", "enable"]);
+    // One REFRESHDATA of the op's own after SET_TIME (§6), whether or not the client sends one too.
+    const once = ["disable", "setTime", "refreshData", "getTime", "enable"];
+    expect(t.callNames()).toEqual([...once, ...once]);
     expect(t.enabled).toBe(true);
   });
 });
@@ -151,6 +153,38 @@ describe("users.list / create / update", () => {
     const patched = patchedUserRecord({ ...existing, raw }, { card: 77 });
     expect([...patched.subarray(40, 46)]).toEqual([1, 0, 2, 0, 3, 0]);
     expect(new DataView(patched.buffer).getUint32(35, true)).toBe(77);
+  });
+
+  it("a numeric group_id patches the group byte alone (39 of 72): time-zone bytes 40-47 stay", () => {
+    const existing = t.byUserId("1002")!;
+    const raw = existing.raw.slice();
+    raw.set([1, 0, 2, 0, 3, 0, 4, 0], 40); // adrobinoga: own-time-zones flag 1, time zones 2, 3, 4
+    const patched = patchedUserRecord({ ...existing, raw }, { group_id: "9" });
+    const changed = [...patched.keys()].filter((i) => patched[i] !== raw[i]);
+    expect(changed).toEqual([39]);
+    expect(patched[39]).toBe(9);
+  });
+
+  it("a text group_id writes bytes 40-46 and leaves the group byte; a number later clears that text", () => {
+    const existing = t.byUserId("1002")!; // group byte 3
+    const text = patchedUserRecord(existing, { group_id: "night" });
+    expect([...text.keys()].filter((i) => text[i] !== existing.raw[i]).every((i) => i >= 40 && i <= 46)).toBe(true);
+    expect(text[39]).toBe(3);
+    expect(Buffer.from(text.subarray(40, 45)).toString()).toBe("night");
+    // Back to a number: pyzk's text would hide it (the API shows the text when there is one), so it goes.
+    const back = patchedUserRecord({ ...existing, raw: text }, { group_id: "4" });
+    expect(back[39]).toBe(4);
+    expect([...back.subarray(40, 47)]).toEqual([0, 0, 0, 0, 0, 0, 0]);
+  });
+
+  it("28-byte records: a numeric group_id patches byte 21 alone (byte 20 and the time zone at 22-23 stay)", () => {
+    seed(28);
+    const existing = t.byUserId("1002")!;
+    const raw = existing.raw.slice();
+    raw.set([7, 0x33, 5, 0], 20);
+    const patched = patchedUserRecord({ ...existing, raw }, { group_id: "12" });
+    expect([...patched.keys()].filter((i) => patched[i] !== raw[i])).toEqual([21]);
+    expect(patched[21]).toBe(12);
   });
 
   it("USER_NOT_FOUND for update/fingers/enroll of an unknown user_id, with the user_id in details", async () => {
@@ -267,10 +301,16 @@ describe("users.delete (the seed) and users.restore", () => {
   });
 
   it("reports success once DELETE_USER went through, even when the clean-up after it fails", async () => {
+    // Every REFRESHDATA times out — also the one the client sends inside deleteUser, after DELETE_USER was applied.
     t.failHook = (name) => (name === "refreshData" ? new CodedError("DEVICE_TIMEOUT", "slow") : undefined);
-    const { user } = await op("users.delete", { user_id: "1002" });
+    const before = t.byUserId("1002")!;
+    const { user, snapshot } = await op("users.delete", { user_id: "1002" });
     expect(user.user_id).toBe("1002");
+    expect(snapshot.record).toBe(Buffer.from(before.raw).toString("base64"));
     expect(t.byUserId("1002")).toBeUndefined();
+    // The outcome was learned by reading the users again.
+    expect(t.callNames().filter((n) => n === "getUsers")).toHaveLength(2);
+    expect(t.enabled).toBe(true);
   });
 
   it("restores record and templates byte for byte at the original uid", async () => {
@@ -318,10 +358,118 @@ describe("users.delete (the seed) and users.restore", () => {
   });
 });
 
+describe("users.delete when DELETE_USER's answer is lost (the commit point)", () => {
+  const timeout = () => new CodedError("DEVICE_TIMEOUT", "Device did not answer CMD_DELETE_USER within 5000 ms");
+
+  it("applied, answer lost: the re-read finds the user gone, so the delete is reported with its snapshot", async () => {
+    t.failHook = (name, phase) => (name === "deleteUser" && phase === "after" ? timeout() : undefined);
+    const { user, snapshot } = await op("users.delete", { user_id: "1002" });
+    expect(user.user_id).toBe("1002");
+    expect(snapshot.templates.map((x) => x.finger)).toEqual([0, 6]);
+    expect(t.byUserId("1002")).toBeUndefined();
+    expect(t.templates.filter((x) => x.uid === 2)).toEqual([]);
+  });
+
+  it("not applied: the re-read finds the user, so the original error is reported and nothing changed", async () => {
+    t.failHook = (name, phase) => (name === "deleteUser" && phase === "before" ? timeout() : undefined);
+    await expect(op("users.delete", { user_id: "1002" })).rejects.toMatchObject({ code: "DEVICE_TIMEOUT", message: expect.stringContaining("CMD_DELETE_USER") });
+    expect(t.byUserId("1002")).toBeDefined();
+    expect(t.templates.filter((x) => x.uid === 2)).toHaveLength(2);
+  });
+
+  it("the re-read fails too: the original code, with the snapshot in the details for the gateway to keep", async () => {
+    const before = t.byUserId("1002")!;
+    let reads = 0;
+    t.failHook = (name, phase) => {
+      if (name === "deleteUser" && phase === "after") return timeout();
+      if (name === "getUsers" && phase === "before" && ++reads > 1) return new CodedError("DEVICE_TIMEOUT", "still silent");
+      return undefined;
+    };
+    const err = (await op("users.delete", { user_id: "1002" }).catch((e: unknown) => e)) as { code: string; message: string; details: Record<string, unknown> };
+    expect(err).toMatchObject({ code: "DEVICE_TIMEOUT", details: { user_id: "1002", outcome: "unknown" } });
+    expect(err.message).toContain("unknown");
+    const snapshot = OPS["users.delete"].result.shape.snapshot.parse(err.details.snapshot);
+    expect(snapshot.record).toBe(Buffer.from(before.raw).toString("base64"));
+    expect(snapshot.templates.map((x) => x.finger)).toEqual([0, 6]);
+  });
+
+  it("DEVICE_REJECTED is the terminal's no: reported as is, without a re-read", async () => {
+    t.failHook = (name, phase) => (name === "deleteUser" && phase === "before" ? new CodedError("DEVICE_REJECTED", "ACK_ERROR") : undefined);
+    await expect(op("users.delete", { user_id: "1002" })).rejects.toMatchObject({ code: "DEVICE_REJECTED" });
+    expect(t.callNames().filter((n) => n === "getUsers")).toHaveLength(1);
+  });
+
+  it("restore: an upload applied whose answer was lost is reported restored; one not applied reports the error", async () => {
+    const { snapshot } = await op("users.delete", { user_id: "1002" });
+    t.failHook = (name, phase) => (name === "saveUsersWithTemplates" && phase === "before" ? new CodedError("DEVICE_TIMEOUT", "lost") : undefined);
+    await expect(op("users.restore", { snapshot })).rejects.toMatchObject({ code: "DEVICE_TIMEOUT" });
+    expect(t.byUserId("1002")).toBeUndefined();
+    t.failHook = (name, phase) => (name === "saveUsersWithTemplates" && phase === "after" ? new CodedError("DEVICE_TIMEOUT", "lost") : undefined);
+    expect(await op("users.restore", { snapshot })).toEqual({ user: snapshot.user, fingers: 2 });
+    expect(t.byUserId("1002")?.uid).toBe(2);
+  });
+});
+
+describe("writes the gateway gave up on are not sent", () => {
+  const writes: Array<[OpName, string, () => unknown]> = [
+    ["users.delete", "deleteUser", () => ({ user_id: "1002" })],
+    ["users.create", "setUserRaw", () => ({ user_id: "4000" })],
+    ["users.update", "setUserRaw", () => ({ user_id: "1001", name: "X" })],
+    ["time.sync", "setTime", () => ({ time: "2030-01-01 00:00:00" })],
+  ];
+
+  it.each(writes)("%s: RELAY_TIMEOUT before %s when the deadline is within one device timeout + 2 s", async (name, command, args) => {
+    const late: OpContext = { ...ctx, deadline: Date.now() + 6000, writeMarginMs: 7000 };
+    const p = runOp(name, s, OPS[name].args.parse(args()) as never, late);
+    await expect(p).rejects.toMatchObject({ code: "RELAY_TIMEOUT", message: expect.stringContaining("nothing was changed") });
+    expect(t.callNames()).not.toContain(command);
+    expect(t.enabled).toBe(true);
+    expect(t.users.size).toBe(3);
+  });
+
+  it("RELAY_TIMEOUT before the write when the link that carried the request closed (signal aborted)", async () => {
+    const ac = new AbortController();
+    ac.abort();
+    await expect(runOp("users.delete", s, { user_id: "1002" }, { ...ctx, signal: ac.signal })).rejects.toMatchObject({ code: "RELAY_TIMEOUT" });
+    expect(t.byUserId("1002")).toBeDefined();
+  });
+
+  it("restore: RELAY_TIMEOUT before the upload too", async () => {
+    const { snapshot } = await op("users.delete", { user_id: "1002" });
+    const late: OpContext = { ...ctx, deadline: Date.now() + 1000, writeMarginMs: 7000 };
+    await expect(runOp("users.restore", s, { snapshot }, late)).rejects.toMatchObject({ code: "RELAY_TIMEOUT" });
+    expect(t.callNames()).not.toContain("saveUsersWithTemplates");
+  });
+
+  it("a deadline with room for the write lets it through", async () => {
+    const roomy: OpContext = { ...ctx, deadline: Date.now() + 60_000, writeMarginMs: 7000 };
+    expect((await runOp("users.delete", s, { user_id: "1002" }, roomy)).user.user_id).toBe("1002");
+  });
+});
+
+describe("REFRESHDATA: exactly one of the op's own per write", () => {
+  it.each([
+    ["users.create", () => ({ user_id: "4000" })],
+    ["users.update", () => ({ user_id: "1001", name: "X" })],
+    ["users.delete", () => ({ user_id: "1002" })],
+    ["time.sync", () => ({})],
+  ] as Array<[OpName, () => unknown]>)("%s", async (name, args) => {
+    await op(name, OPS[name].args.parse(args()) as never);
+    expect(t.callNames().filter((n) => n === "refreshData")).toHaveLength(1);
+  });
+
+  it("users.restore", async () => {
+    const { snapshot } = await op("users.delete", { user_id: "1002" });
+    t.calls = [];
+    await op("users.restore", { snapshot });
+    expect(t.callNames().filter((n) => n === "refreshData")).toHaveLength(1);
+  });
+});
+
 describe("createDispatcher", () => {
   it("runs ops inside the terminal queue with the pool's session factory", async () => {
     const d = createDispatcher({ sessionFactory: t.factory() });
-    const deadline = Date.now() + 5000;
+    const deadline = Date.now() + 10_000; // the write needs one device timeout (5 s) + 2 s before it
     const results = await Promise.all([
       d.dispatch({ op: "users.list", device: target(), args: {}, deadline }),
       d.dispatch({ op: "users.delete", device: target({ id: "alias" }), args: { user_id: "1005" }, deadline }),
@@ -332,5 +480,50 @@ describe("createDispatcher", () => {
     expect(t.connects).toBe(1);
     await d.pool.idle();
     expect(t.callNames().at(-1)).toBe("close"); // the pool's session, closed once the queue emptied
+    expect(d.pool.activeTerminals).toBe(0);
+  });
+
+  const dispatch = (d: ReturnType<typeof createDispatcher>, op: OpName, args: unknown) =>
+    d.dispatch({ op, device: target(), args: OPS[op].args.parse(args), deadline: Date.now() + 30_000 });
+
+  it("a burst of queued deletes disables once, reads the user table once and enables once, after the last", async () => {
+    for (let uid = 10; uid < 13; uid++) t.addUser({ uid, userId: String(3000 + uid) });
+    const d = createDispatcher({ sessionFactory: t.factory() });
+    const ids = ["1001", "1002", "1005", "3010", "3011"];
+    const results = await Promise.all(ids.map((user_id) => dispatch(d, "users.delete", { user_id })));
+    expect(results.map((r) => (r as { user: { user_id: string } }).user.user_id)).toEqual(ids);
+    await d.pool.idle();
+    const names = t.callNames();
+    expect(names.filter((n) => n === "disable")).toHaveLength(1);
+    expect(names.filter((n) => n === "getUsers")).toHaveLength(1);
+    expect(names.filter((n) => n === "freeSizes")).toHaveLength(1);
+    expect(names.filter((n) => n === "deleteUser")).toHaveLength(5);
+    expect(names.filter((n) => n === "refreshData")).toHaveLength(5); // one per op
+    expect(names.filter((n) => n === "enable")).toHaveLength(1);
+    expect(names.lastIndexOf("enable")).toBeGreaterThan(names.lastIndexOf("deleteUser"));
+    expect(t.userList().map((u) => u.userId)).toEqual(["3012"]);
+    expect(t.enabled).toBe(true);
+  });
+
+  it("in a burst, a read runs enabled and another write re-reads the table after a write of another kind", async () => {
+    const d = createDispatcher({ sessionFactory: t.factory() });
+    const [, list, , again] = await Promise.all([
+      dispatch(d, "users.delete", { user_id: "1001" }),
+      dispatch(d, "users.list", {}),
+      dispatch(d, "users.create", { user_id: "1001", name: "Ana again" }),
+      dispatch(d, "users.delete", { user_id: "1001" }),
+    ]);
+    expect((list as { users: Array<{ user_id: string }> }).users.map((u) => u.user_id)).toEqual(["1002", "1005"]);
+    // The second delete found the user the create wrote (at uid 6), not a stale table.
+    expect((again as { user: { uid: number; name: string } }).user).toMatchObject({ uid: 6, name: "Ana again" });
+    await d.pool.idle();
+    expect(t.callNames().filter((n) => ["disable", "enable", "getUsers", "setUserRaw", "deleteUser"].includes(n))).toEqual([
+      "disable", "getUsers", "deleteUser", "enable", // the list must not run behind "Working…"
+      "getUsers",
+      "disable", "getUsers", "setUserRaw",
+      "getUsers", "deleteUser", "enable",
+    ]);
+    expect(t.userList().map((u) => u.userId)).toEqual(["1002", "1005"]);
+    expect(t.enabled).toBe(true);
   });
 });

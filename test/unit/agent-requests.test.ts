@@ -90,6 +90,17 @@ describe("createRequestHandler", () => {
     expect(await handle(frame())).toMatchObject({ ok: false, error: { code: "USER_NOT_FOUND", message: "User '123' not found", details: { user_id: "123" } } });
   });
 
+  it("passes the link's abort signal to dispatch, and answers AGENT_OFFLINE without dispatching once it fired", async () => {
+    const dispatch = vi.fn<Dispatch>(async () => ({ done: true }));
+    const { handle } = setup(dispatch);
+    const link = new AbortController();
+    await handle(frame(), link.signal);
+    expect(dispatch.mock.calls[0]![0].signal).toBe(link.signal);
+    link.abort();
+    expect(await handle(frame(), link.signal)).toMatchObject({ ok: false, error: { code: "AGENT_OFFLINE" } });
+    expect(dispatch).toHaveBeenCalledTimes(1);
+  });
+
   it("hides unexpected exceptions behind INTERNAL and logs them", async () => {
     const { handle, logs } = setup(async () => {
       throw new TypeError("cannot read properties of undefined (secret internals)");
@@ -118,5 +129,13 @@ describe("toErrorBody / serializeResponse", () => {
     expect(parsed).toMatchObject({ id: ID, ok: false, error: { code: "PAYLOAD_TOO_LARGE" } });
     const small = { ...big, result: { blob: "a" } };
     expect(JSON.parse(serializeResponse(small))).toEqual(small);
+  });
+
+  it("measures the frame limit in UTF-8 bytes, not characters", () => {
+    // Half the limit in characters, but 3 bytes each: 1.5 × the limit on the wire.
+    const wide = { v: 1 as const, type: "response" as const, id: ID, ok: true as const, result: { name: "€".repeat(MAX_FRAME_BYTES / 2) } };
+    const parsed = JSON.parse(serializeResponse(wide));
+    expect(parsed).toMatchObject({ id: ID, ok: false, error: { code: "PAYLOAD_TOO_LARGE" } });
+    expect(parsed.error.message).toContain(String(Buffer.byteLength(JSON.stringify(wide))));
   });
 });

@@ -89,6 +89,21 @@ describe("a users.delete answer that arrives after RELAY_TIMEOUT", () => {
     await until(() => logged(warn).includes(`late users.delete on device ${deviceId} for user_id 77`));
   });
 
+  test("a late success for a device deleted and re-registered meanwhile is not kept (logged)", async () => {
+    const deviceId = `tarde-${Date.now().toString(36)}-r`;
+    const { site, agent: a } = await siteWithDevice(deviceId);
+    const createdAt = (await env.DB.prepare("SELECT created_at FROM devices WHERE id = ?").bind(deviceId).first<{ created_at: string }>())!.created_at;
+    const error = vi.spyOn(console, "error").mockImplementation(() => {});
+    const meta = { keyId: "key_late", deviceCreatedAt: createdAt };
+    const out = relayOf(site.id).relay("users.delete", target(5, deviceId), { user_id: "80" }, Date.now() + 150, meta);
+    const [req] = await a.requests(1);
+    await out;
+    await env.DB.prepare("UPDATE devices SET created_at = ? WHERE id = ?").bind("2999-01-01T00:00:00.000Z", deviceId).run();
+    a.answer(req.id, deletedUser("80"));
+    await until(() => logged(error).includes(`device ${deviceId} for user_id 80: the device left the registry meanwhile`));
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM user_snapshots WHERE device_id = ?").bind(deviceId).first()).toEqual({ n: 0 });
+  });
+
   test("a late failure is logged with device and user_id; nothing is stored", async () => {
     const deviceId = `tarde-${Date.now().toString(36)}-f`;
     const { site, agent: a } = await siteWithDevice(deviceId);

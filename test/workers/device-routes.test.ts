@@ -190,26 +190,29 @@ describe("attendance", () => {
   test("all devices in parallel; failures in errors, a site without agent too", async () => {
     await createSite("sur");
     await createDevice({ id: "bodega", site: "sur" });
-    agent.handlers["attendance.list"] = (_args, req) => {
-      if (req.device.id === "entrada") throw new AgentFailure("DEVICE_UNREACHABLE", "Connection timeout to device 127.0.0.1:4371");
-      return { records: [rec("123", "2024-05-06 08:00:00"), rec("7", "2024-05-06 09:00:00")] };
-    };
-    const r = await json("GET", "/attendance/all?user_id=123");
-    expect(r.status).toBe(200);
-    expect(r.body).toEqual({
-      success: true,
-      data: [
-        { ...rec("123", "2024-05-06 08:00:00"), device: "principal" },
-        { ...rec("7", "2024-05-06 09:00:00"), device: "principal" },
-      ],
-      errors: {
-        bodega: "El agente del sitio 'sur' no está conectado.",
-        entrada: "Connection timeout to device 127.0.0.1:4371",
-      },
-    });
-    expect(agent.calls("attendance.list").map((f) => f.args)).toEqual([{ user_id: "123" }, { user_id: "123" }]);
-    await json("DELETE", "/devices/bodega");
-    await json("DELETE", "/admin/sites/sur");
+    try {
+      agent.handlers["attendance.list"] = (_args, req) => {
+        if (req.device.id === "entrada") throw new AgentFailure("DEVICE_UNREACHABLE", "Connection timeout to device 127.0.0.1:4371");
+        return { records: [rec("123", "2024-05-06 08:00:00"), rec("7", "2024-05-06 09:00:00")] };
+      };
+      const r = await json("GET", "/attendance/all?user_id=123");
+      expect(r.status).toBe(200);
+      expect(r.body).toEqual({
+        success: true,
+        data: [
+          { ...rec("123", "2024-05-06 08:00:00"), device: "principal" },
+          { ...rec("7", "2024-05-06 09:00:00"), device: "principal" },
+        ],
+        errors: {
+          bodega: "El agente del sitio 'sur' no está conectado.",
+          entrada: "Connection timeout to device 127.0.0.1:4371",
+        },
+      });
+      expect(agent.calls("attendance.list").map((f) => f.args)).toEqual([{ user_id: "123" }, { user_id: "123" }]);
+    } finally {
+      await json("DELETE", "/devices/bodega");
+      await json("DELETE", "/admin/sites/sur");
+    }
     agent.handlers["attendance.list"] = () => ({ records: [] });
     expect((await json("GET", "/attendance/all")).body).toEqual({ success: true, data: [], errors: {} });
   });
@@ -219,11 +222,14 @@ describe("agent-side failures", () => {
   test("agent offline → 503 AGENT_OFFLINE", async () => {
     await createSite("oeste");
     await createDevice({ id: "remota", site: "oeste" });
-    const r = await json("GET", "/devices/remota/users");
-    expect(r.status).toBe(503);
-    expect(r.body).toEqual({ success: false, error: "El agente del sitio 'oeste' no está conectado.", code: "AGENT_OFFLINE" });
-    await json("DELETE", "/devices/remota");
-    await json("DELETE", "/admin/sites/oeste");
+    try {
+      const r = await json("GET", "/devices/remota/users");
+      expect(r.status).toBe(503);
+      expect(r.body).toEqual({ success: false, error: "El agente del sitio 'oeste' no está conectado.", code: "AGENT_OFFLINE" });
+    } finally {
+      await json("DELETE", "/devices/remota");
+      await json("DELETE", "/admin/sites/oeste");
+    }
   });
 
   test("busy → 503 DEVICE_BUSY; an agent INTERNAL → generic 500; a malformed result → 500 PROTOCOL_ERROR", async () => {
@@ -261,23 +267,32 @@ describe("agents and their tokens", () => {
   test("rotating the token disconnects the agent; the old token stops working, the new one works", async () => {
     const site = await createSite("rotar");
     await createDevice({ id: "rotada", site: site.id });
-    const old = await fakeAgent(site, { "time.get": () => ({ time: TIME }) });
-    expect((await json("GET", "/devices/rotada/time")).status).toBe(200);
+    const agents: FakeAgent[] = [];
+    try {
+      const old = await fakeAgent(site, { "time.get": () => ({ time: TIME }) });
+      agents.push(old);
+      expect((await json("GET", "/devices/rotada/time")).status).toBe(200);
 
-    const rotated = await json("POST", "/admin/sites/rotar/rotate-token");
-    expect((await old.closed).code).toBeGreaterThanOrEqual(4000);
-    const offline = await json("GET", "/devices/rotada/time");
-    expect(offline.status).toBe(503);
-    expect(offline.body.code).toBe("AGENT_OFFLINE");
+      const rotated = await json("POST", "/admin/sites/rotar/rotate-token");
+      expect((await old.closed).code).toBeGreaterThanOrEqual(4000);
+      const offline = await json("GET", "/devices/rotada/time");
+      expect(offline.status).toBe(503);
+      expect(offline.body.code).toBe("AGENT_OFFLINE");
 
-    const refused = await call("GET", "/agent/connect", { key: site.token, headers: { upgrade: "websocket" } });
-    expect(refused.status).toBe(401);
-    const fresh = await fakeAgent({ id: site.id, token: rotated.body.data.token }, { "time.get": () => ({ time: TIME }) });
-    expect((await json("GET", "/devices/rotada/time")).body).toEqual({ success: true, data: { time: TIME } });
+      const refused = await call("GET", "/agent/connect", { key: site.token, headers: { upgrade: "websocket" } });
+      expect(refused.status).toBe(401);
+      const fresh = await fakeAgent({ id: site.id, token: rotated.body.data.token }, { "time.get": () => ({ time: TIME }) });
+      agents.push(fresh);
+      expect((await json("GET", "/devices/rotada/time")).body).toEqual({ success: true, data: { time: TIME } });
 
-    // Deleting the site also drops its agent.
-    await json("DELETE", "/devices/rotada");
-    expect((await json("DELETE", "/admin/sites/rotar")).status).toBe(200);
-    expect((await fresh.closed).code).toBeGreaterThanOrEqual(4000);
+      // Deleting the site also drops its agent.
+      await json("DELETE", "/devices/rotada");
+      expect((await json("DELETE", "/admin/sites/rotar")).status).toBe(200);
+      expect((await fresh.closed).code).toBeGreaterThanOrEqual(4000);
+    } finally {
+      for (const a of agents) a.close();
+      await json("DELETE", "/devices/rotada");
+      await json("DELETE", "/admin/sites/rotar");
+    }
   });
 });

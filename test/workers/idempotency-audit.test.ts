@@ -209,17 +209,20 @@ describe("audit log", () => {
   test("a site-scoped admin reads only its sites' rows", async () => {
     await createSite("sur");
     await createDevice({ id: "remota", site: "sur" });
-    await json("DELETE", "/devices/principal/users/1");
-    await json("DELETE", "/devices/remota/users/1");
-    const scoped = await createKey("admin", ["sur"]);
-    const r = await json("GET", "/audit", { key: scoped.key });
-    expect(r.body.data.map((x: { action: string; device_id: string; site_id: string }) => [x.action, x.site_id, x.device_id])).toEqual([
-      ["users.delete", "sur", "remota"],
-      ["devices.create", "sur", "remota"],
-      ["sites.create", "sur", null],
-    ]);
-    await json("DELETE", "/devices/remota");
-    await json("DELETE", "/admin/sites/sur");
+    try {
+      await json("DELETE", "/devices/principal/users/1");
+      await json("DELETE", "/devices/remota/users/1");
+      const scoped = await createKey("admin", ["sur"]);
+      const r = await json("GET", "/audit", { key: scoped.key });
+      expect(r.body.data.map((x: { action: string; device_id: string; site_id: string }) => [x.action, x.site_id, x.device_id])).toEqual([
+        ["users.delete", "sur", "remota"],
+        ["devices.create", "sur", "remota"],
+        ["sites.create", "sur", null],
+      ]);
+    } finally {
+      await json("DELETE", "/devices/remota");
+      await json("DELETE", "/admin/sites/sur");
+    }
   });
 });
 

@@ -45,12 +45,15 @@ describe("GET /agent/connect", () => {
     const site = await insertSite();
     const before = new Date().toISOString();
     const agent = await connectAgent(site);
-    const row = await env.DB.prepare("SELECT last_seen_at FROM sites WHERE id = ?").bind(site.id).first<{ last_seen_at: string }>();
-    expect(row?.last_seen_at && row.last_seen_at >= before).toBe(true);
-    expect(await relayOf(site.id).status()).toMatchObject({ connected: true });
-    agent.send({ v: RELAY_VERSION, type: "ping", ts: 5 });
-    expect(await agent.next("pong")).toMatchObject({ ts: 5 });
-    agent.close();
+    try {
+      const row = await env.DB.prepare("SELECT last_seen_at FROM sites WHERE id = ?").bind(site.id).first<{ last_seen_at: string }>();
+      expect(row?.last_seen_at && row.last_seen_at >= before).toBe(true);
+      expect(await relayOf(site.id).status()).toMatchObject({ connected: true });
+      agent.send({ v: RELAY_VERSION, type: "ping", ts: 5 });
+      expect(await agent.next("pong")).toMatchObject({ ts: 5 });
+    } finally {
+      agent.close();
+    }
     await until(async () => !(await relayOf(site.id).status()).connected);
   });
 
@@ -60,9 +63,12 @@ describe("GET /agent/connect", () => {
     const res = await connectRequest({ Upgrade: "websocket", Authorization: `Bearer ${mine.token}`, "X-Site-Id": other.id });
     expect(res.status).toBe(101);
     const agent = new ScriptedAgent(res.webSocket!);
-    agent.hello("spoofer");
-    await until(async () => (await relayOf(mine.id).status()).hostname === "spoofer");
-    expect(await relayOf(other.id).status()).toEqual({ connected: false });
-    agent.close();
+    try {
+      agent.hello("spoofer");
+      await until(async () => (await relayOf(mine.id).status()).hostname === "spoofer");
+      expect(await relayOf(other.id).status()).toEqual({ connected: false });
+    } finally {
+      agent.close();
+    }
   });
 });

@@ -1,22 +1,46 @@
 // Buffered table reads: PREPARE_BUFFER → inline DATA or size → READ_BUFFER chunks → FREE_DATA (zk-protocol §7.2–§7.6).
-import { CHUNK_TCP, CHUNK_UDP, CMD, REPLY, parseBufferAck, parsePrepareData, prepareBufferPayload, readBufferPayload, type DecodedPacket } from "../codec";
+import { CHUNK_TCP, CMD, REPLY, parseBufferAck, parsePrepareData, prepareBufferPayload, readBufferPayload } from "../codec";
 import { ZkProtocolError, ZkRejectedError, ZkTimeoutError } from "../errors";
-import type { ZkConnection } from "./connection";
+import type { Exchange, ZkConnection } from "./connection";
+
+/**
+ * READ_BUFFER chunk size on both transports: 65 472 bytes, what node-zklib asks real devices for over TCP and UDP
+ * alike, and pyzk over TCP (§7.4). pyzk's 16 384 over UDP costs four times the PREPARE_DATA/ACK_OK pairs and round
+ * trips; the data datagrams are ≤ 1024 bytes either way (§1.3). The price of the bigger chunk is on a lossy link: a
+ * lost datagram makes us fetch 64 datagrams again instead of 16.
+ */
+export const DEFAULT_CHUNK = CHUNK_TCP;
+
+/**
+ * READ_BUFFER requests outstanding at once once a chunk has come back whole. 2 = the next chunk is already queued
+ * at the device while the current one streams, which removes the idle round trip between chunks. node-zklib writes
+ * every chunk request at once and real devices serve that (§2.4, §7.4); one request ahead is far milder.
+ */
+export const DEFAULT_PIPELINE = 2;
 
 export interface BulkReadOptions {
-  /** Bytes per READ_BUFFER request; defaults to pyzk's 65472 (TCP) / 16384 (UDP) (§7.4). */
+  /** Bytes per READ_BUFFER request (default DEFAULT_CHUNK, §7.4). */
   chunkSize?: number;
   /** Extra attempts per chunk after a timeout (pyzk retries 3 times). */
   retries?: number;
+  /** READ_BUFFER requests kept outstanding (default DEFAULT_PIPELINE; 1 = strictly one at a time, like pyzk). */
+  pipeline?: number;
 }
 
-/** Reads one table; returns the whole buffer, u32 length prefix included (§7.1). */
+/** Told after each chunk that the first `filled` bytes of `buffer` (the whole table buffer) have arrived. */
+export type BulkProgress = (buffer: Uint8Array, filled: number) => void;
+
+/**
+ * Reads one table; returns the whole buffer, u32 length prefix included (§7.1). `onProgress` runs after each chunk,
+ * once the next request is already out, so whatever it does overlaps with the transfer.
+ */
 export async function bulkRead(
   conn: ZkConnection,
   readCommand: number,
   fct: number,
   ext = 0,
   opts: BulkReadOptions = {},
+  onProgress?: BulkProgress,
 ): Promise<Uint8Array> {
   const first = await conn.exchange(CMD.prepareBuffer, prepareBufferPayload(readCommand, fct, ext));
   conn.finish();
@@ -24,14 +48,10 @@ export async function bulkRead(
   if (first.command === CMD.data) return first.payload;
   if (first.command !== REPLY.ackOk) throw new ZkRejectedError(CMD.prepareBuffer, first.command, `Device does not support buffered reads (reply ${first.command})`);
   const { size } = parseBufferAck(first.payload);
-  const chunkSize = opts.chunkSize ?? (conn.transport.kind === "tcp" ? CHUNK_TCP : CHUNK_UDP);
-  const retries = opts.retries ?? 3;
+  // The whole buffer is allocated once at the announced size; every chunk is written straight into its place.
   const out = new Uint8Array(size);
   try {
-    for (let start = 0; start < size; start += chunkSize) {
-      const len = Math.min(chunkSize, size - start);
-      out.set(await readChunkWithRetry(conn, start, len, retries), start);
-    }
+    await readChunks(conn, out, opts, onProgress);
   } finally {
     // §15: always release the device's buffer, unless the connection itself is gone.
     if (!conn.dead) await freeData(conn).catch(() => undefined);
@@ -48,44 +68,102 @@ export async function freeData(conn: ZkConnection): Promise<void> {
   }
 }
 
-async function readChunkWithRetry(conn: ZkConnection, start: number, len: number, retries: number): Promise<Uint8Array> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await readChunk(conn, start, len);
-    } catch (err) {
-      // Only a silent device earns a retry; late packets of the failed attempt carry the old reply id and are ignored.
-      if (!(err instanceof ZkTimeoutError) || attempt >= retries || conn.dead) throw err;
-    } finally {
-      conn.finish();
+interface Pending {
+  start: number;
+  len: number;
+  ex: Exchange;
+}
+
+/**
+ * Fills `out` chunk by chunk, in order. The first chunk, and the chunk after any failure, is asked for alone; once
+ * one has come back whole the device has shown it serves this read, and up to `pipeline` requests are kept
+ * outstanding. A timeout drops every outstanding request (their late packets carry old reply ids and are ignored)
+ * and retries the oldest chunk alone, up to `retries` times (pyzk: 3).
+ */
+async function readChunks(conn: ZkConnection, out: Uint8Array, opts: BulkReadOptions, onProgress?: BulkProgress): Promise<void> {
+  const chunkSize = Math.max(1, opts.chunkSize ?? DEFAULT_CHUNK);
+  const depth = Math.max(1, Math.floor(opts.pipeline ?? DEFAULT_PIPELINE));
+  const retries = opts.retries ?? 3;
+  const pending: Pending[] = [];
+  let nextStart = 0; // first byte not yet asked for
+  let window = 1;
+  let attempt = 0;
+  const refill = () => {
+    while (pending.length < window && nextStart < out.length) {
+      const len = Math.min(chunkSize, out.length - nextStart);
+      pending.push({ start: nextStart, len, ex: conn.send(CMD.readBuffer, readBufferPayload(nextStart, len)) });
+      nextStart += len;
     }
+  };
+  try {
+    for (let done = 0; done < out.length; ) {
+      refill();
+      const head = pending[0]!;
+      try {
+        await receiveChunk(conn, head.ex, out, head.start, head.len);
+      } catch (err) {
+        for (const p of pending) conn.release(p.ex);
+        pending.length = 0;
+        // Only a silent device earns a retry; late packets of the failed attempt carry old reply ids and are ignored.
+        if (!(err instanceof ZkTimeoutError) || attempt >= retries || conn.dead) throw err;
+        attempt++;
+        nextStart = head.start;
+        window = 1;
+        continue;
+      }
+      conn.release(head.ex);
+      pending.shift();
+      done = head.start + head.len;
+      attempt = 0;
+      window = depth;
+      if (onProgress) {
+        refill(); // the device works on the next chunk while the caller looks at this one
+        onProgress(out, done);
+      }
+    }
+  } finally {
+    for (const p of pending) conn.release(p.ex);
   }
 }
 
-/** One READ_BUFFER: a direct DATA, or PREPARE_DATA + DATA… + ACK_OK (§7.3). */
-async function readChunk(conn: ZkConnection, start: number, len: number): Promise<Uint8Array> {
-  const reply = await conn.exchange(CMD.readBuffer, readBufferPayload(start, len));
-  if (reply.command === CMD.data) return exactLength(reply.payload, len);
+/** One READ_BUFFER answer into out[start, start+len): a direct DATA, or PREPARE_DATA + DATA… + ACK_OK (§7.3). */
+async function receiveChunk(conn: ZkConnection, ex: Exchange, out: Uint8Array, start: number, len: number): Promise<void> {
+  const reply = await conn.wait(ex);
+  if (reply.command === CMD.data) {
+    if (reply.payload.length !== len) throw chunkSizeError(reply.payload.length, len);
+    out.set(reply.payload, start);
+    return;
+  }
   if (reply.command !== CMD.prepareData) throw new ZkRejectedError(CMD.readBuffer, reply.command);
-  return exactLength(await receiveData(conn, parsePrepareData(reply.payload).size), len);
+  const announced = parsePrepareData(reply.payload).size;
+  if (announced !== len) throw chunkSizeError(announced, len);
+  await receiveInto(conn, ex, out, start, len);
 }
 
 /** After PREPARE_DATA: CMD_DATA packets until `size` bytes arrived, then ACK_OK. Data packets' session ids are not checked (§2.3). */
 export async function receiveData(conn: ZkConnection, size: number): Promise<Uint8Array> {
+  const ex = conn.currentExchange;
+  if (!ex) throw new ZkProtocolError("No command in flight");
   const out = new Uint8Array(size);
-  let got = 0;
-  while (got < size) {
-    const p: DecodedPacket = await conn.next();
-    if (p.command !== CMD.data) throw new ZkProtocolError(`Expected CMD_DATA after PREPARE_DATA, got ${p.command} at ${got}/${size} bytes`);
-    if (got + p.payload.length > size) throw new ZkProtocolError(`Device sent more data than announced (${got + p.payload.length} > ${size})`);
-    out.set(p.payload, got);
-    got += p.payload.length;
-  }
-  const end = await conn.next();
-  if (end.command !== REPLY.ackOk) throw new ZkProtocolError(`Expected ACK_OK after data, got ${end.command}`);
+  await receiveInto(conn, ex, out, 0, size);
   return out;
 }
 
-function exactLength(data: Uint8Array, len: number): Uint8Array {
-  if (data.length !== len) throw new ZkProtocolError(`Chunk of ${data.length} bytes where ${len} were requested`);
-  return data;
+/** CMD_DATA payloads of `ex` written at out[offset…] until `size` bytes, then the closing ACK_OK. */
+async function receiveInto(conn: ZkConnection, ex: Exchange, out: Uint8Array, offset: number, size: number): Promise<void> {
+  let got = 0;
+  while (got < size) {
+    // Packets already queued are taken without a timer or a promise: a UDP chunk is 64 of them.
+    const p = ex.take() ?? (await conn.wait(ex));
+    if (p.command !== CMD.data) throw new ZkProtocolError(`Expected CMD_DATA after PREPARE_DATA, got ${p.command} at ${got}/${size} bytes`);
+    if (got + p.payload.length > size) throw new ZkProtocolError(`Device sent more data than announced (${got + p.payload.length} > ${size})`);
+    out.set(p.payload, offset + got);
+    got += p.payload.length;
+  }
+  const end = ex.take() ?? (await conn.wait(ex));
+  if (end.command !== REPLY.ackOk) throw new ZkProtocolError(`Expected ACK_OK after data, got ${end.command}`);
+}
+
+function chunkSizeError(got: number, want: number): ZkProtocolError {
+  return new ZkProtocolError(`Chunk of ${got} bytes where ${want} were requested`);
 }

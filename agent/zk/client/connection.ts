@@ -1,23 +1,53 @@
-// One command in flight per terminal: reply-id matching, per-packet timeouts, events routed aside (zk-protocol §2.4, §11, §15).
-import { REPLY, decodePacket, encodePacket, isEventPacket, nextReplyId, type DecodedPacket, type ZkPacket } from "../codec";
+// Commands in flight per terminal: reply-id matching, per-packet timeouts, events routed aside (zk-protocol §2.4, §11, §15).
+import { REPLY, decodePacketView, encodePacket, isEventPacket, nextReplyId, type DecodedPacket, type ZkPacket } from "../codec";
 import { ZkDisconnectedError, ZkError, ZkProtocolError, ZkTimeoutError } from "../errors";
 import type { ZkTransport } from "./transport";
 
 const EMPTY = new Uint8Array(0);
 
-/** The packets of the command in flight, and how its next wait ends. */
-interface Exchange {
-  command: number;
-  replyId: number;
-  queue: DecodedPacket[];
-  failure?: Error;
-  wake?: () => void;
+/** One command sent: the packets that came back under its reply id, and how its next wait ends. */
+export class Exchange {
+  private readonly queue: DecodedPacket[] = [];
+  private head = 0;
+  failure: Error | undefined;
+  wake: (() => void) | undefined;
+
+  constructor(
+    readonly command: number,
+    readonly replyId: number,
+  ) {}
+
+  /** Packets received and not yet taken. */
+  get queued(): number {
+    return this.queue.length - this.head;
+  }
+
+  /** The oldest packet not yet taken, if one is already here (no timer, no promise). */
+  take(): DecodedPacket | undefined {
+    if (this.head >= this.queue.length) return undefined;
+    const p = this.queue[this.head]!;
+    this.queue[this.head++] = undefined as unknown as DecodedPacket;
+    if (this.head === this.queue.length) {
+      this.queue.length = 0;
+      this.head = 0;
+    }
+    return p;
+  }
+
+  push(p: DecodedPacket): void {
+    this.queue.push(p);
+    this.wake?.();
+  }
 }
 
 /** Listener for unsolicited device events (CMD_REG_EVENT with reply id 0). */
 export type EventListener = (packet: ZkPacket) => void;
 
-/** A request/response channel over one transport; callers serialise commands (one exchange at a time). */
+/**
+ * A request/response channel over one transport. Callers serialise commands: `exchange`/`next`/`finish` drive the
+ * one current command. Bulk reads may also keep a few READ_BUFFER requests outstanding (`send`/`wait`/`release`);
+ * every packet is routed by its reply id, which the device echoes in every packet of its answer (§2.4).
+ */
 export class ZkConnection {
   sessionId = 0;
   readonly packets = { sent: 0, received: 0 };
@@ -25,6 +55,7 @@ export class ZkConnection {
   ignored = 0;
   private replyId = 0;
   private current: Exchange | undefined;
+  private readonly inflight = new Map<number, Exchange>();
   private fatal: Error | undefined;
   private readonly listeners = new Set<EventListener>();
 
@@ -49,41 +80,71 @@ export class ZkConnection {
     return () => this.listeners.delete(listener);
   }
 
-  /** Sends a command with the next reply id and waits for its first reply packet. */
+  /** Sends a command with the next reply id and waits for its first reply packet; it becomes the current command. */
   exchange(command: number, payload: Uint8Array = EMPTY, timeoutMs = this.timeoutMs): Promise<DecodedPacket> {
     if (this.fatal) return Promise.reject(this.fatal);
-    const replyId = this.replyId;
-    this.replyId = nextReplyId(replyId);
-    this.current = { command, replyId, queue: [] };
-    this.write({ command, sessionId: this.sessionId, replyId, payload });
-    return this.next(timeoutMs);
+    this.finish();
+    const ex = this.send(command, payload);
+    this.current = ex;
+    return this.wait(ex, timeoutMs);
   }
 
-  /** The next packet of the command in flight (multi-packet replies: PREPARE_DATA, DATA…, ACK_OK). */
+  /** The next packet of the current command (multi-packet replies: PREPARE_DATA, DATA…, ACK_OK). */
   next(timeoutMs = this.timeoutMs): Promise<DecodedPacket> {
     const ex = this.current;
     if (!ex) return Promise.reject(new ZkProtocolError("No command in flight"));
+    return this.wait(ex, timeoutMs);
+  }
+
+  /** The current command (the last `exchange`), until `finish`. */
+  get currentExchange(): Exchange | undefined {
+    return this.current;
+  }
+
+  /** Forgets the current command; its late replies will be ignored as stray. */
+  finish(): void {
+    if (this.current) this.release(this.current);
+  }
+
+  /**
+   * Sends a command and collects its replies under its own reply id until `release`, while other commands may be
+   * in flight too (pipelined READ_BUFFER chunks, §7.4). Throws the connection's fatal error if the socket is gone.
+   */
+  send(command: number, payload: Uint8Array = EMPTY): Exchange {
+    if (this.fatal) throw this.fatal;
+    const replyId = this.replyId;
+    this.replyId = nextReplyId(replyId);
+    const ex = new Exchange(command, replyId);
+    this.inflight.set(replyId, ex);
+    this.write({ command, sessionId: this.sessionId, replyId, payload });
+    return ex;
+  }
+
+  /** The next packet of `ex`; the timeout is per packet, so a long transfer that keeps progressing never times out (§15). */
+  wait(ex: Exchange, timeoutMs = this.timeoutMs): Promise<DecodedPacket> {
+    if (ex.failure) return Promise.reject(ex.failure);
+    const ready = ex.take();
+    if (ready) return Promise.resolve(ready);
+    if (this.inflight.get(ex.replyId) !== ex) return Promise.reject(new ZkProtocolError("No command in flight"));
     return new Promise<DecodedPacket>((resolve, reject) => {
-      const settle = () => {
+      const timer = setTimeout(() => {
+        ex.wake = undefined;
+        this.release(ex);
+        reject(new ZkTimeoutError(ex.command, timeoutMs));
+      }, timeoutMs);
+      ex.wake = () => {
         clearTimeout(timer);
         ex.wake = undefined;
         if (ex.failure) reject(ex.failure);
-        else resolve(ex.queue.shift()!);
+        else resolve(ex.take()!);
       };
-      // The timeout is per packet, so a long transfer that keeps progressing never times out (§15).
-      const timer = setTimeout(() => {
-        ex.wake = undefined;
-        if (this.current === ex) this.current = undefined;
-        reject(new ZkTimeoutError(ex.command, timeoutMs));
-      }, timeoutMs);
-      if (ex.failure || ex.queue.length > 0) settle();
-      else ex.wake = settle;
     });
   }
 
-  /** Forgets the command in flight; its late replies will be ignored as stray. */
-  finish(): void {
-    this.current = undefined;
+  /** Stops collecting replies for `ex`; what still arrives for it is stray. */
+  release(ex: Exchange): void {
+    if (this.inflight.get(ex.replyId) === ex) this.inflight.delete(ex.replyId);
+    if (this.current === ex) this.current = undefined;
   }
 
   /** Sends a packet that expects no reply (event acknowledgement, best-effort EXIT). */
@@ -105,13 +166,14 @@ export class ZkConnection {
     this.packets.received++;
     let p: DecodedPacket;
     try {
-      p = decodePacket(bytes);
+      // The transports hand over bytes nobody else holds, so the payload may stay a view into them.
+      p = decodePacketView(bytes);
     } catch (err) {
-      this.failCurrent(err as Error);
+      this.failInflight(err as Error);
       return;
     }
     if (!p.checksumOk) {
-      this.failCurrent(new ZkProtocolError(`Bad checksum in reply (command ${p.command}, reply id ${p.replyId})`));
+      this.failInflight(new ZkProtocolError(`Bad checksum in reply (command ${p.command}, reply id ${p.replyId})`));
       return;
     }
     if (isEventPacket(p)) {
@@ -120,29 +182,30 @@ export class ZkConnection {
       for (const l of this.listeners) l(p);
       return;
     }
-    const ex = this.current;
     // §2.4: the device echoes the request's reply id in every packet of its answer; anything else is stray.
-    if (!ex || p.replyId !== ex.replyId) {
-      this.ignored++;
-      return;
-    }
-    ex.queue.push(p);
-    ex.wake?.();
-  }
-
-  private failCurrent(err: Error): void {
-    const ex = this.current;
+    const ex = this.inflight.get(p.replyId);
     if (!ex) {
       this.ignored++;
       return;
     }
-    ex.failure ??= err;
-    ex.wake?.();
+    ex.push(p);
+  }
+
+  /** A packet nobody can trust (runt, bad checksum) fails every command in flight: its reply id cannot be trusted either. */
+  private failInflight(err: Error): void {
+    if (this.inflight.size === 0) {
+      this.ignored++;
+      return;
+    }
+    for (const ex of this.inflight.values()) {
+      ex.failure ??= err;
+      ex.wake?.();
+    }
   }
 
   private fail(err: Error): void {
     if (this.fatal) return;
     this.fatal = err;
-    this.failCurrent(err);
+    this.failInflight(err);
   }
 }

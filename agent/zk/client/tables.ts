@@ -4,25 +4,32 @@ import { ZkRejectedError } from "../errors";
 import type { ZkAttendance, ZkTemplate, ZkUser } from "../types";
 import { bulkRead, receiveData, type BulkReadOptions } from "./bulk-read";
 import type { ZkConnection } from "./connection";
+import { attendanceStream, userStream } from "./table-stream";
 
 const { CMD, REPLY } = c;
 
-/** All users; `count` from GET_FREE_SIZES sets the record size (§8.7) and 0 skips the read. */
+/** All users; `count` from GET_FREE_SIZES sets the record size (§8.7) and 0 skips the read. Decoded as chunks arrive. */
 export async function readUsers(conn: ZkConnection, count: number, opts: BulkReadOptions & { encoding?: string }): Promise<ZkUser[]> {
   if (count === 0) return [];
-  const body = c.tableBody(await bulkRead(conn, CMD.userTempRrq, c.FCT.user, 0, opts));
-  return c.decodeUserTable(body, count, opts.encoding);
+  const stream = userStream(count, opts.encoding);
+  const buffer = await bulkRead(conn, CMD.userTempRrq, c.FCT.user, 0, opts, (b, filled) => stream.progress(b, filled));
+  return stream.finish(buffer);
 }
 
-/** All attendance records; `count` from GET_FREE_SIZES picks 8/16/40 (§9.1) and 0 skips the read. */
+/** All attendance records; `count` from GET_FREE_SIZES picks 8/16/40 (§9.1) and 0 skips the read. Decoded as chunks arrive. */
 export async function readAttendance(conn: ZkConnection, count: number, opts: BulkReadOptions): Promise<ZkAttendance[]> {
   if (count === 0) return [];
-  return c.decodeAttendanceTable(c.tableBody(await bulkRead(conn, CMD.attLogRrq, 0, 0, opts)), count);
+  const stream = attendanceStream(count);
+  const buffer = await bulkRead(conn, CMD.attLogRrq, 0, 0, opts, (b, filled) => stream.progress(b, filled));
+  return stream.finish(buffer);
 }
 
-/** 8-byte records carry only the uid and 16-byte ones only the user_id: fill the other from the users (§9.3). */
-export function needsUserMap(records: ZkAttendance[]): boolean {
-  return records.some((r) => r.userId === "" || r.uid === 0);
+/**
+ * 8-byte records carry only the uid and 16-byte ones only the user_id: fill the other from the users (§9.3).
+ * `uids: false`: only a missing user_id counts (the uid of 16-byte records may stay 0).
+ */
+export function needsUserMap(records: ZkAttendance[], uids = true): boolean {
+  return records.some((r) => r.userId === "" || (uids && r.uid === 0));
 }
 export function fillIdentifiers(records: ZkAttendance[], users: ZkUser[]): void {
   const byUid = new Map(users.map((u) => [u.uid, u.userId]));

@@ -18,6 +18,11 @@ export interface ZkClientOptions extends BulkReadOptions {
   disableTimeoutSec?: number;
 }
 
+export interface ZkAttendanceReadOptions {
+  /** Fill the uid of records that carry only a user_id (16-byte format) from the user table (default true). */
+  resolveUids?: boolean;
+}
+
 /**
  * §4.4: a client that dies after DISABLE leaves the terminal locked, so DISABLE carries a self-re-enable timeout
  * as a safety net behind withZkSession's own re-enable; long reads merely let the keypad wake up early.
@@ -138,10 +143,16 @@ export class ZkClient implements ZkSession {
     });
   }
 
-  getAttendance(): Promise<ZkAttendance[]> {
+  /**
+   * The attendance log. Records missing an identifier get it from the user table (§9.3), which costs a whole user
+   * read: 8-byte records lack the user_id, 16-byte ones (ZK6 firmware) the uid. `resolveUids: false` skips that read
+   * when only the uid is missing, so 16-byte records keep uid 0; a missing user_id is always filled.
+   */
+  getAttendance(opts: ZkAttendanceReadOptions = {}): Promise<ZkAttendance[]> {
+    const resolveUids = opts.resolveUids ?? true;
     return this.lock.run(async () => {
       const list = await readAttendance(this.conn, (await this.sizes()).records, this.opts);
-      if (needsUserMap(list)) fillIdentifiers(list, await this.users());
+      if (needsUserMap(list, resolveUids)) fillIdentifiers(list, await this.users());
       return list;
     });
   }

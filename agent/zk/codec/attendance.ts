@@ -47,15 +47,35 @@ export function decodeAttendance(bytes: Uint8Array): ZkAttendance {
  * The record of `size` bytes at `pos` (size already checked to be 8, 16 or ≥ 40). Reads bytes in place, without a
  * view or reader object per record: a log holds 100 000 of them.
  */
-function decodeAt(b: Uint8Array, pos: number, size: number): ZkAttendance {
+function decodeAt(b: Uint8Array, pos: number, size: number, ids?: Map<number, string>): ZkAttendance {
   if (size === 8) {
     return { uid: u16(b, pos), userId: "", time: decodeZkTime(u32(b, pos + 3)), status: b[pos + 2]!, punch: b[pos + 7]! };
   }
   if (size === 16) {
     return { uid: 0, userId: String(u32(b, pos)), time: decodeZkTime(u32(b, pos + 4)), status: b[pos + 8]!, punch: b[pos + 9]! };
   }
-  const userId = decodeFixedAt(b, pos + 2, 24);
-  return { uid: u16(b, pos), userId, time: decodeZkTime(u32(b, pos + 27)), status: b[pos + 26]!, punch: b[pos + 31]! };
+  const uid = u16(b, pos);
+  const userId = ids ? userIdAt(b, pos + 2, uid, ids) : decodeFixedAt(b, pos + 2, 24);
+  return { uid, userId, time: decodeZkTime(u32(b, pos + 27)), status: b[pos + 26]!, punch: b[pos + 31]! };
+}
+
+/**
+ * The 24-byte user_id at `at`, reusing the string the same uid had in an earlier record when the bytes still match:
+ * a log repeats each person's id many times, and comparing a few bytes is cheaper than building the string again.
+ * Only plain-ASCII ids are reused (their bytes are their characters, so equal bytes mean an equal decode).
+ */
+function userIdAt(b: Uint8Array, at: number, uid: number, ids: Map<number, string>): string {
+  const known = ids.get(uid);
+  if (known !== undefined && sameAscii(b, at, known)) return known;
+  const fresh = decodeFixedAt(b, at, 24);
+  if (/^[\x01-\x7f]*$/.test(fresh)) ids.set(uid, fresh);
+  return fresh;
+}
+
+function sameAscii(b: Uint8Array, at: number, s: string): boolean {
+  const n = s.length;
+  for (let k = 0; k < n; k++) if (b[at + k] !== s.charCodeAt(k)) return false;
+  return n === 24 || b[at + n] === 0;
 }
 
 const u16 = (b: Uint8Array, at: number): number => b[at]! | (b[at + 1]! << 8);
@@ -74,10 +94,28 @@ export function decodeAttendanceTable(buffer: Uint8Array, count?: number): ZkAtt
   if (buffer.length === 0 || count === 0) return [];
   const size = attendanceRecordSize(buffer.length, count);
   const out: ZkAttendance[] = [];
-  // A trailing partial record cannot occur: the size divides the body (see attendanceRecordSize), but stay safe.
-  for (let pos = 0; pos + size <= buffer.length; pos += size) out.push(decodeAt(buffer, pos, size));
-  if (buffer.length % size !== 0) throw new ZkProtocolError(`Unknown attendance record size ${buffer.length % size}`);
+  decodeAttendanceRange(buffer, size, 0, buffer.length, out);
   return out;
+}
+
+/**
+ * Appends the `size`-byte records in body[from, to) to `out` (`from`/`to` on record boundaries): the table
+ * decoder in pieces, for a client that decodes each chunk while the next one is still on the wire. Pass the same
+ * `ids` map to every piece of one table (it remembers user_id strings, see userIdAt).
+ */
+export function decodeAttendanceRange(
+  body: Uint8Array,
+  size: number,
+  from: number,
+  to: number,
+  out: ZkAttendance[],
+  ids: Map<number, string> = new Map(),
+): void {
+  if (!(size === 8 || size === 16 || size >= 40)) throw new ZkProtocolError(`Unknown attendance record size ${size}`);
+  if (from % size !== 0 || (to - from) % size !== 0 || to > body.length) {
+    throw new ZkProtocolError(`Attendance range ${from}…${to} is not whole ${size}-byte records of ${body.length} bytes`);
+  }
+  for (let pos = from; pos < to; pos += size) out.push(decodeAt(body, pos, size, ids));
 }
 
 /** u32 prefix + records of one size: the buffer a device serves for an attendance read. */

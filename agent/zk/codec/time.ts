@@ -61,7 +61,9 @@ export function decodeZkTime(u32: number): ZkDateTime {
   const month = (t % 12) + 1;
   const year = Math.floor(t / 12) + 2000;
   const out = { year, month, day, hour, minute, second };
-  if (!isValidDateTime(out)) {
+  // Every field but the year and the day is in range by construction; checking just those two keeps this cheap
+  // (it runs once per attendance record) and is the same test as isValidDateTime.
+  if (year > 2099 || (day > 28 && day > daysInMonth(year, month))) {
     throw new ZkProtocolError(`Device time ${u32} decodes to an impossible date ${formatDeviceTime(out)}`);
   }
   return out;

@@ -87,10 +87,18 @@ export function userRecordSize(bodyLength: number, count?: number): 28 | 72 {
 export function decodeUserTable(buffer: Uint8Array, count?: number, encoding = "utf-8"): ZkUser[] {
   if (buffer.length === 0 || count === 0) return [];
   const size = userRecordSize(buffer.length, count);
-  const decode = size === 72 ? decodeUser72 : decodeUser28;
   const out: ZkUser[] = [];
-  for (let pos = 0; pos < buffer.length; pos += size) out.push(decode(buffer.subarray(pos, pos + size), encoding));
+  decodeUserRange(buffer, size, 0, buffer.length, out, encoding);
   return out;
+}
+
+/** Appends the `size`-byte records in body[from, to) to `out` (on record boundaries): decodeUserTable in pieces. */
+export function decodeUserRange(body: Uint8Array, size: 28 | 72, from: number, to: number, out: ZkUser[], encoding = "utf-8"): void {
+  if ((from % size !== 0) || (to - from) % size !== 0 || to > body.length) {
+    throw new ZkProtocolError(`User range ${from}…${to} is not whole ${size}-byte records of ${body.length} bytes`);
+  }
+  const decode = size === 72 ? decodeUser72 : decodeUser28;
+  for (let pos = from; pos < to; pos += size) out.push(decode(body.subarray(pos, pos + size), encoding));
 }
 
 /** u32 prefix + records: the buffer a device serves for a user read. */

@@ -19,13 +19,27 @@ export interface PacerSink {
   sent(packets: number, bytes: number): void;
 }
 
+interface Queued {
+  item: WireItem;
+  /** performance.now() when the reply was handed to the pacer: the link cannot start on it earlier. */
+  readyAt: number;
+}
+
+/** Below this many ms before a due time, the last queued item is waited for with setImmediate rather than a timer. */
+const FINE_MS = 2;
+
 /**
- * Writes items strictly in order. Each packet is due `latency + bytes / throughput` after the previous one was due
- * (a schedule, not a sleep, so timer lateness does not add up). Between writes we always yield to the event loop:
- * node-zklib handles one TCP frame per 'data' event, so frames must not pile up in one segment (zk-protocol §7.7).
+ * Writes items strictly in order, each at its due time: `max(ready, previous due) + packets × latency + bytes ÷
+ * throughput`. The schedule is computed from due times, never from when a timer happened to fire, so timer lateness
+ * does not add up over a transfer; and no item is written before it is due, so a run can never beat
+ * `lowerBoundMs`. Timers have millisecond granularity, so the last item of the queue (the one a client waits for
+ * before it sends its next command) is waited for with setImmediate once it is less than FINE_MS away; earlier
+ * items keep the cheap timer, as the schedule absorbs their lateness. Between writes we always yield to the event
+ * loop: node-zklib handles one TCP frame per 'data' event, so frames must not pile up in one segment (zk-protocol §7.7).
  */
 export class Pacer {
-  private queue: WireItem[] = [];
+  private queue: Queued[] = [];
+  private head = 0;
   private busy = false;
   private closed = false;
   private dueAt = 0;
@@ -39,47 +53,72 @@ export class Pacer {
 
   push(items: readonly WireItem[]): void {
     if (this.closed || items.length === 0) return;
-    this.queue.push(...items);
-    if (!this.busy) this.next(false);
+    const readyAt = performance.now();
+    for (const item of items) this.queue.push({ item, readyAt });
+    if (!this.busy) this.next();
   }
 
   /** Drops everything queued and stops (the socket is gone). */
   close(): void {
     this.closed = true;
     this.queue = [];
+    this.head = 0;
     clearTimeout(this.timer);
     if (this.immediate) clearImmediate(this.immediate);
   }
 
   get pending(): number {
-    return this.queue.length;
+    return this.queue.length - this.head + (this.busy ? 1 : 0);
   }
 
-  /** `burst`: called right after a write of the same burst, so the schedule continues from the last due time. */
-  private next(burst: boolean): void {
-    const item = this.queue.shift();
-    if (!item || this.closed) {
+  private shift(): Queued | undefined {
+    if (this.head >= this.queue.length) return undefined;
+    const q = this.queue[this.head]!;
+    this.queue[this.head++] = undefined as unknown as Queued;
+    if (this.head === this.queue.length) {
+      this.queue = [];
+      this.head = 0;
+    }
+    return q;
+  }
+
+  private next(): void {
+    const entry = this.shift();
+    if (!entry || this.closed) {
       this.busy = false;
       return;
     }
     this.busy = true;
+    const { item } = entry;
     if (!("bytes" in item)) {
       this.closed = true;
       this.queue = [];
+      this.head = 0;
       this.sink.finish("end" in item ? "end" : "reset");
       return;
     }
-    const now = performance.now();
-    const cost = item.packets * this.timing.latencyMs + (this.timing.bytesPerSecond > 0 ? (item.bytes.length * 1000) / this.timing.bytesPerSecond : 0);
-    this.dueAt = (burst ? this.dueAt : Math.max(now, this.dueAt)) + cost + (item.gapMs ?? 0);
-    const wait = this.dueAt - now;
-    const go = () => this.write(item);
-    if (wait >= 1) this.timer = setTimeout(go, Math.ceil(wait));
-    else this.immediate = setImmediate(go);
+    const { latencyMs, bytesPerSecond } = this.timing;
+    const cost = item.packets * latencyMs + (bytesPerSecond > 0 ? (item.bytes.length * 1000) / bytesPerSecond : 0);
+    this.dueAt = Math.max(entry.readyAt, this.dueAt) + cost + (item.gapMs ?? 0);
+    this.arm(item);
+  }
+
+  /** Waits until the current item is due, then writes it. */
+  private arm(item: { bytes: Uint8Array; packets: number }): void {
+    this.timer = undefined;
+    this.immediate = undefined;
+    if (this.closed) return;
+    const wait = this.dueAt - performance.now();
+    if (wait <= 0) {
+      this.immediate = setImmediate(() => this.write(item));
+      return;
+    }
+    const last = this.head >= this.queue.length;
+    if (last && wait < FINE_MS) this.immediate = setImmediate(() => this.arm(item));
+    else this.timer = setTimeout(() => this.arm(item), Math.max(1, Math.floor(wait)));
   }
 
   private write(item: { bytes: Uint8Array; packets: number }): void {
-    this.timer = undefined;
     this.immediate = undefined;
     if (this.closed) return;
     this.sink.write(item.bytes, (err) => {
@@ -88,7 +127,7 @@ export class Pacer {
         return;
       }
       this.sink.sent(item.packets, item.bytes.length);
-      this.next(true);
+      this.next();
     });
   }
 }
