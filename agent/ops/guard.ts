@@ -8,8 +8,10 @@ export const MAX_UID = 65535;
 
 /**
  * Runs `fn` with the terminal disabled (its keypad and sensor locked, zk-protocol §4.4) and re-enables it in
- * `finally`. When the session itself broke, the re-enable is left to the terminal worker, which redials to do
- * it; a failed enable here is swallowed for the same reason (the worker sees it and retries on a fresh session).
+ * `finally`. Inside the terminal queue both calls go to the worker's session handle, which skips a DISABLE while
+ * the terminal is already disabled and sends ENABLE itself once the burst of queued writes is over (redialling
+ * when the session broke); on a plain session they are sent as written. A failed enable here is swallowed: the
+ * worker sees the terminal still disabled and retries.
  */
 export async function withDisabled<T>(session: ZkSession, fn: () => Promise<T>): Promise<T> {
   try {
