@@ -1,11 +1,11 @@
 // ZK read benchmark (`npm run bench:zk`): 10,000 users and 100,000 records at 1 ms per packet and 100 Mbit/s, TCP and
-// UDP, our client beside node-zklib and zkteco-js; median of 3 runs per row; prints a table and writes
-// bench/results/zk.json. Always terminates.
+// UDP, our client beside node-zklib and zkteco-js; median of 3 runs (one session each) per row; prints a table and
+// writes bench/results/zk.json. Always terminates.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startSimulator, type Simulator } from "../agent/zk/sim";
-import { BENCH_CLIENTS, type BenchClient, type BenchSession, type Transport, type What } from "./zk-clients";
+import { BENCH_CLIENTS, type BenchClient, type Transport, type What } from "./zk-clients";
 import { formatTable, verdicts, type Row } from "./zk-report";
 
 const env = (name: string, dflt: number) => (process.env[name] ? Number(process.env[name]) : dflt);
@@ -68,19 +68,30 @@ interface Run {
   bytes: number;
 }
 
-/** One read, timed from the call to its result; packets and bytes counted at the terminal until it is quiet again. */
-async function measure(sim: Simulator, session: BenchSession, what: What, want: string[], label: string): Promise<Run> {
-  await settle(sim);
-  const p0 = sim.packetsSent;
-  const b0 = sim.bytesSent;
-  const t0 = performance.now();
-  const got = await withTimeout(session.read(what), ROW_TIMEOUT_MS, label);
-  const ms = performance.now() - t0;
-  if (got.length !== want.length || got.some((v, k) => v !== want[k])) {
-    throw new Error(`wrong data: ${got.length} of ${want.length} entries, first mismatch at ${got.findIndex((v, k) => v !== want[k])}`);
+/**
+ * One read in a session of its own (connect, read, close), timed from the read call to its result; packets and
+ * bytes counted at the terminal until it is quiet again. A fresh session per run is what the agent does for each
+ * operation, and it keeps one run from paying for another's leftovers (node-zklib adds a socket 'data' listener on
+ * every bulk read and never removes it, so its later reads in one session get slower and slower).
+ */
+async function measure(c: BenchClient, sim: Simulator, transport: Transport, what: What, want: string[]): Promise<Run> {
+  const session = await withTimeout(c.open(sim.port, transport), ROW_TIMEOUT_MS, `${c.client} connect`);
+  try {
+    await settle(sim);
+    const p0 = sim.packetsSent;
+    const b0 = sim.bytesSent;
+    const t0 = performance.now();
+    const got = await withTimeout(session.read(what), ROW_TIMEOUT_MS, `${c.client} ${what}`);
+    const ms = performance.now() - t0;
+    if (got.length !== want.length || got.some((v, k) => v !== want[k])) {
+      throw new Error(`wrong data: ${got.length} of ${want.length} entries, first mismatch at ${got.findIndex((v, k) => v !== want[k])}`);
+    }
+    await settle(sim);
+    return { ms, packets: sim.packetsSent - p0, bytes: sim.bytesSent - b0 };
+  } finally {
+    await withTimeout(session.close(), 5000, "close").catch(() => undefined);
+    await settle(sim);
   }
-  await settle(sim);
-  return { ms, packets: sim.packetsSent - p0, bytes: sim.bytesSent - b0 };
 }
 
 async function runClient(c: BenchClient, transport: Transport): Promise<Row[]> {
@@ -92,7 +103,7 @@ async function runClient(c: BenchClient, transport: Transport): Promise<Row[]> {
   if (reasons.every((r) => r !== undefined)) {
     return whats.map((what, i) => ({ ...base, what, ...blank, ok: false, unsupported: reasons[i] }));
   }
-  // A fresh terminal per client: a client that hangs cannot block the next one's single TCP session.
+  // A fresh terminal per client, so one client's state (or a hang) cannot affect the next.
   const sim = await startSimulator({
     profile,
     users: USERS,
@@ -103,9 +114,7 @@ async function runClient(c: BenchClient, transport: Transport): Promise<Row[]> {
     bytesPerSecond: BYTES_PER_SEC,
   });
   const rows: Row[] = [];
-  let session: BenchSession | undefined;
   try {
-    session = await withTimeout(c.open(sim.port, transport), ROW_TIMEOUT_MS, `${c.client} connect`);
     for (const [i, what] of whats.entries()) {
       if (reasons[i]) {
         rows.push({ ...base, what, ...blank, ok: false, unsupported: reasons[i] });
@@ -115,7 +124,7 @@ async function runClient(c: BenchClient, transport: Transport): Promise<Row[]> {
         const want = expected(sim, what);
         const runs: Run[] = [];
         for (let r = 0; r < WARMUP + RUNS; r++) {
-          const run = await measure(sim, session, what, want, `${c.client} ${what}`);
+          const run = await measure(c, sim, transport, what, want);
           if (r >= WARMUP) runs.push(run);
         }
         // The median run, whole: its time, its packets and bytes, and the bound they give.
@@ -137,10 +146,7 @@ async function runClient(c: BenchClient, transport: Transport): Promise<Row[]> {
         rows.push({ ...base, what, ...blank, ok: false, error: (err as Error).message });
       }
     }
-  } catch (err) {
-    for (const what of whats.slice(rows.length)) rows.push({ ...base, what, ...blank, ok: false, error: (err as Error).message });
   } finally {
-    if (session) await withTimeout(session.close(), 5000, "close").catch(() => undefined);
     await sim.close();
   }
   return rows;

@@ -27,6 +27,16 @@ export function codeOf(err: unknown): unknown {
   return (err as { code?: unknown } | null)?.code;
 }
 
+/**
+ * Failures of a write that say for sure nothing changed: the terminal answered no (ACK_ERROR → DEVICE_REJECTED;
+ * a full terminal → DEVICE_FULL), or the client refused the input before sending (VALIDATION_FAILED). Any other
+ * failure (timeout, reset, garbage) may come after the terminal applied the write.
+ */
+export function refusedOutright(err: unknown): boolean {
+  const code = codeOf(err);
+  return code === "DEVICE_REJECTED" || code === "DEVICE_FULL" || code === "VALIDATION_FAILED";
+}
+
 /** A user table read after a write whose answer was lost, and the session it was read on (for the clean-up after). */
 export interface Reread {
   session: ZkSession;

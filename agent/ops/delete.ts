@@ -3,7 +3,7 @@ import { isErrorCode, RelayError } from "../../shared/errors";
 import type { UserSnapshot } from "../../shared/ops";
 import type { ZkSession, ZkTemplate, ZkUser } from "../zk/types";
 import { leavesSessionUsable } from "../devices/session-handle";
-import { checkStillWanted, codeOf, rereadUsers } from "./commit";
+import { checkStillWanted, codeOf, refusedOutright, rereadUsers } from "./commit";
 import { findUser, withDisabled } from "./guard";
 import { toBase64, toUser } from "./map";
 import { readUserTemplates } from "./templates";
@@ -42,10 +42,10 @@ export const deleteUser: OpHandler<"users.delete"> = (session, args, ctx) =>
   });
 
 /**
- * DELETE_USER failed. DEVICE_REJECTED is the terminal's "no": nothing changed. Anything else (timeout, reset,
- * the REFRESHDATA the client sends with it) may have come after the terminal applied it, so the users are read
- * again: gone → the delete happened, carry on (the session to carry on with is returned); still there → the
- * original error; unknown → the original code, with the snapshot in the details so the gateway can keep it.
+ * DELETE_USER failed. DEVICE_REJECTED is the terminal's "no" (see refusedOutright): nothing changed. Anything else
+ * (timeout, reset, the REFRESHDATA the client sends with it) may have come after the terminal applied it, so the
+ * users are read again: gone → the delete happened, carry on (on the session returned); still there → the original
+ * error; unknown → the original code, with the snapshot in the details so the gateway can keep it.
  */
 async function settleUnknown(
   err: unknown,
@@ -55,7 +55,7 @@ async function settleUnknown(
   args: OpInput<"users.delete">,
   ctx: OpContext,
 ): Promise<ZkSession> {
-  if (codeOf(err) === "DEVICE_REJECTED") throw err;
+  if (refusedOutright(err)) throw err;
   const reread = await rereadUsers(session, ctx);
   if (!reread) {
     const code = codeOf(err);

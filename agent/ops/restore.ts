@@ -2,7 +2,7 @@
 import { RelayError } from "../../shared/errors";
 import type { UserSnapshot } from "../../shared/ops";
 import type { ZkSession, ZkTemplate } from "../zk/types";
-import { checkStillWanted, codeOf, rereadUsers } from "./commit";
+import { checkStillWanted, refusedOutright, rereadUsers } from "./commit";
 import { freeUid, withDisabled } from "./guard";
 import { fromBase64, toUser } from "./map";
 import { readUserTemplates } from "./templates";
@@ -64,14 +64,13 @@ export const restoreUser: OpHandler<"users.restore"> = (session, args, ctx) => {
 };
 
 /**
- * The upload failed without the terminal saying no (DEVICE_REJECTED / DEVICE_FULL): it may have been applied
+ * The upload failed without the terminal saying no (see refusedOutright): it may have been applied
  * before the answer was lost, so the table is read again. Fully there (record byte for byte, every finger) → the
  * restore happened; anything else → the original error, which is safe: nothing is lost (the gateway keeps the
  * snapshot) and a retry writes the same record over in place.
  */
 async function settleUnknown(err: unknown, session: ZkSession, raw: Uint8Array, templates: readonly ZkTemplate[], ctx: OpContext): Promise<ZkSession> {
-  const code = codeOf(err);
-  if (code === "DEVICE_REJECTED" || code === "DEVICE_FULL") throw err;
+  if (refusedOutright(err)) throw err;
   const reread = await rereadUsers(session, ctx);
   const uid = raw[0]! | (raw[1]! << 8);
   const back = reread?.users.find((u) => u.uid === uid);

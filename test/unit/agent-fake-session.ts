@@ -46,7 +46,8 @@ export class FakeTerminal {
   transport: "tcp" | "udp" = "tcp";
   /**
    * Mirror the real client: its mutators send REFRESHDATA right after their command, inside the same call, so a
-   * failing REFRESHDATA fails that call although the change was applied (failHook sees it as "refreshData").
+   * failing REFRESHDATA fails that call although the change was applied (failHook sees it as "refreshData"). Set
+   * it false once the client's mutators stop sending REFRESHDATA (the ops send their own).
    */
   bundledRefresh = true;
   /** Every session handed out, open or closed. */

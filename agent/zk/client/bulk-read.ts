@@ -52,11 +52,40 @@ export async function bulkRead(
   const out = new Uint8Array(size);
   try {
     await readChunks(conn, out, opts, onProgress);
-  } finally {
+  } catch (err) {
     // §15: always release the device's buffer, unless the connection itself is gone.
     if (!conn.dead) await freeData(conn).catch(() => undefined);
+    throw err;
+  }
+  freeDataInBackground(conn);
+  if (onProgress) {
+    // The last chunk is looked at while FREE_DATA's answer is on its way.
+    await yieldToIo();
+    onProgress(out, out.length);
   }
   return out;
+}
+
+/**
+ * FREE_DATA after a complete read (§7.3, §15), without waiting for its answer: the reply code is not checked
+ * anyway, and the device serves commands in order, so the next command can follow at once (its reply is matched
+ * by its own reply id). The answer is collected and dropped in the background; a lost one only leaves the buffer
+ * to the next PREPARE_BUFFER or the end of the session.
+ */
+function freeDataInBackground(conn: ZkConnection): void {
+  if (conn.dead) return;
+  const ex = conn.send(CMD.freeData);
+  const done = () => conn.release(ex);
+  conn.wait(ex).then(done, done);
+}
+
+/**
+ * Lets pending socket reads run before CPU-bound work: two turns of the event loop, so the poll phase in between
+ * sees what became readable meanwhile. Costs microseconds; it matters when the peer lives in the same process (the
+ * simulator in tests and benchmarks), which cannot read the request we just wrote while we decode.
+ */
+function yieldToIo(): Promise<void> {
+  return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
 }
 
 /** CMD_FREE_DATA; the reply code is not checked (nothing to do about a refusal). */
@@ -116,8 +145,10 @@ async function readChunks(conn: ZkConnection, out: Uint8Array, opts: BulkReadOpt
       done = head.start + head.len;
       attempt = 0;
       window = depth;
-      if (onProgress) {
-        refill(); // the device works on the next chunk while the caller looks at this one
+      if (onProgress && done < out.length) {
+        // The device works on the next chunk while the caller looks at this one (the last one: see bulkRead).
+        refill();
+        await yieldToIo();
         onProgress(out, done);
       }
     }
