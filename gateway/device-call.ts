@@ -8,6 +8,9 @@ import type { AppEnv } from "./http/app-env";
 import { langOf } from "./http/language";
 import { callAgent } from "./relay/call-agent";
 
+/** Sees the agent's error as it came, `details` included, before it is localised for the caller. */
+export type AgentErrorHook = (e: RelayError) => Promise<void>;
+
 /**
  * Runs `op` on `device`; a RelayError comes out with the caller's language (see `localize`). `userId` names the
  * user in USER_* messages when the args do not carry it (users.restore sends a snapshot).
@@ -18,11 +21,13 @@ export async function runOp<O extends OpName>(
   op: O,
   args: OpArgs<O>,
   userId?: string,
+  onAgentError?: AgentErrorHook,
 ): Promise<OpResult<O>> {
   try {
     const meta = { keyId: c.get("principal")?.keyId, deviceCreatedAt: device.created_at };
     return await callAgent(c.env, device.site_id, toTarget(device), op, args, meta);
   } catch (e) {
+    if (onAgentError && e instanceof RelayError) await onAgentError(e);
     const fromArgs = (args as { user_id?: unknown }).user_id;
     throw localize(c, e, device, userId ?? (typeof fromArgs === "string" ? fromArgs : undefined));
   }

@@ -2,7 +2,7 @@
 import type { Context } from "hono";
 import { RelayError } from "../shared/errors";
 import { message } from "../shared/messages";
-import type { User, UserSnapshot } from "../shared/ops";
+import { UserSnapshot, type User } from "../shared/ops";
 import type { DeviceRow } from "./db/devices";
 import { insertSnapshot, sweepSnapshots } from "./db/snapshots";
 import type { AppEnv } from "./http/app-env";
@@ -29,8 +29,25 @@ export function deletedDetail(d: Deleted): Record<string, unknown> {
  * deleted the user, this never fails: the user *is* gone, and the caller must hear so (see saveSnapshot).
  */
 export async function deleteUserWithSnapshot(c: Context<AppEnv>, device: DeviceRow, userId: string): Promise<Deleted> {
-  const { user, snapshot } = await runOp(c, device, "users.delete", { user_id: userId });
+  const keepIfUnknown = (e: RelayError) => keepUnknownOutcome(c, device, userId, e);
+  const { user, snapshot } = await runOp(c, device, "users.delete", { user_id: userId }, undefined, keepIfUnknown);
   return { user, snapshotId: await saveSnapshot(c, device, userId, snapshot) };
+}
+
+/**
+ * The terminal failed right at DELETE_USER and the agent could not tell whether the user is gone
+ * (details.outcome "unknown"): the error still reaches the caller, but the snapshot the agent took before
+ * deleting is kept, so the user can be restored if they did go.
+ */
+async function keepUnknownOutcome(c: Context<AppEnv>, device: DeviceRow, userId: string, e: RelayError): Promise<void> {
+  if (e.details?.outcome !== "unknown") return;
+  const parsed = UserSnapshot.safeParse(e.details.snapshot);
+  if (!parsed.success) {
+    console.error(`users.delete on device ${device.id} for user_id ${userId}: outcome unknown and no valid snapshot`);
+    return;
+  }
+  const id = await saveSnapshot(c, device, userId, parsed.data);
+  console.warn(`users.delete on device ${device.id} for user_id ${userId}: outcome unknown (${e.code}); snapshot kept as ${id}`);
 }
 
 /** Stores the snapshot, retrying a failed write once; null (logged loudly) when it could not be kept. */

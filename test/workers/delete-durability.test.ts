@@ -2,7 +2,7 @@
 import { env } from "cloudflare:workers";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, vi } from "vitest";
 import { callAgent } from "../../gateway/relay/call-agent";
-import { createDevice, createSite, deletedUser, fakeAgent, json, waitFor, type FakeAgent } from "./helpers";
+import { AgentFailure, createDevice, createSite, deletedUser, fakeAgent, json, waitFor, type FakeAgent } from "./helpers";
 import { failing, interceptDb, requestWith } from "./intercept";
 import { connectAgent, insertSite, relayOf, target, until, type ScriptedAgent } from "./relay-helpers";
 
@@ -160,5 +160,45 @@ describe("snapshot retention", () => {
     expect((await json("DELETE", "/devices/principal/users/9")).status).toBe(200);
     await waitFor(async () => !(await snapshots()).some((s) => s.user_id === "viejo"));
     expect((await snapshots()).map((s) => s.user_id).sort()).toEqual(["9", "reciente"]);
+  });
+});
+
+describe("a delete whose outcome the agent could not learn", () => {
+  test("the error reaches the caller and the snapshot carried in its details is kept for restore", async () => {
+    vi.spyOn(console, "warn").mockImplementation(() => {});
+    const { snapshot } = deletedUser("777", 3);
+    const previous = agent.handlers["users.delete"];
+    agent.handlers["users.delete"] = () => {
+      throw new AgentFailure("DEVICE_TIMEOUT", "Device did not answer DELETE_USER (whether user '777' was deleted is unknown)", {
+        user_id: "777",
+        outcome: "unknown",
+        snapshot,
+      });
+    };
+    try {
+      const res = await json("DELETE", "/devices/principal/users/777");
+      expect(res.status).toBe(500);
+      expect(res.body).toMatchObject({ success: false, code: "DEVICE_TIMEOUT" });
+      expect(JSON.stringify(res.body)).not.toContain("template-777");
+      expect(await snapshots()).toEqual([{ device_id: "principal", user_id: "777", deleted_by: "bootstrap" }]);
+      const listed = await json("GET", "/devices/principal/deleted-users");
+      expect(listed.body.data[0]).toMatchObject({ user_id: "777", fingers: 3 });
+    } finally {
+      agent.handlers["users.delete"] = previous;
+    }
+  });
+
+  test("an ordinary device failure stores nothing", async () => {
+    const previous = agent.handlers["users.delete"];
+    agent.handlers["users.delete"] = () => {
+      throw new AgentFailure("DEVICE_UNREACHABLE", "Connection timeout to device 127.0.0.1:4370");
+    };
+    try {
+      const res = await json("DELETE", "/devices/principal/users/778");
+      expect(res.status).toBe(500);
+      expect(await snapshots()).toEqual([]);
+    } finally {
+      agent.handlers["users.delete"] = previous;
+    }
   });
 });

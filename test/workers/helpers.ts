@@ -91,6 +91,7 @@ export class AgentFailure extends Error {
   constructor(
     readonly code: string,
     message: string,
+    readonly details?: Record<string, unknown>,
   ) {
     super(message);
   }
@@ -144,7 +145,8 @@ export async function fakeAgent(site: { id: string; token: string }, handlers: R
       reply = { ok: true, result: await handler(frame.args, frame) };
     } catch (e) {
       const code = e instanceof AgentFailure ? e.code : "INTERNAL";
-      reply = { ok: false, error: { code, message: (e as Error).message } };
+      const details = e instanceof AgentFailure && e.details ? { details: e.details } : {};
+      reply = { ok: false, error: { code, message: (e as Error).message, ...details } };
     }
     ws.send(JSON.stringify({ v: RELAY_VERSION, type: "response", id: frame.id, ...reply }));
   };
