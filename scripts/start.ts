@@ -36,7 +36,8 @@ async function startTerminals(supervisor: Supervisor): Promise<Record<string, Ru
     supervisor.onClose(`simulator ${id}`, () => sim.close());
     const commKey = "commKey" in spec.sim ? spec.sim.commKey : 0;
     out[id] = { sim, transport: spec.transport, commKey };
-    const key = commKey ? `, comm key ${commKey}` : "";
+    // The key itself is a secret even in the demo: say where it is set, never print it.
+    const key = commKey ? ", comm key set in scripts/lib/terminals.ts" : "";
     say(`terminal ${id}: 127.0.0.1:${sim.port} (${sim.profile}, ${spec.transport}${key}, ${sim.state.users().length} users)`);
   }
   return out;
