@@ -1,13 +1,18 @@
 // The three ZK clients of the benchmark behind one shape: ours (connectZk), node-zklib 1.3.0, zkteco-js 1.7.2.
 import { createRequire } from "node:module";
-import { connectZk } from "../agent/zk";
+import { connectZk, type ZkAttendance, type ZkUser } from "../agent/zk";
 
 export type Transport = "tcp" | "udp";
 export type What = "users" | "attendance";
 
-/** What a read returns, normalised for checking: user ids, or `userId@epochMs` per record. */
+/**
+ * `read` is the client's own call and all that is timed; `normalise` then turns its result into what the check
+ * compares (user ids, or `userId@epochMs` per record), outside the timing, since the conversions differ per client
+ * (date string parsing for zkteco-js, a Date per record for ours) and are not part of reading the device.
+ */
 export interface BenchSession {
-  read(what: What): Promise<string[]>;
+  read(what: What): Promise<unknown[]>;
+  normalise(what: What, result: unknown[]): string[];
   close(): Promise<void>;
 }
 
@@ -48,10 +53,11 @@ function oursWith(resolveUids: boolean): BenchClient["open"] {
   return async (port, transport) => {
     const z = await connectZk({ host: "127.0.0.1", port, transport, timeoutMs: 5000 });
     return {
-      read: async (what) =>
+      read: (what) => (what === "users" ? z.getUsers() : z.getAttendance({ resolveUids })),
+      normalise: (what, result) =>
         what === "users"
-          ? (await z.getUsers()).map((u) => u.userId)
-          : (await z.getAttendance({ resolveUids })).map((a) => `${a.userId}@${localMs(a.time)}`),
+          ? (result as ZkUser[]).map((u) => u.userId)
+          : (result as ZkAttendance[]).map((a) => `${a.userId}@${localMs(a.time)}`),
       close: () => z.close(),
     };
   };
@@ -82,10 +88,12 @@ const nodeZklib: BenchClient = {
         quiet(async () => {
           const { data, err } = what === "users" ? await z.getUsers() : await z.getAttendances();
           if (err) throw err instanceof Error ? err : new Error(String(err));
-          return what === "users"
-            ? data.map((u: Any) => String(u.userId))
-            : data.map((r: Any) => `${transport === "tcp" ? r.deviceUserId : String(r.deviceUserId)}@${r.recordTime.getTime()}`);
+          return data as unknown[];
         }),
+      normalise: (what, data: Any[]) =>
+        what === "users"
+          ? data.map((u: Any) => String(u.userId))
+          : data.map((r: Any) => `${String(r.deviceUserId)}@${r.recordTime.getTime()}`),
       close: () => quiet(() => z.disconnect()),
     };
   },
@@ -107,10 +115,12 @@ const zktecoJs: BenchClient = {
       read: (what) =>
         quiet(async () => {
           const { data } = what === "users" ? await z.getUsers() : await z.getAttendances();
-          return what === "users"
-            ? data.map((u: Any) => String(u.userId))
-            : data.map((r: Any) => `${r.user_id}@${new Date(r.record_time).getTime()}`);
+          return data as unknown[];
         }),
+      normalise: (what, data: Any[]) =>
+        what === "users"
+          ? data.map((u: Any) => String(u.userId))
+          : data.map((r: Any) => `${r.user_id}@${new Date(r.record_time).getTime()}`),
       close: () => quiet(() => z.disconnect()),
     };
   },

@@ -94,6 +94,20 @@ describe.each(CASES)("$profile over $transport", ({ profile, transport, format }
     expect(got.every((r) => r.uid === uidOf.get(r.userId))).toBe(true);
   });
 
+  test("attendance with resolveUids: false reads no user table unless a user_id is missing", async () => {
+    const sim = await pool.start({ profile, users: 50, records: 2500 });
+    const s = await connect(sim.port, transport);
+    const got = await s.getAttendance({ resolveUids: false });
+    const want = sim.state.attendance();
+    expect(got.map((r) => `${r.userId}@${r.time.hour}:${r.time.minute}`)).toEqual(want.map((r) => `${r.userId}@${r.time.hour}:${r.time.minute}`));
+    // One bulk read (attendance) only; 16-byte records keep uid 0, 40-byte ones carry their uid.
+    expect(sim.commandLog.filter((e) => e.command === codec.CMD.prepareBuffer)).toHaveLength(1);
+    expect(got.every((r, i) => r.uid === (profile === "zk6" ? 0 : want[i]!.uid))).toBe(true);
+    // The default still fills the uid of 16-byte records from the user table (what attendance.list returns).
+    await s.getAttendance();
+    expect(sim.commandLog.filter((e) => e.command === codec.CMD.prepareBuffer)).toHaveLength(profile === "zk6" ? 3 : 2);
+  });
+
   test("templates: the whole table and single reads", async () => {
     const sim = await pool.start({ profile, users: 20, templates: 15 });
     const s = await connect(sim.port, transport);
@@ -163,6 +177,14 @@ describe("record format choice", () => {
     expect(s.userFormat).toBe(72);
     await s.setUser({ uid: 40, userId: "A40", name: "Long Name Beyond Eight" });
     expect(sim.state.users().find((u) => u.uid === 40)).toMatchObject({ userId: "A40", name: "Long Name Beyond Eight", format: 72 });
+  });
+
+  test("8-byte attendance records still get their user_id from the user table with resolveUids: false", async () => {
+    const sim = await pool.start({ profile: "zk6", attendanceSize: 8, users: 20, records: 300 });
+    const s = await connect(sim.port, "udp");
+    const got = await s.getAttendance({ resolveUids: false });
+    expect(got.map((r) => [r.uid, r.userId])).toEqual(sim.state.attendance().map((r) => [r.uid, r.userId]));
+    expect(sim.commandLog.filter((e) => e.command === codec.CMD.prepareBuffer)).toHaveLength(2);
   });
 
   test("28-byte firmware refuses a non-numeric user_id before anything is sent", async () => {

@@ -24,6 +24,14 @@ export async function readAttendance(conn: ZkConnection, count: number, opts: Bu
   return stream.finish(buffer);
 }
 
+export interface ZkAttendanceReadOptions {
+  /**
+   * Fill the uid of records that carry only a user_id (16-byte ZK6 format) from the user table (default true). That
+   * costs a read of the whole user table; `false` leaves their uid 0. A missing user_id (8-byte format) is always filled.
+   */
+  resolveUids?: boolean;
+}
+
 /**
  * 8-byte records carry only the uid and 16-byte ones only the user_id: fill the other from the users (§9.3).
  * `uids: false`: only a missing user_id counts (the uid of 16-byte records may stay 0).

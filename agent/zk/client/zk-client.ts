@@ -6,7 +6,7 @@ import type { BulkReadOptions } from "./bulk-read";
 import type { EventListener, ZkConnection } from "./connection";
 import { Mutex } from "./mutex";
 import { command } from "./reply";
-import { fillIdentifiers, needsUserMap, readAttendance, readSingleTemplate, readTemplates, readUsers } from "./tables";
+import { fillIdentifiers, needsUserMap, readAttendance, readSingleTemplate, readTemplates, readUsers, type ZkAttendanceReadOptions } from "./tables";
 import { uploadBuffer } from "./upload";
 
 const { CMD, REPLY } = c;
@@ -16,11 +16,6 @@ export interface ZkClientOptions extends BulkReadOptions {
   encoding?: string;
   /** Seconds after which a disabled terminal re-enables itself, sent with DISABLEDEVICE (§4.4); 0 = never. */
   disableTimeoutSec?: number;
-}
-
-export interface ZkAttendanceReadOptions {
-  /** Fill the uid of records that carry only a user_id (16-byte format) from the user table (default true). */
-  resolveUids?: boolean;
 }
 
 /**
@@ -143,11 +138,7 @@ export class ZkClient implements ZkSession {
     });
   }
 
-  /**
-   * The attendance log. Records missing an identifier get it from the user table (§9.3), which costs a whole user
-   * read: 8-byte records lack the user_id, 16-byte ones (ZK6 firmware) the uid. `resolveUids: false` skips that read
-   * when only the uid is missing, so 16-byte records keep uid 0; a missing user_id is always filled.
-   */
+  /** The log; identifiers a short record lacks come from the user table (§9.3), see ZkAttendanceReadOptions. */
   getAttendance(opts: ZkAttendanceReadOptions = {}): Promise<ZkAttendance[]> {
     const resolveUids = opts.resolveUids ?? true;
     return this.lock.run(async () => {

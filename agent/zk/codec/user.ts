@@ -37,36 +37,47 @@ export function encodeUser28(u: ZkUserInput, encoding = "utf-8"): Uint8Array {
 /** Decodes a 72-byte record; `raw` keeps the exact bytes (restore writes them back). */
 export function decodeUser72(bytes: Uint8Array, encoding = "utf-8"): ZkUser {
   if (bytes.length !== 72) throw new ZkProtocolError(`User record must be 72 bytes, got ${bytes.length}`);
-  // Fields read in place (offsets of §8.3): no reader object per record, a table holds thousands.
-  return {
-    uid: u16(bytes, 0),
-    userId: decodeFixedAt(bytes, 48, 24),
-    name: decodeFixedAt(bytes, 11, 24, encoding),
-    privilege: bytes[2]!,
-    password: decodeFixedAt(bytes, 3, 8, encoding),
-    card: u32(bytes, 35),
-    group: bytes[39]!,
-    groupId: decodeFixedAt(bytes, 40, 7),
-    format: 72,
-    raw: bytes.slice(),
-  };
+  return user72At(bytes, 0, encoding);
 }
 
 /** Decodes a 28-byte record (numeric user_id shown as its decimal string). */
 export function decodeUser28(bytes: Uint8Array, encoding = "utf-8"): ZkUser {
   if (bytes.length !== 28) throw new ZkProtocolError(`User record must be 28 bytes, got ${bytes.length}`);
-  // Offsets of §8.4: password 3–7, name 8–15, card 16, group 21, user_id 24.
+  return user28At(bytes, 0, encoding);
+}
+
+// Fields are read in place at `p` (no view or reader object per record: a table holds thousands, and a typed-array
+// view costs more than decoding the record); `raw` is the one copy each record needs.
+
+/** The 72-byte record at b[p…] (offsets of §8.3). */
+function user72At(b: Uint8Array, p: number, encoding: string): ZkUser {
   return {
-    uid: u16(bytes, 0),
-    userId: String(u32(bytes, 24)),
-    name: decodeFixedAt(bytes, 8, 8, encoding),
-    privilege: bytes[2]!,
-    password: decodeFixedAt(bytes, 3, 5, encoding),
-    card: u32(bytes, 16),
-    group: bytes[21]!,
+    uid: u16(b, p),
+    userId: decodeFixedAt(b, p + 48, 24),
+    name: decodeFixedAt(b, p + 11, 24, encoding),
+    privilege: b[p + 2]!,
+    password: decodeFixedAt(b, p + 3, 8, encoding),
+    card: u32(b, p + 35),
+    group: b[p + 39]!,
+    groupId: decodeFixedAt(b, p + 40, 7),
+    format: 72,
+    raw: b.slice(p, p + 72),
+  };
+}
+
+/** The 28-byte record at b[p…] (offsets of §8.4: password 3–7, name 8–15, card 16, group 21, user_id 24). */
+function user28At(b: Uint8Array, p: number, encoding: string): ZkUser {
+  return {
+    uid: u16(b, p),
+    userId: String(u32(b, p + 24)),
+    name: decodeFixedAt(b, p + 8, 8, encoding),
+    privilege: b[p + 2]!,
+    password: decodeFixedAt(b, p + 3, 5, encoding),
+    card: u32(b, p + 16),
+    group: b[p + 21]!,
     groupId: "",
     format: 28,
-    raw: bytes.slice(),
+    raw: b.slice(p, p + 28),
   };
 }
 
@@ -97,8 +108,8 @@ export function decodeUserRange(body: Uint8Array, size: 28 | 72, from: number, t
   if ((from % size !== 0) || (to - from) % size !== 0 || to > body.length) {
     throw new ZkProtocolError(`User range ${from}…${to} is not whole ${size}-byte records of ${body.length} bytes`);
   }
-  const decode = size === 72 ? decodeUser72 : decodeUser28;
-  for (let pos = from; pos < to; pos += size) out.push(decode(body.subarray(pos, pos + size), encoding));
+  const decode = size === 72 ? user72At : user28At;
+  for (let pos = from; pos < to; pos += size) out.push(decode(body, pos, encoding));
 }
 
 /** u32 prefix + records: the buffer a device serves for a user read. */

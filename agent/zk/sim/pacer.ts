@@ -9,6 +9,8 @@ export type WireItem =
 export interface PacerTiming {
   latencyMs: number;
   bytesPerSecond: number;
+  /** Below this many ms before its due time, the last queued item is waited for with setImmediate (default FINE_MS). */
+  fineMs?: number;
 }
 
 export interface PacerSink {
@@ -26,16 +28,17 @@ interface Queued {
 }
 
 /** Below this many ms before a due time, the last queued item is waited for with setImmediate rather than a timer. */
-const FINE_MS = 2;
+export const FINE_MS = 2;
 
 /**
  * Writes items strictly in order, each at its due time: `max(ready, previous due) + packets × latency + bytes ÷
- * throughput`. The schedule is computed from due times, never from when a timer happened to fire, so timer lateness
- * does not add up over a transfer; and no item is written before it is due, so a run can never beat
- * `lowerBoundMs`. Timers have millisecond granularity, so the last item of the queue (the one a client waits for
- * before it sends its next command) is waited for with setImmediate once it is less than FINE_MS away; earlier
- * items keep the cheap timer, as the schedule absorbs their lateness. Between writes we always yield to the event
- * loop: node-zklib handles one TCP frame per 'data' event, so frames must not pile up in one segment (zk-protocol §7.7).
+ * throughput`. The schedule is computed from due times, never from when a timer happened to fire, so timer
+ * lateness does not add up over a transfer; and no item is written before it is due, so the last packet of a read
+ * never leaves before `lowerBoundMs` of its packets and bytes. Timers have millisecond granularity, so the last
+ * item of the queue (the one a client waits for before it sends its next command) is waited for with setImmediate
+ * once it is less than FINE_MS away; earlier items keep the cheap timer, as the schedule absorbs their lateness.
+ * Writes always happen in a turn of the event loop of their own: node-zklib handles one TCP frame per 'data'
+ * event, so frames must not pile up in one segment (zk-protocol §7.7).
  */
 export class Pacer {
   private queue: Queued[] = [];
@@ -103,19 +106,24 @@ export class Pacer {
     this.arm(item);
   }
 
-  /** Waits until the current item is due, then writes it. */
-  private arm(item: { bytes: Uint8Array; packets: number }): void {
+  /**
+   * Waits until the current item is due, then writes it. `woken`: called from a timer or an immediate, i.e. in a
+   * turn of the event loop of its own, so a due item can be written at once; straight after the previous write's
+   * callback we yield first.
+   */
+  private arm(item: { bytes: Uint8Array; packets: number }, woken = false): void {
     this.timer = undefined;
     this.immediate = undefined;
     if (this.closed) return;
     const wait = this.dueAt - performance.now();
     if (wait <= 0) {
-      this.immediate = setImmediate(() => this.write(item));
+      if (woken) this.write(item);
+      else this.immediate = setImmediate(() => this.write(item));
       return;
     }
     const last = this.head >= this.queue.length;
-    if (last && wait < FINE_MS) this.immediate = setImmediate(() => this.arm(item));
-    else this.timer = setTimeout(() => this.arm(item), Math.max(1, Math.floor(wait)));
+    if (last && wait < (this.timing.fineMs ?? FINE_MS)) this.immediate = setImmediate(() => this.arm(item, true));
+    else this.timer = setTimeout(() => this.arm(item, true), Math.max(1, Math.floor(wait)));
   }
 
   private write(item: { bytes: Uint8Array; packets: number }): void {
