@@ -1,6 +1,8 @@
 // Output of the on-site device CLI: aligned text tables for people, plain objects for --json.
+import type { AttendanceRecord } from "../../shared/ops";
+import { toUser } from "../ops/map";
 import { codec } from "../zk";
-import type { ZkAttendance, ZkDeviceInfo, ZkTemplate, ZkUser } from "../zk/types";
+import type { ZkDeviceInfo, ZkTemplate, ZkUser } from "../zk/types";
 
 /** Columns padded to their widest cell; an empty list prints a dash line. */
 export function table(headers: string[], rows: (string | number)[][]): string {
@@ -37,27 +39,19 @@ export function infoText(info: ZkDeviceInfo): string {
   ]);
 }
 
-/** The HTTP API's user shape (DESIGN: uid, user_id, name, privilege, card, group_id). */
-export function userJson(u: ZkUser) {
-  return { uid: u.uid, user_id: u.userId, name: u.name, privilege: u.privilege, card: u.card, group_id: u.groupId, group: u.group };
-}
-
+/** Users as the HTTP API shows them (agent/ops/map's toUser), group_id included. */
 export function usersText(users: ZkUser[]): string {
   return table(
-    ["uid", "user_id", "name", "privilege", "card", "group"],
-    users.map((u) => [u.uid, u.userId, u.name, u.privilege, u.card, u.group]),
+    ["uid", "user_id", "name", "privilege", "card", "group_id"],
+    users.map(toUser).map((u) => [u.uid, u.user_id, u.name, u.privilege, u.card, u.group_id]),
   );
 }
 
-/** The HTTP API's attendance shape (user_id, timestamp, status, punch). */
-export function attendanceJson(r: ZkAttendance) {
-  return { user_id: r.userId, uid: r.uid, timestamp: codec.formatDeviceTime(r.time), status: r.status, punch: r.punch };
-}
-
-export function attendanceText(records: ZkAttendance[]): string {
+/** Records in the HTTP API's shape (agent/ops/map's toAttendance). */
+export function attendanceText(records: AttendanceRecord[]): string {
   return table(
     ["user_id", "timestamp", "status", "punch"],
-    records.map((r) => [r.userId, codec.formatDeviceTime(r.time), r.status, r.punch]),
+    records.map((r) => [r.user_id, r.timestamp, r.status, r.punch]),
   );
 }
 

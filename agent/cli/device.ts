@@ -1,6 +1,8 @@
 // `zk-relay-agent device …`: the technician's direct line to one terminal on the LAN, no gateway involved.
 import { parseArgs } from "node:util";
 import { isErrorCode, type ErrorCode } from "../../shared/errors";
+import { freeUid } from "../ops/guard";
+import { toAttendance, toUser } from "../ops/map";
 import { codec, isZkError, withZkSession, type ZkClientConnectOptions } from "../zk";
 import type { ZkSession, ZkUser } from "../zk/types";
 import * as out from "./device-format";
@@ -54,6 +56,7 @@ export async function runDeviceCli(argv: string[]): Promise<number> {
     }
     const result = await run(command, values, connectOptions(values));
     console.log(values.json ? JSON.stringify(result.json, null, 2) : result.text);
+    if (result.warning) console.error(`warning: ${result.warning.replace(/\s*\n\s*/g, " ")}`);
     return 0;
   } catch (err) {
     const { code, message } = describe(err);
@@ -112,6 +115,22 @@ function requireUserId(v: Values): string {
 interface Output {
   text: string;
   json: unknown;
+  /** Printed on stderr after the result: something went wrong after the change was made. */
+  warning?: string;
+}
+
+/**
+ * REFRESHDATA once after a write (§8.10): the client's writes leave it to the caller. The write's own reply is the
+ * commit point, so a refresh that fails turns into a warning, never into "failed" for a change that was made.
+ */
+async function refreshAfterWrite(s: ZkSession): Promise<string | undefined> {
+  try {
+    await s.refreshData();
+    return undefined;
+  } catch (err) {
+    const { code, message } = describe(err);
+    return `the change was made, but the terminal did not confirm REFRESHDATA (${code}: ${message}); it may show it only after a restart`;
+  }
 }
 
 async function run(command: Command, v: Values, opts: ZkClientConnectOptions): Promise<Output> {
@@ -122,43 +141,44 @@ async function run(command: Command, v: Values, opts: ZkClientConnectOptions): P
     }
     case "users": {
       const users = await withZkSession(opts, (s) => s.getUsers());
-      return { text: out.usersText(users), json: users.map(out.userJson) };
+      return { text: out.usersText(users), json: users.map(toUser) };
     }
     case "attendance": {
       const date = v.date;
-      if (date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new CliError("BAD_REQUEST", "--date must be YYYY-MM-DD");
+      if (date !== undefined && !isCalendarDate(date)) throw new CliError("BAD_REQUEST", "--date must be YYYY-MM-DD");
       const all = await withZkSession(opts, (s) => s.getAttendance());
-      const records = all.filter(
-        (r) => (v["user-id"] === undefined || r.userId === v["user-id"]) && (date === undefined || codec.formatDeviceTime(r.time).startsWith(date)),
+      const records = all.map((r) => toAttendance(r)).filter(
+        (r) => (v["user-id"] === undefined || r.user_id === v["user-id"]) && (date === undefined || r.timestamp.startsWith(`${date} `)),
       );
-      return { text: out.attendanceText(records), json: records.map(out.attendanceJson) };
+      return { text: out.attendanceText(records), json: records };
     }
     case "add-user":
       return addUser(v, opts);
     case "delete-user": {
       const userId = requireUserId(v);
-      const user = await withZkSession(
+      const { user, warning } = await withZkSession(
         opts,
         async (s) => {
           const found = await findUser(s, userId);
           await s.deleteUser(found.uid);
-          return found;
+          return { user: found, warning: await refreshAfterWrite(s) };
         },
         { disable: true },
       );
-      return { text: `User '${userId}' deleted (uid ${user.uid}).`, json: { deleted: out.userJson(user) } };
+      return { text: `User '${userId}' deleted (uid ${user.uid}).`, json: { deleted: toUser(user) }, warning };
     }
     case "time": {
       const t = await withZkSession(opts, (s) => s.getTime());
       return { text: codec.formatDeviceTime(t), json: { time: codec.formatDeviceTime(t) } };
     }
     case "sync-time": {
-      const t = await withZkSession(opts, async (s) => {
+      const { t, warning } = await withZkSession(opts, async (s) => {
         // Terminals keep local wall-clock time (§6): give them this machine's local time.
         await s.setTime(codec.fromDate(new Date()));
-        return s.getTime();
+        const warning = await refreshAfterWrite(s);
+        return { t: await s.getTime(), warning };
       });
-      return { text: `Device time set to ${codec.formatDeviceTime(t)}.`, json: { time: codec.formatDeviceTime(t) } };
+      return { text: `Device time set to ${codec.formatDeviceTime(t)}.`, json: { time: codec.formatDeviceTime(t) }, warning };
     }
     case "fingers": {
       const userId = requireUserId(v);
@@ -187,34 +207,44 @@ async function addUser(v: Values, opts: ZkClientConnectOptions): Promise<Output>
     password: v.password ?? "",
     card: int(v.card, "--card", 0, 0xffffffff) ?? 0,
   };
-  const user = await withZkSession(
+  // No record holds more than 8 password bytes: a bad argument, refused before dialling. The client itself refuses
+  // 6-8 bytes once it knows the terminal has 28-byte records (VALIDATION_FAILED).
+  try {
+    codec.checkPasswordFits(input.password, 72);
+  } catch (err) {
+    throw new CliError("BAD_REQUEST", `--password: ${(err as Error).message} (5 bytes on 28-byte terminals)`);
+  }
+  const { user, warning } = await withZkSession(
     opts,
     async (s) => {
       // Reading the users first also tells the client which record format the terminal uses (§8.7).
       const users = await s.getUsers();
       if (users.some((u) => u.userId === userId)) throw new CliError("USER_EXISTS", `User '${userId}' already exists.`);
-      const uid = nextUid(users);
+      const uid = freeUid(users);
       await s.setUser({ uid, ...input });
-      return { uid, ...input };
+      return { user: { uid, ...input }, warning: await refreshAfterWrite(s) };
     },
     { disable: true },
   );
-  return { text: `User '${userId}' created (uid ${user.uid}).`, json: { created: { uid: user.uid, user_id: userId, name: user.name, privilege: user.privilege, card: user.card } } };
+  const created = { uid: user.uid, user_id: userId, name: user.name, privilege: user.privilege, card: user.card };
+  return { text: `User '${userId}' created (uid ${user.uid}).`, json: { created }, warning };
+}
+
+/** A real calendar day as YYYY-MM-DD, checked by the codec's own device-time parser. */
+function isCalendarDate(text: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
+  try {
+    codec.parseDeviceTime(`${text} 00:00:00`);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function findUser(s: ZkSession, userId: string): Promise<ZkUser> {
   const user = (await s.getUsers()).find((u) => u.userId === userId);
   if (!user) throw new CliError("USER_NOT_FOUND", `User '${userId}' not found.`);
   return user;
-}
-
-/** pyzk's rule: one past the largest uid; the smallest free slot when that overflows u16 (§8.1). */
-function nextUid(users: ZkUser[]): number {
-  const taken = new Set(users.map((u) => u.uid));
-  const next = Math.max(0, ...taken) + 1;
-  if (next <= 0xffff) return next;
-  for (let uid = 1; uid <= 0xffff; uid++) if (!taken.has(uid)) return uid;
-  throw new CliError("DEVICE_FULL", "No free uid left on the device.");
 }
 
 function describe(err: unknown): { code: ErrorCode; message: string } {

@@ -40,6 +40,7 @@ export interface ZkUserInput {
 
 export interface ZkAttendance {
   uid: number;
+  /** The badge number; "" when the record carries only a uid that no current user has (never the uid as text). */
   userId: string;
   time: ZkDateTime;
   status: number;
@@ -84,7 +85,13 @@ export interface ZkConnectOptions {
   timeoutMs?: number;
 }
 
-/** An open, authenticated session with one terminal. One command in flight at a time. */
+/**
+ * An open, authenticated session with one terminal. One command in flight at a time.
+ *
+ * Writes (setTime, setUser, setUserRaw, deleteUser, clearAttendance, deleteTemplate, saveUsersWithTemplates) do not
+ * send REFRESHDATA: the caller calls refreshData() once after its writes, as pyzk does (zk-protocol §8.10), so each
+ * write's own reply is its commit point and a failed refresh never makes an applied write look failed.
+ */
 export interface ZkSession {
   readonly transport: "tcp" | "udp";
   readonly userFormat: 28 | 72 | undefined;
@@ -97,6 +104,7 @@ export interface ZkSession {
   setTime(time: ZkDateTime): Promise<void>;
   disable(): Promise<void>;
   enable(): Promise<void>;
+  /** CMD_REFRESHDATA: the terminal reloads its tables; call once after writes (§8.10). */
   refreshData(): Promise<void>;
 
   getUsers(): Promise<ZkUser[]>;

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, test, vi } from "vitest";
 import { runDeviceCli } from "../../agent/cli/device";
 import { HOST, closedPort, simulatorPool } from "./zk-client-helpers";
 import type { Simulator } from "../../agent/zk/sim";
+import { codec } from "../../agent/zk";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const KEY = "8675309";
@@ -71,9 +72,13 @@ describe.concurrent("reads on a TFT terminal (TCP, comm key)", () => {
     expect(info.stdout).toMatch(new RegExp(`serial\\s+${sim.state.serial}`));
     expect(info.stdout).toMatch(/users\s+6 \/ \d+/);
     expect(JSON.parse(infoJson.stdout)).toMatchObject({ serial: sim.state.serial, sizes: { users: 6, records: 20, fingers: 8 } });
-    expect(users.stdout.split("\n")[0]).toMatch(/^uid\s+user_id\s+name\s+privilege\s+card\s+group$/);
+    expect(users.stdout.split("\n")[0]).toMatch(/^uid\s+user_id\s+name\s+privilege\s+card\s+group_id$/);
     expect(users.stdout).toContain(owner.name);
-    expect(JSON.parse(usersJson.stdout).map((u: { user_id: string }) => u.user_id)).toEqual(sim.state.users().map((u) => u.userId));
+    // The HTTP API's user shape and group_id: pyzk's text when set, else the group number (agent/ops/map toUser).
+    const listed = JSON.parse(usersJson.stdout) as { user_id: string; group_id: string }[];
+    expect(listed.map((u) => u.user_id)).toEqual(sim.state.users().map((u) => u.userId));
+    expect(listed.map((u) => u.group_id)).toEqual(sim.state.users().map((u) => u.groupId || String(u.group)));
+    expect(listed[0]).not.toHaveProperty("group");
     const records = JSON.parse(att.stdout) as { user_id: string; timestamp: string }[];
     const want = sim.state.attendance().filter((r) => r.userId === punch.userId && r.time.day === punch.time.day && r.time.month === punch.time.month);
     expect(records).toHaveLength(want.length);
@@ -112,6 +117,42 @@ describe.concurrent.each([
     expect(gone).toMatchObject({ code: 1, stdout: "" });
     expect(gone.stderr.trim()).toBe("error: USER_NOT_FOUND: User '4711' not found.");
     expect(sim.state.enabled).toBe(true);
+    // One REFRESHDATA right after each write, sent by the CLI (the client's writes leave it to the caller).
+    const log = sim.commandLog.map((e) => e.command);
+    for (const write of [codec.CMD.userWrq, codec.CMD.deleteUser]) {
+      const at = log.indexOf(write);
+      expect(log[at + 1]).toBe(codec.CMD.refreshData);
+    }
+    expect(log.filter((c) => c === codec.CMD.refreshData)).toHaveLength(2);
+  });
+
+  test("a password longer than the record's field is refused, not cut; nothing is written", async () => {
+    const sim = await pool.start({ profile, users: 3 });
+    const t = (...a: string[]) => target(sim, "--transport", transport, ...a);
+    const tooLong = profile === "tft" ? "123456789" : "123456";
+    const r = await cli(["add-user", ...t("--user-id", "4712", "--name", "Pin", "--password", tooLong)]);
+    // Over 8 bytes fits no terminal: a bad argument, refused before dialling. 6-8 bytes: refused by the client on a
+    // 28-byte terminal, once it knows the record format.
+    expect(r).toMatchObject(profile === "tft" ? { code: 2, stdout: "" } : { code: 1, stdout: "" });
+    const code = profile === "tft" ? "BAD_REQUEST: --password: " : "VALIDATION_FAILED: ";
+    expect(r.stderr.trim()).toMatch(new RegExp(`^error: ${code}password of \\d+ bytes does not fit the [58]-byte field`));
+    expect(r.stderr).not.toContain(tooLong);
+    expect(sim.state.users().some((u) => u.userId === "4712")).toBe(false);
+    expect(sim.state.enabled).toBe(true);
+    const fits = profile === "tft" ? "12345678" : "12345";
+    expect((await cli(["add-user", ...t("--user-id", "4712", "--name", "Pin", "--password", fits)])).code).toBe(0);
+    expect(sim.state.users().find((u) => u.userId === "4712")?.password).toBe(fits);
+  });
+
+  test("a write whose REFRESHDATA goes unanswered still reports success, with a warning", async () => {
+    const sim = await pool.start({ profile, users: 3 });
+    sim.faults.set({ kind: "silence", after: { command: codec.CMD.refreshData }, once: true });
+    const r = await cli(["delete-user", ...target(sim, "--transport", transport, "--timeout", "300", "--user-id", sim.state.users()[0]!.userId)]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/deleted/);
+    expect(r.stderr.trim()).toMatch(/^warning: the change was made, but the terminal did not confirm REFRESHDATA \(DEVICE_TIMEOUT/);
+    expect(sim.state.users()).toHaveLength(2);
+    expect(sim.state.enabled).toBe(true);
   });
 
   test("sync-time sets the terminal clock to this machine's local time", async () => {
@@ -121,6 +162,8 @@ describe.concurrent.each([
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Device time set to \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\n$/);
     expect(sim.state.time().year).toBe(new Date().getFullYear());
+    const log = sim.commandLog.map((e) => e.command);
+    expect(log[log.indexOf(codec.CMD.setTime) + 1]).toBe(codec.CMD.refreshData);
   });
 });
 
@@ -166,6 +209,8 @@ describe("argument checks", () => {
     [["users", "--ip", HOST, "--json", KEY], /unexpected argument/],
     [["users", "--ip", HOST, "--frobnicate"], /Unknown option '--frobnicate'/],
     [["attendance", "--ip", HOST, "--date", "2024/01/01"], /--date must be YYYY-MM-DD/],
+    [["attendance", "--ip", HOST, "--date", "2024-02-30"], /--date must be YYYY-MM-DD/],
+    [["add-user", "--ip", HOST, "--user-id", "1", "--name", "X", "--password", "123456789"], /password of 9 bytes does not fit/],
   ])("bad arguments %j → exit 2", async (args, pattern) => {
     const r = await inProcess(args);
     expect(r).toMatchObject({ code: 2, stdout: "" });

@@ -1,6 +1,6 @@
 // Every simulator fault gives its clear error within the timeout, and withZkSession leaves the terminal enabled.
 import { afterAll, afterEach, describe, expect, test } from "vitest";
-import { codec, connectZk, withZkSession, type ZkClientConnectOptions } from "../../agent/zk";
+import { codec, connectZk, withZkSession, type ZkClient, type ZkClientConnectOptions } from "../../agent/zk";
 import { DEFAULT_CHUNK } from "../../agent/zk/client";
 import type { Fault, Simulator } from "../../agent/zk/sim";
 import { HOST, simulatorPool } from "./zk-client-helpers";
@@ -11,15 +11,20 @@ const pool = simulatorPool();
 afterEach(() => pool.closeAll());
 afterAll(() => pool.closeAll());
 
-function options(sim: Simulator, transport: "tcp" | "udp"): ZkClientConnectOptions {
-  return { host: HOST, port: sim.port, transport, timeoutMs: TIMEOUT };
+function options(sim: Simulator, transport: "tcp" | "udp", extra: Partial<ZkClientConnectOptions> = {}): ZkClientConnectOptions {
+  return { host: HOST, port: sim.port, transport, timeoutMs: TIMEOUT, ...extra };
 }
 
 /** Runs getUsers in a disabling session with `fault` armed after the session is up; returns the error. */
-async function failingRead(sim: Simulator, transport: "tcp" | "udp", fault: Fault): Promise<{ err: unknown; ms: number }> {
+async function failingRead(
+  sim: Simulator,
+  transport: "tcp" | "udp",
+  fault: Fault,
+  extra: Partial<ZkClientConnectOptions> = {},
+): Promise<{ err: unknown; ms: number }> {
   const t0 = performance.now();
   const err = await withZkSession(
-    options(sim, transport),
+    options(sim, transport, extra),
     async (s) => {
       expect(sim.state.enabled).toBe(false);
       sim.faults.set(fault);
@@ -68,26 +73,57 @@ describe.each(["tcp", "udp"] as const)("faults over %s", (transport) => {
     expect(sim.commandLog.filter((e) => e.command === CMD.readBuffer).length).toBeGreaterThan(chunks);
   });
 
-  test("corrupt checksum → PROTOCOL_ERROR at once, terminal enabled again", async () => {
+  test("corrupt checksums are counted and the replies kept by default (§2.2): the read completes", async () => {
+    const sim = await pool.start({ profile: "tft", users: 3000 });
+    const users = await withZkSession(options(sim, transport), async (s) => {
+      sim.faults.set({ kind: "corrupt-checksum", after: { command: CMD.getFreeSizes } });
+      const list = await s.getUsers();
+      expect((s as ZkClient).badChecksums).toBeGreaterThan(2);
+      return list;
+    });
+    expect(users.map((u) => u.userId)).toEqual(sim.state.users().map((u) => u.userId));
+  });
+
+  test("strictChecksum: a corrupt checksum → PROTOCOL_ERROR at once, terminal enabled again", async () => {
     const sim = await pool.start({ profile: "tft", users: 10 });
-    const { err, ms } = await failingRead(sim, transport, { kind: "corrupt-checksum", after: { command: CMD.getFreeSizes }, once: true });
+    const fault = { kind: "corrupt-checksum", after: { command: CMD.getFreeSizes }, once: true } as const;
+    const { err, ms } = await failingRead(sim, transport, fault, { strictChecksum: true });
     expect(err).toMatchObject({ code: "PROTOCOL_ERROR", message: expect.stringMatching(/checksum/) });
     expect(ms).toBeLessThan(TIMEOUT * 4);
     await settled(sim);
   });
 
-  test("corrupt checksums that never stop: the ENABLE still reaches the terminal", async () => {
-    const sim = await pool.start({ profile: "tft", users: 10 });
-    const { err } = await failingRead(sim, transport, { kind: "corrupt-checksum", after: { command: CMD.getFreeSizes } });
-    expect(err).toMatchObject({ code: "PROTOCOL_ERROR" });
-    sim.faults.set(null);
+  test("a terminal that stops answering mid-session is re-enabled through a new session", async () => {
+    const sim = await pool.start({ profile: "tft", users: 3000 });
+    // Silence drops requests before the terminal acts on them: the old session's ENABLE never takes effect.
+    const run = failingRead(sim, transport, { kind: "silence", after: { command: CMD.prepareBuffer } });
+    await expect.poll(() => sim.commandLog.filter((e) => e.command === CMD.enableDevice).length, { interval: 5 }).toBe(1);
+    expect(sim.state.enabled).toBe(false);
+    sim.faults.set(null); // the terminal answers again, as after a network hiccup
+    const { err } = await run;
+    expect(err).toMatchObject({ code: "DEVICE_TIMEOUT" });
     expect(sim.state.enabled).toBe(true);
+    const enables = sim.commandLog.filter((e) => e.command === CMD.enableDevice);
+    expect(enables).toHaveLength(2);
+    expect(enables[1]!.sessionId).not.toBe(enables[0]!.sessionId);
+    expect(sim.commandLog.filter((e) => e.command === CMD.connect)).toHaveLength(2);
   });
 
-  test("garbage instead of a reply → PROTOCOL_ERROR, terminal enabled again", async () => {
+  test("garbage instead of a reply → a clear error at once on TCP, a lost reply on UDP; terminal enabled again", async () => {
     const sim = await pool.start({ profile: "tft", users: 10 });
     const { err } = await failingRead(sim, transport, { kind: "garbage", after: { command: CMD.getFreeSizes }, once: true });
+    // TCP: not even a frame, the stream is lost. UDP: a datagram with a bad checksum and a random reply id is kept
+    // (§2.2) but matches no request, so it is a reply that never came.
+    expect(err).toMatchObject({ code: transport === "tcp" ? "PROTOCOL_ERROR" : "DEVICE_TIMEOUT" });
+    await settled(sim);
+  });
+
+  test("strictChecksum: garbage → PROTOCOL_ERROR at once", async () => {
+    const sim = await pool.start({ profile: "tft", users: 10 });
+    const fault = { kind: "garbage", after: { command: CMD.getFreeSizes }, once: true } as const;
+    const { err, ms } = await failingRead(sim, transport, fault, { strictChecksum: true });
     expect(err).toMatchObject({ code: "PROTOCOL_ERROR" });
+    expect(ms).toBeLessThan(TIMEOUT * 4);
     await settled(sim);
   });
 });

@@ -151,6 +151,25 @@ describe.each(CASES)("$profile over $transport", ({ profile, transport, format }
     expect(sim.state.templates().filter((t) => t.uid === victim)).toHaveLength(fingers.length - 1);
   });
 
+  test("writes leave REFRESHDATA to the caller: a terminal that never answers it fails none of them", async () => {
+    const sim = await pool.start({ profile, users: 5, records: 3, templates: 3 });
+    const s = await connect(sim.port, transport, { timeoutMs: 300 });
+    const [first, second] = await s.getUsers();
+    const tpl = (await s.getTemplates())[0]!;
+    sim.faults.set({ kind: "silence", after: { command: codec.CMD.refreshData } });
+    await s.setTime({ year: 2030, month: 1, day: 2, hour: 3, minute: 4, second: 5 });
+    await s.setUser({ uid: 600, userId: "600", name: "New" });
+    await s.setUserRaw(first!.raw);
+    await s.deleteTemplate(tpl.uid, tpl.finger);
+    await s.deleteUser(second!.uid);
+    await s.saveUsersWithTemplates([second!.raw], [tpl]);
+    await s.clearAttendance();
+    expect(sim.commandLog.filter((e) => e.command === codec.CMD.refreshData)).toEqual([]);
+    expect(sim.state.users().some((u) => u.uid === 600)).toBe(true);
+    // The caller's own REFRESHDATA is where this terminal's silence shows.
+    await expect(s.refreshData()).rejects.toMatchObject({ code: "DEVICE_TIMEOUT" });
+  });
+
   test("disable / enable, unlock, test voice, clear attendance, enroll start", async () => {
     const sim = await pool.start({ profile, users: 3, records: 4 });
     const s = await connect(sim.port, transport);

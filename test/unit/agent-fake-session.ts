@@ -49,7 +49,7 @@ export class FakeTerminal {
    * failing REFRESHDATA fails that call although the change was applied (failHook sees it as "refreshData"). Set
    * it false once the client's mutators stop sending REFRESHDATA (the ops send their own).
    */
-  bundledRefresh = true;
+  bundledRefresh = false;
   /** Every session handed out, open or closed. */
   sessions: FakeSession[] = [];
 

@@ -1,6 +1,6 @@
 // Buffered table reads: PREPARE_BUFFER → inline DATA or size → READ_BUFFER chunks → FREE_DATA (zk-protocol §7.2–§7.6).
 import { CHUNK_TCP, CMD, REPLY, parseBufferAck, parsePrepareData, prepareBufferPayload, readBufferPayload } from "../codec";
-import { ZkProtocolError, ZkRejectedError, ZkTimeoutError } from "../errors";
+import { ZkError, ZkProtocolError, ZkRejectedError } from "../errors";
 import type { Exchange, ZkConnection } from "./connection";
 
 /**
@@ -18,6 +18,13 @@ export const DEFAULT_CHUNK = CHUNK_TCP;
  */
 export const DEFAULT_PIPELINE = 2;
 
+/**
+ * Largest table buffer we agree to hold (128 MiB). The size comes from the device's u32 in the 1503 answer and the
+ * buffer is allocated at once, so a hostile or corrupt answer (0xFFFFFFF0) must be refused before allocating.
+ * Real tables are far smaller: 100 000 attendance records of 40 bytes are 4 MB.
+ */
+export const MAX_TABLE_BYTES = 128 * 1024 * 1024;
+
 export interface BulkReadOptions {
   /** Bytes per READ_BUFFER request (default DEFAULT_CHUNK, §7.4). */
   chunkSize?: number;
@@ -25,6 +32,12 @@ export interface BulkReadOptions {
   retries?: number;
   /** READ_BUFFER requests kept outstanding (default DEFAULT_PIPELINE; 1 = strictly one at a time, like pyzk). */
   pipeline?: number;
+}
+
+/** One read's ceiling on the size the device announces (never above MAX_TABLE_BYTES). */
+export interface BulkReadLimit {
+  /** Largest plausible buffer for this table, u32 prefix included (e.g. from the free-sizes counts). */
+  maxBytes?: number;
 }
 
 /** Told after each chunk that the first `filled` bytes of `buffer` (the whole table buffer) have arrived. */
@@ -39,7 +52,7 @@ export async function bulkRead(
   readCommand: number,
   fct: number,
   ext = 0,
-  opts: BulkReadOptions = {},
+  opts: BulkReadOptions & BulkReadLimit = {},
   onProgress?: BulkProgress,
 ): Promise<Uint8Array> {
   const first = await conn.exchange(CMD.prepareBuffer, prepareBufferPayload(readCommand, fct, ext));
@@ -48,6 +61,12 @@ export async function bulkRead(
   if (first.command === CMD.data) return first.payload;
   if (first.command !== REPLY.ackOk) throw new ZkRejectedError(CMD.prepareBuffer, first.command, `Device does not support buffered reads (reply ${first.command})`);
   const { size } = parseBufferAck(first.payload);
+  const limit = Math.min(MAX_TABLE_BYTES, opts.maxBytes ?? MAX_TABLE_BYTES);
+  if (size > limit) {
+    // Nothing was handed out yet, but the device holds the buffer it prepared: release it (§15).
+    if (!conn.dead) await freeData(conn).catch(() => undefined);
+    throw new ZkProtocolError(`Device announced a table of ${size} bytes, more than the ${limit} this read can hold`);
+  }
   // The whole buffer is allocated once at the announced size; every chunk is written straight into its place.
   const out = new Uint8Array(size);
   try {
@@ -106,8 +125,10 @@ interface Pending {
 /**
  * Fills `out` chunk by chunk, in order. The first chunk, and the chunk after any failure, is asked for alone; once
  * one has come back whole the device has shown it serves this read, and up to `pipeline` requests are kept
- * outstanding. A timeout drops every outstanding request (their late packets carry old reply ids and are ignored)
- * and retries the oldest chunk alone, up to `retries` times (pyzk: 3).
+ * outstanding. Any failure of a chunk while the connection lives (a timeout, but also a lost PREPARE_DATA or a
+ * reordered ACK_OK over UDP, which look like a malformed answer) drops every outstanding request and retries the
+ * oldest chunk alone, up to `retries` times (pyzk: 3). Each attempt has its own reply id, so late packets of a
+ * failed one are ignored rather than mixed in.
  */
 async function readChunks(conn: ZkConnection, out: Uint8Array, opts: BulkReadOptions, onProgress?: BulkProgress): Promise<void> {
   const chunkSize = Math.max(1, opts.chunkSize ?? DEFAULT_CHUNK);
@@ -133,8 +154,7 @@ async function readChunks(conn: ZkConnection, out: Uint8Array, opts: BulkReadOpt
       } catch (err) {
         for (const p of pending) conn.release(p.ex);
         pending.length = 0;
-        // Only a silent device earns a retry; late packets of the failed attempt carry old reply ids and are ignored.
-        if (!(err instanceof ZkTimeoutError) || attempt >= retries || conn.dead) throw err;
+        if (!(err instanceof ZkError) || attempt >= retries || conn.dead) throw err;
         attempt++;
         nextStart = head.start;
         window = 1;
@@ -171,10 +191,14 @@ async function receiveChunk(conn: ZkConnection, ex: Exchange, out: Uint8Array, s
   await receiveInto(conn, ex, out, start, len);
 }
 
-/** After PREPARE_DATA: CMD_DATA packets until `size` bytes arrived, then ACK_OK. Data packets' session ids are not checked (§2.3). */
-export async function receiveData(conn: ZkConnection, size: number): Promise<Uint8Array> {
+/**
+ * After PREPARE_DATA: CMD_DATA packets until `size` bytes arrived, then ACK_OK. Data packets' session ids are not
+ * checked (§2.3). `size` is the device's word: above `maxBytes` it is refused before anything is allocated.
+ */
+export async function receiveData(conn: ZkConnection, size: number, maxBytes: number): Promise<Uint8Array> {
   const ex = conn.currentExchange;
   if (!ex) throw new ZkProtocolError("No command in flight");
+  if (size > maxBytes) throw new ZkProtocolError(`Device announced ${size} bytes of data, more than the ${maxBytes} expected`);
   const out = new Uint8Array(size);
   await receiveInto(conn, ex, out, 0, size);
   return out;

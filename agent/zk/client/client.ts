@@ -30,8 +30,11 @@ export async function connectZk(opts: ZkClientConnectOptions): Promise<ZkClient>
 async function connectVia(kind: "tcp" | "udp", opts: ZkClientConnectOptions): Promise<ZkClient> {
   const port = opts.port ?? ZK_PORT;
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const transport: ZkTransport = kind === "tcp" ? await openTcp(opts.host, port, timeoutMs) : await openUdp(opts.host, port);
-  const conn = new ZkConnection(transport, timeoutMs);
+  const transport: ZkTransport = kind === "tcp" ? await openTcp(opts.host, port, timeoutMs) : await openUdp(opts.host, port, timeoutMs);
+  const conn = new ZkConnection(transport, timeoutMs, {
+    strictChecksum: opts.strictChecksum,
+    onListenerError: opts.onListenerError ?? warnListenerError,
+  });
   try {
     await handshake(conn, opts.commKey ?? 0, opts.host, port);
   } catch (err) {
@@ -40,6 +43,11 @@ async function connectVia(kind: "tcp" | "udp", opts: ZkClientConnectOptions): Pr
     throw err;
   }
   return new ZkClient(conn, opts);
+}
+
+/** Default for a throwing event listener: one line on stderr (the error is also counted on the session). */
+function warnListenerError(err: unknown): void {
+  console.warn(`zk client: an event listener threw: ${err instanceof Error ? err.message : String(err)}`);
 }
 
 /** CONNECT (session 0) → ACK_OK, or ACK_UNAUTH → AUTH with the scrambled comm key (§4.1, §4.2). */

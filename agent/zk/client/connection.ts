@@ -43,6 +43,18 @@ export class Exchange {
 /** Listener for unsolicited device events (CMD_REG_EVENT with reply id 0). */
 export type EventListener = (packet: ZkPacket) => void;
 
+export interface ZkConnectionOptions {
+  /**
+   * Reject replies whose checksum does not match (PROTOCOL_ERROR). Off by default: pyzk and node-zklib never check
+   * reply checksums, and one recorded real frame did not match (§0), so a mismatch is counted and the packet kept.
+   */
+  strictChecksum?: boolean;
+  /** Told when an event listener throws (the error is counted and never reaches the socket handler). */
+  onListenerError?: (err: unknown) => void;
+  /** Reply id of the first request (default 0, §2.4); tests start near the wrap. */
+  firstReplyId?: number;
+}
+
 /**
  * A request/response channel over one transport. Callers serialise commands: `exchange`/`next`/`finish` drive the
  * one current command. Bulk reads may also keep a few READ_BUFFER requests outstanding (`send`/`wait`/`release`);
@@ -53,7 +65,11 @@ export class ZkConnection {
   readonly packets = { sent: 0, received: 0 };
   /** Packets dropped: stray reply ids, or packets that arrived with nothing in flight. */
   ignored = 0;
-  private replyId = 0;
+  /** Replies whose checksum did not match (§2.2); kept unless `strictChecksum`. */
+  badChecksums = 0;
+  /** Event listeners that threw (each one's error went to `onListenerError`). */
+  listenerErrors = 0;
+  private replyId: number;
   private current: Exchange | undefined;
   private readonly inflight = new Map<number, Exchange>();
   private fatal: Error | undefined;
@@ -62,7 +78,9 @@ export class ZkConnection {
   constructor(
     readonly transport: ZkTransport,
     readonly timeoutMs: number,
+    private readonly opts: ZkConnectionOptions = {},
   ) {
+    this.replyId = (opts.firstReplyId ?? 0) % 65535;
     transport.attach({
       packet: (bytes) => this.onPacket(bytes),
       error: (err) => this.fail(err instanceof ZkError ? err : new ZkDisconnectedError(`Connection to device failed: ${err.message}`, { cause: err })),
@@ -147,8 +165,8 @@ export class ZkConnection {
     if (this.current === ex) this.current = undefined;
   }
 
-  /** Sends a packet that expects no reply (event acknowledgement, best-effort EXIT). */
-  sendOnly(command: number, payload: Uint8Array = EMPTY, replyId = this.replyId): void {
+  /** Sends a packet that expects no reply, outside the reply-id counter (event acknowledgements: reply id 0, §11.4). */
+  sendOnly(command: number, payload: Uint8Array, replyId: number): void {
     if (!this.fatal) this.write({ command, sessionId: this.sessionId, replyId, payload });
   }
 
@@ -173,13 +191,16 @@ export class ZkConnection {
       return;
     }
     if (!p.checksumOk) {
-      this.failInflight(new ZkProtocolError(`Bad checksum in reply (command ${p.command}, reply id ${p.replyId})`));
-      return;
+      this.badChecksums++;
+      if (this.opts.strictChecksum) {
+        this.failInflight(new ZkProtocolError(`Bad checksum in reply (command ${p.command}, reply id ${p.replyId})`));
+        return;
+      }
     }
     if (isEventPacket(p)) {
       // §11.4: acknowledge every event with ACK_OK, session id, reply id 0, no payload.
       this.sendOnly(REPLY.ackOk, EMPTY, 0);
-      for (const l of this.listeners) l(p);
+      this.notify(p);
       return;
     }
     // §2.4: the device echoes the request's reply id in every packet of its answer; anything else is stray.
@@ -191,7 +212,23 @@ export class ZkConnection {
     ex.push(p);
   }
 
-  /** A packet nobody can trust (runt, bad checksum) fails every command in flight: its reply id cannot be trusted either. */
+  /** Runs every event listener; one that throws must not take the socket handler (and the process) down with it. */
+  private notify(p: ZkPacket): void {
+    for (const l of this.listeners) {
+      try {
+        l(p);
+      } catch (err) {
+        this.listenerErrors++;
+        try {
+          this.opts.onListenerError?.(err);
+        } catch {
+          // the error hook itself failed: the count above is all that is left
+        }
+      }
+    }
+  }
+
+  /** A packet nobody can trust (runt; bad checksum in strict mode) fails every command in flight: its reply id cannot be trusted either. */
   private failInflight(err: Error): void {
     if (this.inflight.size === 0) {
       this.ignored++;

@@ -6,6 +6,8 @@ import { connectZk, type ZkClientConnectOptions } from "./client";
 export interface SessionScopeOptions {
   /** Lock the terminal's keypad and sensor ("Working…") for the duration (§4.4). */
   disable?: boolean;
+  /** Whole time the redial that re-enables a terminal after its session died may take (default REENABLE_BUDGET_MS). */
+  reenableBudgetMs?: number;
 }
 
 /** An open session and the one call that ends it properly. */
@@ -15,15 +17,16 @@ export interface OpenedSession {
   release(): Promise<void>;
 }
 
-/** Longest the reconnect that re-enables a terminal after its session died may take. */
-const REENABLE_BUDGET_MS = 2000;
+/** Longest the reconnect that re-enables a terminal after its session died may take, all attempts together. */
+export const REENABLE_BUDGET_MS = 2000;
 
 /** Connects (and disables when asked); the caller must call `release()` in a finally. */
 export async function openZkSession(opts: ZkClientConnectOptions, scope: SessionScopeOptions = {}): Promise<OpenedSession> {
   const session = await connectZk(opts);
   let disabled = false;
   let released: Promise<void> | undefined;
-  const release = () => (released ??= releaseSession(session, disabled, opts));
+  const budgetMs = scope.reenableBudgetMs ?? REENABLE_BUDGET_MS;
+  const release = () => (released ??= releaseSession(session, disabled, opts, budgetMs));
   if (scope.disable) {
     // Marked before the reply: a DISABLE that timed out may still have reached the device.
     disabled = true;
@@ -51,37 +54,55 @@ export async function withZkSession<T>(
   }
 }
 
-async function releaseSession(session: ZkSession, disabled: boolean, opts: ZkClientConnectOptions): Promise<void> {
+async function releaseSession(session: ZkSession, disabled: boolean, opts: ZkClientConnectOptions, budgetMs: number): Promise<void> {
   const enabled = !disabled || (!isDead(session) && (await session.enable().then(() => true, () => false)));
   await session.close().catch(() => undefined);
   // Closed first: terminals serve one PC session at a time (§4.3), so the old one must be gone before we redial.
-  if (!enabled) await reenableViaNewSession(opts, session.transport);
+  if (!enabled) await reenableViaNewSession(opts, session.transport, budgetMs);
 }
 
 /**
  * §4.4: a terminal left disabled shows "Working…" and refuses its users until someone enables it, and whether
  * firmware re-enables itself when the session drops is unknown. So when the socket died (reset, garbage, silence),
  * we dial again, briefly, only to send ENABLEDEVICE. The terminal may not have noticed the dead socket yet and
- * refuse a second PC connection (§4.3), hence a few tries within a 2 s budget. Failures are swallowed: the
- * caller's error wins.
+ * refuse a second PC connection (§4.3), hence a few tries. All of it within `budgetMs`, however slow each step:
+ * every packet may wait only what is left of it, and at the deadline we stop waiting; a session that opens after
+ * that is closed without sending ENABLE (the DISABLE's own timeout, DISABLE_TIMEOUT_SEC, is the last safety net). Failures
+ * are swallowed: the caller's error wins.
  */
-async function reenableViaNewSession(opts: ZkClientConnectOptions, transport: "tcp" | "udp"): Promise<void> {
-  const timeoutMs = Math.min(opts.timeoutMs ?? REENABLE_BUDGET_MS, REENABLE_BUDGET_MS);
-  const deadline = Date.now() + REENABLE_BUDGET_MS;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const again = await connectZk({ ...opts, transport, timeoutMs });
+async function reenableViaNewSession(opts: ZkClientConnectOptions, transport: "tcp" | "udp", budgetMs: number): Promise<void> {
+  const deadline = Date.now() + budgetMs;
+  let expired = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeUp = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      expired = true;
+      resolve();
+    }, budgetMs);
+  });
+  const attempts = (async () => {
+    for (let attempt = 1; !expired; attempt++) {
+      const left = deadline - Date.now();
+      if (left <= 0) return;
       try {
-        await again.enable();
-      } finally {
-        await again.close();
+        const again = await connectZk({ ...opts, transport, timeoutMs: Math.min(opts.timeoutMs ?? left, left) });
+        try {
+          if (!expired) await again.enable();
+        } finally {
+          await again.close();
+        }
+        return;
+      } catch (err) {
+        const pause = 50 * attempt;
+        if (!(err instanceof ZkUnreachableError) || attempt >= 4 || Date.now() + pause > deadline) return;
+        await new Promise((resolve) => setTimeout(resolve, pause));
       }
-      return;
-    } catch (err) {
-      const pause = 50 * attempt;
-      if (!(err instanceof ZkUnreachableError) || attempt >= 4 || Date.now() + pause > deadline) return;
-      await new Promise((resolve) => setTimeout(resolve, pause));
     }
+  })().catch(() => undefined);
+  try {
+    await Promise.race([attempts, timeUp]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

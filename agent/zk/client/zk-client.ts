@@ -16,6 +16,10 @@ export interface ZkClientOptions extends BulkReadOptions {
   encoding?: string;
   /** Seconds after which a disabled terminal re-enables itself, sent with DISABLEDEVICE (§4.4); 0 = never. */
   disableTimeoutSec?: number;
+  /** Reject replies with a wrong checksum (PROTOCOL_ERROR) instead of counting and keeping them (§2.2, see ZkConnectionOptions). */
+  strictChecksum?: boolean;
+  /** Told when an event listener throws; by default one warning line on stderr. The error is counted either way. */
+  onListenerError?: (err: unknown) => void;
 }
 
 /**
@@ -42,7 +46,11 @@ export async function sayGoodbye(conn: ZkConnection): Promise<void> {
   }
 }
 
-/** An authenticated session; every public method takes the session lock, so commands never interleave. */
+/**
+ * An authenticated session; every public method takes the session lock, so commands never interleave, and every
+ * one reports bad input as a rejected promise, never a synchronous throw. Writes do not send REFRESHDATA: callers
+ * call refreshData() once after their writes (as pyzk does, §8.10), so a write's own reply is its commit point.
+ */
 export class ZkClient implements ZkSession {
   private format: 28 | 72 | undefined;
   private readonly lock = new Mutex();
@@ -66,6 +74,14 @@ export class ZkClient implements ZkSession {
   get dead(): boolean {
     return this.conn.dead;
   }
+  /** Replies whose checksum did not match (kept unless `strictChecksum`, §2.2). */
+  get badChecksums(): number {
+    return this.conn.badChecksums;
+  }
+  /** Event listeners that threw (see `onListenerError`). */
+  get listenerErrors(): number {
+    return this.conn.listenerErrors;
+  }
 
   /** Realtime events (CMD_REG_EVENT packets); they are acknowledged for you (§11.4). */
   onEvent(listener: EventListener): () => void {
@@ -73,7 +89,7 @@ export class ZkClient implements ZkSession {
   }
 
   /** CMD_REG_EVENT: which realtime events the device should send (mask of EF flags, 0 = none; §11.1). */
-  regEvent(mask: number): Promise<void> {
+  async regEvent(mask: number): Promise<void> {
     const payload = c.regEventPayload(mask);
     return this.lock.run(async () => void (await this.cmd(CMD.regEvent, payload)));
   }
@@ -98,12 +114,10 @@ export class ZkClient implements ZkSession {
   getTime(): Promise<ZkDateTime> {
     return this.lock.run(() => this.time());
   }
-  setTime(time: ZkDateTime): Promise<void> {
+  /** SET_TIME; adrobinoga follows it with REFRESHDATA (§6): the caller's refreshData(). */
+  async setTime(time: ZkDateTime): Promise<void> {
     const payload = c.u32Payload(c.encodeZkTime(time));
-    return this.lock.run(async () => {
-      await this.cmd(CMD.setTime, payload);
-      await this.cmd(CMD.refreshData); // adrobinoga follows SET_TIME with REFRESHDATA (§6)
-    });
+    return this.lock.run(async () => void (await this.cmd(CMD.setTime, payload)));
   }
   disable(): Promise<void> {
     return this.lock.run(async () => void (await this.cmd(CMD.disableDevice, c.u32Payload(this.opts.disableTimeoutSec ?? DISABLE_TIMEOUT_SEC))));
@@ -118,24 +132,23 @@ export class ZkClient implements ZkSession {
   getUsers(): Promise<ZkUser[]> {
     return this.lock.run(() => this.users());
   }
+  /** USER_WRQ from fields; a password longer than the record's field is refused (cutting it would change the PIN). */
   setUser(user: ZkUserInput): Promise<void> {
     return this.lock.run(async () => {
       // Write in the format the device served; unknown → 72 on TCP, 28 on UDP (§8.8, pyzk's guess).
       const format = this.format ?? (this.transport === "tcp" ? 72 : 28);
+      c.checkPasswordFits(user.password ?? "", format, this.opts.encoding);
       const record = format === 72 ? c.encodeUser72(user, this.opts.encoding) : c.encodeUser28(user, this.opts.encoding);
       await this.writeUser(record);
     });
   }
-  setUserRaw(raw: Uint8Array): Promise<void> {
-    if (raw.length !== 28 && raw.length !== 72) return Promise.reject(new ZkInvalidInputError(`User record must be 28 or 72 bytes, got ${raw.length}`));
+  async setUserRaw(raw: Uint8Array): Promise<void> {
+    if (raw.length !== 28 && raw.length !== 72) throw new ZkInvalidInputError(`User record must be 28 or 72 bytes, got ${raw.length}`);
     return this.lock.run(() => this.writeUser(raw));
   }
-  deleteUser(uid: number): Promise<void> {
+  async deleteUser(uid: number): Promise<void> {
     const payload = c.deleteUserPayload(uid);
-    return this.lock.run(async () => {
-      await this.cmd(CMD.deleteUser, payload);
-      await this.cmd(CMD.refreshData);
-    });
+    return this.lock.run(async () => void (await this.cmd(CMD.deleteUser, payload)));
   }
 
   /** The log; identifiers a short record lacks come from the user table (§9.3), see ZkAttendanceReadOptions. */
@@ -148,16 +161,13 @@ export class ZkClient implements ZkSession {
     });
   }
   clearAttendance(): Promise<void> {
-    return this.lock.run(async () => {
-      await this.cmd(CMD.clearAttLog);
-      await this.cmd(CMD.refreshData);
-    });
+    return this.lock.run(async () => void (await this.cmd(CMD.clearAttLog)));
   }
 
   getTemplates(): Promise<ZkTemplate[]> {
     return this.lock.run(async () => readTemplates(this.conn, (await this.sizes()).fingers, this.opts));
   }
-  getTemplate(uid: number, finger: number): Promise<ZkTemplate | undefined> {
+  async getTemplate(uid: number, finger: number): Promise<ZkTemplate | undefined> {
     c.userTempPayload(uid, finger); // validates before taking the lock
     return this.lock.run(async () => {
       // pyzk retries the single read 3 times (§10.2).
@@ -172,23 +182,19 @@ export class ZkClient implements ZkSession {
       }
     });
   }
-  deleteTemplate(uid: number, finger: number): Promise<void> {
+  async deleteTemplate(uid: number, finger: number): Promise<void> {
     const payload = c.userTempPayload(uid, finger);
-    return this.lock.run(async () => {
-      await this.cmd(CMD.deleteUserTemp, payload);
-      await this.cmd(CMD.refreshData);
-    });
+    return this.lock.run(async () => void (await this.cmd(CMD.deleteUserTemp, payload)));
   }
-  saveUsersWithTemplates(users: Uint8Array[], templates: ZkTemplate[]): Promise<void> {
+  async saveUsersWithTemplates(users: Uint8Array[], templates: ZkTemplate[]): Promise<void> {
     const blob = c.encodeUserTemplateBatch(users, templates);
     return this.lock.run(async () => {
       await uploadBuffer(this.conn, blob);
       await this.cmd(CMD.saveUserTemps, c.saveUserTempsPayload());
-      await this.cmd(CMD.refreshData);
     });
   }
 
-  startEnroll(userId: string, finger: number): Promise<void> {
+  async startEnroll(userId: string, finger: number): Promise<void> {
     const payload = c.startEnrollPayload(userId, finger, this.transport);
     return this.lock.run(async () => {
       // §10.6: stop any capture, then start enrolment; the finger events arrive later on their own.
@@ -199,12 +205,12 @@ export class ZkClient implements ZkSession {
   restart(): Promise<void> {
     return this.lock.run(async () => void (await this.cmd(CMD.restart)));
   }
-  unlock(seconds: number): Promise<void> {
+  async unlock(seconds: number): Promise<void> {
     // §12: pyzk sends seconds × 10 (the unit is likely 100 ms).
     const payload = c.u32Payload(Math.round(seconds * 10));
     return this.lock.run(async () => void (await this.cmd(CMD.unlock, payload)));
   }
-  testVoice(index: number): Promise<void> {
+  async testVoice(index: number): Promise<void> {
     const payload = c.u32Payload(index);
     return this.lock.run(async () => void (await this.cmd(CMD.testVoice, payload)));
   }
@@ -257,6 +263,5 @@ export class ZkClient implements ZkSession {
       }
       throw err;
     }
-    await this.cmd(CMD.refreshData);
   }
 }

@@ -3,7 +3,7 @@ import type { ZkAttendance } from "../types";
 import { ZkInvalidInputError, ZkProtocolError } from "../errors";
 import { ByteWriter, decodeFixedAt } from "./bytes";
 import { decodeZkTime, encodeZkTime } from "./time";
-import { encodeTable, recordSizeOf } from "./table";
+import { encodeTable, nearestDividingSize, recordSizeOf } from "./table";
 
 /** 8 bytes: uid, status, time, punch (no user_id: readers map it from the user list). */
 export function encodeAttendance8(rec: ZkAttendance): Uint8Array {
@@ -81,11 +81,18 @@ function sameAscii(b: Uint8Array, at: number, s: string): boolean {
 const u16 = (b: Uint8Array, at: number): number => b[at]! | (b[at + 1]! << 8);
 const u32 = (b: Uint8Array, at: number): number => (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
 
-/** Record size of an attendance body: length / count when 8, 16 or ≥ 40, else whatever divides (40, 16, 8). */
+/**
+ * Record size of an attendance body (§9.1). length / count when that is exactly 8, 16 or 40; otherwise the exact
+ * size that divides the body with a record count nearest `count`. A size above 40 (49-byte firmware) is taken from
+ * length / count only when 40 does not divide the body: 41 × 40-byte records read with a stale count of 40 would
+ * otherwise pass for 40 records of 41 bytes.
+ */
 export function attendanceRecordSize(bodyLength: number, count?: number): number {
   const bySize = count === undefined ? undefined : recordSizeOf(bodyLength, count);
-  if (bySize !== undefined && (bySize === 8 || bySize === 16 || bySize >= 40)) return bySize;
-  for (const size of [40, 16, 8]) if (bodyLength % size === 0) return size;
+  if (bySize === 8 || bySize === 16 || bySize === 40) return bySize;
+  if (bySize !== undefined && bySize > 40 && bodyLength % 40 !== 0) return bySize;
+  const exact = nearestDividingSize(bodyLength, count, [40, 16, 8] as const);
+  if (exact !== undefined) return exact;
   throw new ZkProtocolError(`Attendance table of ${bodyLength} bytes has no known record size`);
 }
 

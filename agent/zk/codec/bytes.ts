@@ -2,7 +2,7 @@
 import { ZkInvalidInputError, ZkProtocolError } from "../errors";
 import { decodeFixed, encodeFixed } from "./text";
 
-export { decodeFixed, decodeFixedAt, encodeFixed } from "./text";
+export { decodeFixed, decodeFixedAt, encodeFixed, encodedLength } from "./text";
 
 /** Reads integers and fixed fields in wire order from a byte array. */
 export class ByteReader {
@@ -151,9 +151,4 @@ export function hexToBytes(hex: string): Uint8Array {
   const out = new Uint8Array(clean.length / 2);
   for (let i = 0; i < out.length; i++) out[i] = parseInt(clean.slice(i * 2, i * 2 + 2), 16);
   return out;
-}
-
-/** Lower-case hex with spaces between bytes. */
-export function bytesToHex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join(" ");
 }

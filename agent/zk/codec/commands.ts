@@ -80,9 +80,15 @@ export function parseDeleteUser(payload: Uint8Array): number {
   return new ByteReader(payload).u16le();
 }
 
+/** Finger indexes are 0-9 (§10); anything else would address a slot the device does not have. */
+function fingerIndex(finger: number): number {
+  if (!Number.isInteger(finger) || finger < 0 || finger > 9) throw new ZkInvalidInputError(`Finger index must be 0-9, got ${finger}`);
+  return finger;
+}
+
 /** u16 uid + u8 finger: _CMD_GET_USERTEMP 88 and CMD_DELETE_USERTEMP 19 (§10.2, §10.3). */
 export function userTempPayload(uid: number, finger: number): Uint8Array {
-  return new ByteWriter(3).u16le(uid).u8(finger).finish();
+  return new ByteWriter(3).u16le(uid).u8(fingerIndex(finger)).finish();
 }
 export function parseUserTemp(payload: Uint8Array): { uid: number; finger: number } {
   need(payload, 3, "user template");
@@ -92,11 +98,12 @@ export function parseUserTemp(payload: Uint8Array): { uid: number; finger: numbe
 
 /** _CMD_DEL_USER_TEMP 134: 24-byte user_id + u8 finger (§10.3). */
 export function delUserTempByIdPayload(userId: string, finger: number): Uint8Array {
-  return new ByteWriter(25).fixedText(userId, 24).u8(finger).finish();
+  return new ByteWriter(25).fixedText(userId, 24).u8(fingerIndex(finger)).finish();
 }
 
 /** CMD_STARTENROLL 61: TCP `<24s b b>` (user_id, finger, flag 1); UDP `<I b>` (numeric user_id, finger) (§10.6). */
 export function startEnrollPayload(userId: string, finger: number, transport: "tcp" | "udp"): Uint8Array {
+  fingerIndex(finger);
   if (transport === "tcp") return new ByteWriter(26).bytes(encodeFixed(userId, 24)).u8(finger).u8(1).finish();
   if (!/^\d{1,10}$/.test(userId) || Number(userId) > 0xffffffff) {
     throw new ZkInvalidInputError(`user_id '${userId}' must be numeric to enroll over UDP`);

@@ -30,3 +30,18 @@ export function recordSizeOf(bodyLength: number, count: number): number | undefi
   if (count <= 0 || bodyLength % count !== 0) return undefined;
   return bodyLength / count;
 }
+
+/**
+ * Of the record sizes that divide `bodyLength` (in order of preference), the one whose record count is nearest
+ * `count`: free-sizes counts can move between GET_FREE_SIZES and the read, so they settle ambiguity, not size.
+ */
+export function nearestDividingSize<S extends number>(bodyLength: number, count: number | undefined, sizes: readonly S[]): S | undefined {
+  let best: S | undefined;
+  let bestGap = Infinity;
+  for (const size of sizes) {
+    if (bodyLength % size !== 0) continue;
+    const gap = count === undefined ? 0 : Math.abs(bodyLength / size - count);
+    if (gap < bestGap) [best, bestGap] = [size, gap];
+  }
+  return best;
+}

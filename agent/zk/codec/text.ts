@@ -66,6 +66,13 @@ export function encodeFixed(text: string, size: number, encoding = "utf-8"): Uin
   return out;
 }
 
+/** Bytes `text` takes in `encoding` (throws VALIDATION_FAILED for a character the charset cannot hold). */
+export function encodedLength(text: string, encoding = "utf-8"): number {
+  let n = 0;
+  for (const bytes of charBytes(text, encoding)) n += bytes.length;
+  return n;
+}
+
 /** Decoder per encoding name as callers spell it (normalised once, not per field). */
 function decoderFor(encoding: string): InstanceType<typeof TextDecoder> {
   let decoder = decoders.get(encoding);

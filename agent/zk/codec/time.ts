@@ -2,9 +2,6 @@
 import type { ZkDateTime } from "../types";
 import { ZkInvalidInputError, ZkProtocolError } from "../errors";
 
-/** Largest encodable value: 2099-12-31 23:59:59 (§6). */
-export const ZK_TIME_MAX = 3_214_079_999;
-
 const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const;
 
 /** Gregorian month length without a Date (this runs once per decoded record, 100 000 times for a large log). */

@@ -1,8 +1,8 @@
 // User records: 72-byte TFT/"ZK8" (zk-protocol §8.3) and 28-byte "ZK6" (§8.4) layouts, and the user table.
 import type { ZkUser, ZkUserInput } from "../types";
 import { ZkInvalidInputError, ZkProtocolError } from "../errors";
-import { ByteWriter, decodeFixedAt } from "./bytes";
-import { encodeTable, recordSizeOf } from "./table";
+import { ByteWriter, decodeFixedAt, encodedLength } from "./bytes";
+import { encodeTable, nearestDividingSize, recordSizeOf } from "./table";
 
 /** A 72-byte record. Name and user_id keep one byte for the firmware's NUL terminator (§8.3). */
 export function encodeUser72(u: ZkUserInput, encoding = "utf-8"): Uint8Array {
@@ -32,6 +32,21 @@ export function encodeUser28(u: ZkUserInput, encoding = "utf-8"): Uint8Array {
     .i16le(0) // time zone
     .u32le(numericUserId(u.userId))
     .finish();
+}
+
+/** Bytes of the password field: 8 in the 72-byte record (§8.3), 5 in the 28-byte one (§8.4). */
+export const PASSWORD_FIELD_BYTES = { 72: 8, 28: 5 } as const;
+
+/**
+ * Refuses a password the record's field cannot hold whole (VALIDATION_FAILED). The encoders cut text to its field,
+ * which is right for a name but would silently give the person a different PIN. The message never repeats it.
+ */
+export function checkPasswordFits(password: string, format: 28 | 72, encoding = "utf-8"): void {
+  const max = PASSWORD_FIELD_BYTES[format];
+  const bytes = encodedLength(password, encoding);
+  if (bytes > max) {
+    throw new ZkInvalidInputError(`password of ${bytes} bytes does not fit the ${max}-byte field of a ${format}-byte user record`);
+  }
 }
 
 /** Decodes a 72-byte record; `raw` keeps the exact bytes (restore writes them back). */
@@ -84,13 +99,15 @@ function user28At(b: Uint8Array, p: number, encoding: string): ZkUser {
 const u16 = (b: Uint8Array, at: number): number => b[at]! | (b[at + 1]! << 8);
 const u32 = (b: Uint8Array, at: number): number => (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
 
-/** Record size of a user table body: body length / count when that is 28 or 72 (§8.7), else what divides. */
+/**
+ * Record size of a user table body: length / count when that is 28 or 72 (§8.7). Counts can move between
+ * GET_FREE_SIZES and the read, so otherwise the size that divides with a record count nearest `count` (72 on a tie).
+ */
 export function userRecordSize(bodyLength: number, count?: number): 28 | 72 {
   const bySize = count === undefined ? undefined : recordSizeOf(bodyLength, count);
   if (bySize === 72 || bySize === 28) return bySize;
-  // Counts can move between GET_FREE_SIZES and the read; fall back to the size that divides (72 first, like pyzk).
-  if (bodyLength % 72 === 0) return 72;
-  if (bodyLength % 28 === 0) return 28;
+  const size = nearestDividingSize(bodyLength, count, [72, 28] as const);
+  if (size !== undefined) return size;
   throw new ZkProtocolError(`User table of ${bodyLength} bytes is neither 28- nor 72-byte records`);
 }
 

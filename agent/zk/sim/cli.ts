@@ -79,17 +79,20 @@ export async function runSimCli(argv: string[]): Promise<number> {
     console.error(`zk-relay-sim: ${(err as Error).message}${code}`);
     return 1;
   }
+  // The signal handlers go in before the ready line: whoever reads that line may signal at once, and a signal
+  // arriving before them would kill the process with the default action instead of a clean exit 0.
+  const stopped = new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
   const s = sim.state;
   const transports = sim.profile === "tft" ? "tcp+udp" : "udp";
   console.log(
     `zk-relay-sim: ${sim.profile} profile on ${transports} ${sim.host}:${sim.port} ` +
       `(${s.users().length} users, ${s.attendance().length} records, ${s.templates().length} templates)`,
   );
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
-  });
+  await stopped;
   await sim.close();
   return 0;
 }

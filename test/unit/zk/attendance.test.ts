@@ -2,7 +2,8 @@
 import { describe, expect, test } from "vitest";
 import fc from "fast-check";
 import {
-  decodeAttendance, decodeAttendanceTable, encodeAttendance16, encodeAttendance40, encodeAttendance8, encodeAttendanceTable, isValidDateTime, tableBody,
+  attendanceRecordSize, decodeAttendance, decodeAttendanceTable, encodeAttendance16, encodeAttendance40, encodeAttendance8, encodeAttendanceTable,
+  isValidDateTime, tableBody,
 } from "../../../agent/zk/codec";
 import type { ZkAttendance } from "../../../agent/zk/types";
 import { ascii, hex, zeros } from "./hex";
@@ -59,6 +60,21 @@ describe("attendance table", () => {
     expect(decodeAttendanceTable(body, 2)).toHaveLength(2);
     const body16 = new Uint8Array(Array.from({ length: 5 }, () => [...REC16]).flat());
     expect(decodeAttendanceTable(body16, 5)).toHaveLength(5);
+  });
+  test("a stale count of 40 with 41 real 40-byte records reads 41 records of 40 bytes, not 40 of 41", () => {
+    const body = new Uint8Array(Array.from({ length: 41 }, () => [...REC40]).flat());
+    const got = decodeAttendanceTable(body, 40);
+    expect(got).toHaveLength(41);
+    expect(got.every((r) => r.uid === 7 && r.userId === "A1007")).toBe(true);
+    expect(attendanceRecordSize(body.length, 40)).toBe(40);
+  });
+  test("a stale count settles between exact sizes by the nearest record count (105 × 16 = 42 × 40 bytes, count 100)", () => {
+    expect(attendanceRecordSize(105 * 16, 100)).toBe(16);
+    expect(attendanceRecordSize(42 * 40, 40)).toBe(40);
+  });
+  test("49-byte records are taken from length / count when 40 does not divide the body", () => {
+    expect(attendanceRecordSize(49 * 3, 3)).toBe(49);
+    expect(attendanceRecordSize(49 * 8, 8)).toBe(49); // 8 divides 392, 40 does not
   });
   test("empty, and an unknown size", () => {
     expect(decodeAttendanceTable(new Uint8Array(0), 0)).toEqual([]);

@@ -150,3 +150,80 @@ describe("bulkRead pipelining", () => {
     expect(await read).toMatchObject({ code: "DEVICE_TIMEOUT" });
   });
 });
+
+describe("bulkRead over a lossy, reordering link (UDP, §7.3)", () => {
+  /** CMD_DATA packets of `size` bytes at most for the chunk `req` asks for. */
+  function dataPackets(t: FakeTransport, req: DecodedPacket, table: Uint8Array, size: number) {
+    const { start, size: len } = parseReadBuffer(req.payload);
+    for (let at = start; at < start + len; at += size) t.reply(req, 1501, table.subarray(at, Math.min(at + size, start + len)));
+  }
+  function prepareData(t: FakeTransport, req: DecodedPacket, size = parseReadBuffer(req.payload).size) {
+    const prep = new Uint8Array(8);
+    new DataView(prep.buffer).setUint32(0, size, true);
+    t.reply(req, 1500, prep);
+  }
+
+  test("a lost PREPARE_DATA makes the first CMD_DATA look like a direct answer: the chunk is retried, not failed", async () => {
+    const { t, conn, request } = setup();
+    const { bytes, ack } = table(2044); // 2048 bytes: one chunk, three datagrams of ≤ 1024
+    const read = bulkRead(conn, 13, 0, 0, { chunkSize: 4096 });
+    t.reply(await request(0), 2000, ack);
+    const first = await request(1);
+    dataPackets(t, first, bytes, 1024); // PREPARE_DATA lost on the way
+    t.reply(first, 2000);
+    const retry = await request(2);
+    expect(retry.command).toBe(1504);
+    expect(retry.replyId).not.toBe(first.replyId);
+    expect(parseReadBuffer(retry.payload)).toEqual({ start: 0, size: 2048 });
+    // Late duplicates of the failed attempt carry its old reply id and cannot mix in.
+    dataPackets(t, first, new Uint8Array(2048).fill(0xee), 1024);
+    prepareData(t, retry);
+    dataPackets(t, retry, bytes, 1024);
+    t.reply(retry, 2000);
+    const free = await request(3);
+    expect(free.command).toBe(1502);
+    expect(await read).toEqual(bytes);
+  });
+
+  test("an ACK_OK that overtakes the last CMD_DATA is retried the same way", async () => {
+    const { t, conn, request } = setup();
+    const { bytes, ack } = table(2044);
+    const read = bulkRead(conn, 13, 0, 0, { chunkSize: 4096 });
+    t.reply(await request(0), 2000, ack);
+    const first = await request(1);
+    prepareData(t, first);
+    t.reply(first, 1501, bytes.subarray(0, 1024));
+    t.reply(first, 2000); // before the second CMD_DATA
+    t.reply(first, 1501, bytes.subarray(1024));
+    const retry = await request(2);
+    expect(parseReadBuffer(retry.payload)).toEqual({ start: 0, size: 2048 });
+    t.serve(retry, bytes);
+    expect(await read).toEqual(bytes);
+  });
+
+  test("a PREPARE_DATA announcing another size than the chunk asked for is refused before any data is taken", async () => {
+    const { t, conn, request } = setup();
+    const { ack } = table(2044);
+    const read = bulkRead(conn, 13, 0, 0, { chunkSize: 4096, retries: 1 }).catch((e: unknown) => e);
+    t.reply(await request(0), 2000, ack);
+    for (const n of [1, 2]) {
+      const r = await request(n);
+      prepareData(t, r, 0xfffffff0);
+    }
+    const free = await request(3);
+    expect(free.command).toBe(1502);
+    t.reply(free, 2000);
+    expect(await read).toMatchObject({ code: "PROTOCOL_ERROR", message: expect.stringMatching(/4294967280 bytes where 2048/) });
+  });
+
+  test("a table larger than the caller's ceiling is refused before allocating, and the device's buffer is freed", async () => {
+    const { t, conn, request } = setup();
+    const read = bulkRead(conn, 13, 0, 0, { maxBytes: 1000 }).catch((e: unknown) => e);
+    t.reply(await request(0), 2000, table(1000).ack); // 1004 bytes announced
+    const free = await request(1);
+    expect(free.command).toBe(1502);
+    t.reply(free, 2000);
+    expect(await read).toMatchObject({ code: "PROTOCOL_ERROR", message: expect.stringMatching(/1004 bytes/) });
+    expect(t.readBuffers()).toHaveLength(0);
+  });
+});

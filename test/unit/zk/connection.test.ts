@@ -101,11 +101,55 @@ describe("ZkConnection", () => {
     expect(conn.ignored).toBe(2);
   });
 
-  test("a bad checksum fails the command in flight with PROTOCOL_ERROR", async () => {
+  test("a bad checksum is counted and the reply kept by default (pyzk and node-zklib never check, §0)", async () => {
     const { t, conn } = setup();
+    const p = conn.exchange(201);
+    t.inject("d0 07 00 00 cf 45 00 00 7a 43 5f 2e"); // §13 GET_TIME reply, checksum zeroed
+    expect(await p).toMatchObject({ command: 2000, payload: hex("7a 43 5f 2e"), checksumOk: false });
+    expect(conn.badChecksums).toBe(1);
+  });
+
+  test("strictChecksum: a bad checksum fails the command in flight with PROTOCOL_ERROR", async () => {
+    const t = new FakeTransport();
+    const conn = new ZkConnection(t, 1000, { strictChecksum: true });
     const p = conn.exchange(201);
     t.inject("d0 07 00 00 cf 45 00 00 7a 43 5f 2e");
     await expect(p).rejects.toMatchObject({ code: "PROTOCOL_ERROR", message: expect.stringMatching(/checksum/) });
+    expect(conn.badChecksums).toBe(1);
+  });
+
+  test("an event listener that throws is counted and reported; the others, the ACK and the command go on", async () => {
+    const t = new FakeTransport();
+    const reported: unknown[] = [];
+    const conn = new ZkConnection(t, 1000, { onListenerError: (err) => reported.push(err) });
+    conn.sessionId = 0x45cf;
+    const seen: number[] = [];
+    conn.onEvent(() => {
+      throw new Error("listener bug");
+    });
+    conn.onEvent((p) => seen.push(p.sessionId));
+    const p = conn.exchange(1000);
+    expect(() => t.inject(EVENT)).not.toThrow();
+    t.inject("d0 07 60 b2 cf 45 00 00");
+    expect(await p).toMatchObject({ command: 2000 });
+    expect(seen).toEqual([1]);
+    expect(conn.listenerErrors).toBe(1);
+    expect(reported).toEqual([expect.objectContaining({ message: "listener bug" })]);
+    expect(t.sent[1]).toEqual(hex("d0 07 60 b2 cf 45 00 00"));
+  });
+
+  test("a throwing error hook is swallowed too", () => {
+    const t = new FakeTransport();
+    const conn = new ZkConnection(t, 1000, {
+      onListenerError: () => {
+        throw new Error("hook bug");
+      },
+    });
+    conn.onEvent(() => {
+      throw new Error("listener bug");
+    });
+    expect(() => t.inject(EVENT)).not.toThrow();
+    expect(conn.listenerErrors).toBe(1);
   });
 
   test("a runt packet fails the command with PROTOCOL_ERROR", async () => {
@@ -160,6 +204,60 @@ describe("ZkConnection", () => {
     expect(free.command).toBe(1502);
     t.inject(packetHex(2000, 0x45cf, free.replyId, ""));
     expect(await read).toEqual(hex("02 00 00 00 aa bb"));
+  });
+});
+
+describe("reply ids across the wrap (§2.4: 0…65534)", () => {
+  /** A device that answers every request at once with ACK_OK under the request's reply id. */
+  function echoing() {
+    const t = new FakeTransport();
+    const ids: number[] = [];
+    t.send = (bytes: Uint8Array) => {
+      const req = decodePacket(bytes);
+      ids.push(req.replyId);
+      t.inject(packetHex(2000, 0x45cf, req.replyId, ""));
+    };
+    return { t, ids };
+  }
+
+  test("a counter started near the wrap goes 65533, 65534, 0, 1 and every reply is matched", async () => {
+    const { t, ids } = echoing();
+    const conn = new ZkConnection(t, 1000, { firstReplyId: 65533 });
+    for (let i = 0; i < 4; i++) {
+      expect(await conn.exchange(201)).toMatchObject({ command: 2000 });
+      conn.finish();
+    }
+    expect(ids).toEqual([65533, 65534, 0, 1]);
+    expect(conn.ignored).toBe(0);
+  });
+
+  test("pipelined requests straddling the wrap each get their own answer", async () => {
+    const t = new FakeTransport();
+    const conn = new ZkConnection(t, 1000, { firstReplyId: 65534 });
+    const a = conn.send(1504);
+    const b = conn.send(1504);
+    expect([a.replyId, b.replyId]).toEqual([65534, 0]);
+    // Answered in reverse order: routing is by reply id, not by arrival.
+    t.inject(packetHex(1501, 0, 0, "bb"));
+    t.inject(packetHex(1501, 0, 65534, "aa"));
+    expect((await conn.wait(a)).payload).toEqual(hex("aa"));
+    expect((await conn.wait(b)).payload).toEqual(hex("bb"));
+  });
+
+  test("more than 65 535 commands on one connection: the counter wraps to 0, never 65535, and nothing leaks", async () => {
+    const { t, ids } = echoing();
+    const conn = new ZkConnection(t, 1000);
+    const n = 65_540;
+    for (let i = 0; i < n; i++) {
+      await conn.exchange(201);
+      conn.finish();
+    }
+    expect(ids).toHaveLength(n);
+    expect(ids.includes(65535)).toBe(false);
+    expect(ids.slice(65533, 65538)).toEqual([65533, 65534, 0, 1, 2]);
+    expect(conn.ignored).toBe(0);
+    // Nothing is left in flight: one more request and its answer still pair up.
+    expect(await conn.exchange(201)).toMatchObject({ replyId: n % 65535 });
   });
 });
 

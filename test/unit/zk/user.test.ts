@@ -1,7 +1,19 @@
 // User records (zk-protocol §8.6 fixtures): 72- and 28-byte parse, encode, round trip, table; fast-check properties.
 import { describe, expect, test } from "vitest";
 import fc from "fast-check";
-import { decodeFixed, decodeUser28, decodeUser72, decodeUserTable, encodeFixed, encodeUser28, encodeUser72, encodeUserTable, tableBody } from "../../../agent/zk/codec";
+import {
+  checkPasswordFits,
+  decodeFixed,
+  decodeUser28,
+  decodeUser72,
+  decodeUserTable,
+  encodeFixed,
+  encodeUser28,
+  encodeUser72,
+  encodeUserTable,
+  tableBody,
+  userRecordSize,
+} from "../../../agent/zk/codec";
 import type { ZkUserInput } from "../../../agent/zk/types";
 import { hex } from "./hex";
 
@@ -81,12 +93,28 @@ describe("user table (§7.1, §8.7)", () => {
     expect(decodeUserTable(b, 18)[0]!.format).toBe(28);
     expect(decodeUserTable(b, 7)[0]!.format).toBe(72);
   });
+  test("a stale count settles 504 bytes by the nearest record count: 18 × 28 for a count of 17, 7 × 72 for 8", () => {
+    expect(userRecordSize(504, 17)).toBe(28);
+    expect(userRecordSize(504, 8)).toBe(72);
+    expect(userRecordSize(504)).toBe(72);
+    expect(decodeUserTable(new Uint8Array(Array.from({ length: 18 }, () => [...ALICE28]).flat()), 17)).toHaveLength(18);
+  });
   test("0 users → [] and a length matching neither size throws", () => {
     expect(decodeUserTable(new Uint8Array(0), 0)).toEqual([]);
     expect(() => decodeUserTable(new Uint8Array(50), 1)).toThrowError(expect.objectContaining({ code: "PROTOCOL_ERROR" }));
   });
   test("a prefix longer than the data is refused", () => {
     expect(() => tableBody(hex("48 00 00 00 00 00"))).toThrowError(/declares 72/);
+  });
+});
+
+describe("password field (§8.3, §8.4)", () => {
+  test("fits whole or is refused, by bytes, without repeating it", () => {
+    expect(() => checkPasswordFits("12345678", 72)).not.toThrow();
+    expect(() => checkPasswordFits("12345", 28)).not.toThrow();
+    expect(() => checkPasswordFits("123456789", 72)).toThrowError(expect.objectContaining({ code: "VALIDATION_FAILED", message: expect.stringMatching(/8-byte field of a 72-byte/) }));
+    expect(() => checkPasswordFits("123456", 28)).toThrowError(expect.objectContaining({ code: "VALIDATION_FAILED", message: expect.not.stringContaining("123456") }));
+    expect(() => checkPasswordFits("ñññ", 28)).toThrowError(/6 bytes/); // 3 characters, 6 UTF-8 bytes
   });
 });
 
