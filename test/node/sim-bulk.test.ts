@@ -1,10 +1,8 @@
 // Bulk reads and uploads of the simulator (zk-protocol §7, §10) with the reference bytes of §13.
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { decodeAttendanceTable, decodeTemplateTable, type DecodedPacket } from "../../agent/zk/codec";
-import { startSimulator, type Simulator, type SimulatorOptions } from "../../agent/zk/sim";
-import { RawTcp, RawUdp, hex, request, toHex } from "./sim-helpers";
+import { hex, rawSimulators, request, toHex, type RawClient } from "./sim-helpers";
 
-const CONNECT = hex("e8 03 17 fc 00 00 00 00");
 const PREPARE_USERS = hex("df 05 49 a6 cf 45 07 00 01 09 00 05 00 00 00 00 00 00 00");
 const PREPARE_ATTENDANCE = hex("df 05 49 a7 cf 45 07 00 01 0d 00 00 00 00 00 00 00 00 00");
 const PREPARE_TEMPLATES = hex("df 05 49 ab cf 45 07 00 01 07 00 02 00 00 00 00 00 00 00");
@@ -13,24 +11,7 @@ const READ_FIRST_CHUNK = hex("e0 05 87 b4 cf 45 08 00 00 00 00 00 c0 ff 00 00");
 const PREPARE_DATA_65472 = "dc 05 92 b4 cf 45 08 00 c0 ff 00 00 f8 ff 00 00";
 const FREE_DATA = hex("de 05 48 b4 cf 45 0a 00");
 
-let sims: Simulator[] = [];
-let clients: Array<{ close(): void }> = [];
-afterEach(async () => {
-  for (const c of clients) c.close();
-  clients = [];
-  await Promise.all(sims.map((s) => s.close()));
-  sims = [];
-});
-
-async function connected(o: SimulatorOptions, transport: "tcp" | "udp" = "tcp") {
-  const s = await startSimulator(o);
-  sims.push(s);
-  const c = transport === "tcp" ? await RawTcp.connect(s.port) : await RawUdp.open(s.port);
-  clients.push(c);
-  c.send(CONNECT);
-  await c.next();
-  return { s, c };
-}
+const { connected } = rawSimulators();
 
 const readChunk = (replyId: number, start: number, size: number) => {
   const p = new Uint8Array(8);
@@ -40,7 +21,7 @@ const readChunk = (replyId: number, start: number, size: number) => {
 };
 
 /** PREPARE_DATA, CMD_DATA… until ACK_OK; returns the data packets and the joined payload. */
-async function collect(c: RawTcp | RawUdp): Promise<{ prepare: DecodedPacket; data: DecodedPacket[]; bytes: Uint8Array; ack: DecodedPacket }> {
+async function collect(c: RawClient): Promise<{ prepare: DecodedPacket; data: DecodedPacket[]; bytes: Uint8Array; ack: DecodedPacket }> {
   const prepare = await c.next();
   expect(prepare.command).toBe(1500);
   expect(prepare.payload.length).toBe(8); // node clients count these 8 bytes (§7.3)

@@ -1,9 +1,7 @@
 // Simulator commands over real sockets with the reference bytes of zk-protocol §5, §6, §8, §12 and §13.
-import { afterEach, describe, expect, it } from "vitest";
-import { startSimulator, type Simulator, type SimulatorOptions } from "../../agent/zk/sim";
-import { RawTcp, RawUdp, hex, request, toHex } from "./sim-helpers";
+import { describe, expect, it } from "vitest";
+import { hex, rawSimulators, request, toHex, type RawTcp } from "./sim-helpers";
 
-const CONNECT = hex("e8 03 17 fc 00 00 00 00");
 const DISABLE = hex("eb 03 43 b6 cf 45 02 00"); // §13 reply 2
 const ENABLE_NO_TIMEOUT = request(1002, 40);
 const FREE_SIZES = hex("32 00 fb b9 cf 45 03 00");
@@ -27,24 +25,7 @@ const USER_WRQ_BOB = new Uint8Array([...hex("08 00 dd e1 cf 45 0b 00"), ...BOB_7
 // §13: 28-byte record of §8.6 (uid 5, admin, "1234", "Alice", card 123456, group 1, user_id 1005).
 const USER_WRQ_ALICE = hex("08 00 65 9e cf 45 0b 00 05 00 0e 31 32 33 34 00 41 6c 69 63 65 00 00 00 40 e2 01 00 00 01 00 00 ed 03 00 00");
 
-let sims: Simulator[] = [];
-let clients: Array<{ close(): void }> = [];
-afterEach(async () => {
-  for (const c of clients) c.close();
-  clients = [];
-  await Promise.all(sims.map((s) => s.close()));
-  sims = [];
-});
-
-async function connected(o: SimulatorOptions = {}, transport: "tcp" | "udp" = "tcp") {
-  const s = await startSimulator({ users: 3, records: 5, templates: 2, ...o });
-  sims.push(s);
-  const c = transport === "tcp" ? await RawTcp.connect(s.port) : await RawUdp.open(s.port);
-  clients.push(c);
-  c.send(CONNECT);
-  await c.next();
-  return { s, c };
-}
+const { connected } = rawSimulators({ users: 3, records: 5, templates: 2 });
 
 describe("device information (§5)", () => {
   it("GET_VERSION and ~SerialNumber answer exactly the §13 replies", async () => {

@@ -1,31 +1,18 @@
 // Realtime events of the simulator (zk-protocol §11): EF_ATTLOG bytes of §13, registration, acks, enrolment.
-import { afterEach, describe, expect, it } from "vitest";
-import { startSimulator, type Simulator, type SimulatorOptions } from "../../agent/zk/sim";
-import { RawTcp, RawUdp, hex, request, toHex } from "./sim-helpers";
+import { describe, expect, it } from "vitest";
+import type { SimulatorOptions } from "../../agent/zk/sim";
+import { hex, rawSimulators, request, toHex, type RawTcp } from "./sim-helpers";
 
-const CONNECT = hex("e8 03 17 fc 00 00 00 00");
 const REG_EVENT_ATTLOG = hex("f4 01 2d b8 cf 45 0e 00 01 00 00 00");
 const EVENT_ACK = hex("d0 07 60 b2 cf 45 00 00");
 // §13: EF_ATTLOG, 32-byte form, "A1007", 2024-03-15 08:02:11, status 1, punch 0.
 const ATTLOG_EVENT_32 = `f4 01 38 86 01 00 00 00 41 31 30 30 37 ${"00 ".repeat(19)}01 00 18 03 0f 08 02 0b`;
 const A1007 = { uid: 7, userId: "A1007", time: { year: 2024, month: 3, day: 15, hour: 8, minute: 2, second: 11 }, status: 1, punch: 0 };
 
-let sims: Simulator[] = [];
-let clients: Array<{ close(): void }> = [];
-afterEach(async () => {
-  for (const c of clients) c.close();
-  clients = [];
-  await Promise.all(sims.map((s) => s.close()));
-  sims = [];
-});
+const { connected, start, connect } = rawSimulators({ users: 3, records: 0, templates: 0 });
 
 async function registered(o: SimulatorOptions = {}, transport: "tcp" | "udp" = "tcp", mask = REG_EVENT_ATTLOG) {
-  const s = await startSimulator({ users: 3, records: 0, templates: 0, ...o });
-  sims.push(s);
-  const c = transport === "tcp" ? await RawTcp.connect(s.port) : await RawUdp.open(s.port);
-  clients.push(c);
-  c.send(CONNECT);
-  await c.next();
+  const { s, c } = await connected(o, transport);
   c.send(mask);
   expect((await c.nextRaw()).length).toBe(8);
   return { s, c };
@@ -75,16 +62,9 @@ describe("EF_ATTLOG events (§11.2, §11.3)", () => {
   });
 
   it("only registered sessions get events; mask 0 unsubscribes", async () => {
-    const s = await startSimulator({ users: 3, records: 0, templates: 0, singleSession: false });
-    sims.push(s);
-    const quiet = await RawUdp.open(s.port);
-    clients.push(quiet);
-    quiet.send(CONNECT);
-    await quiet.next();
-    const loud = await RawUdp.open(s.port);
-    clients.push(loud);
-    loud.send(CONNECT);
-    await loud.next();
+    const s = await start({ users: 3, records: 0, templates: 0, singleSession: false });
+    const quiet = await connect(s, "udp");
+    const loud = await connect(s, "udp");
     loud.send(REG_EVENT_ATTLOG);
     await loud.next();
     s.emitAttendance();

@@ -1,33 +1,14 @@
 // Fault injection of the simulator: silence, corrupt checksums, garbage, a reset in the middle of a transfer.
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { decodePacket } from "../../agent/zk/codec";
-import { startSimulator, type Simulator, type SimulatorOptions } from "../../agent/zk/sim";
-import { RawTcp, RawUdp, hex, request, toHex } from "./sim-helpers";
+import { CONNECT, hex, rawSimulators, request, toHex, type RawTcp } from "./sim-helpers";
 
-const CONNECT = hex("e8 03 17 fc 00 00 00 00");
 const GET_VERSION = hex("4c 04 d2 b5 cf 45 12 00");
 const FREE_SIZES = hex("32 00 fb b9 cf 45 03 00");
 const PREPARE_USERS = hex("df 05 49 a6 cf 45 07 00 01 09 00 05 00 00 00 00 00 00 00");
 const READ_FIRST_CHUNK = hex("e0 05 87 b4 cf 45 08 00 00 00 00 00 c0 ff 00 00");
 
-let sims: Simulator[] = [];
-let clients: Array<{ close(): void }> = [];
-afterEach(async () => {
-  for (const c of clients) c.close();
-  clients = [];
-  await Promise.all(sims.map((s) => s.close()));
-  sims = [];
-});
-
-async function connected(o: SimulatorOptions = {}, transport: "tcp" | "udp" = "tcp") {
-  const s = await startSimulator({ users: 3, records: 3, templates: 0, ...o });
-  sims.push(s);
-  const c = transport === "tcp" ? await RawTcp.connect(s.port) : await RawUdp.open(s.port);
-  clients.push(c);
-  c.send(CONNECT);
-  await c.next();
-  return { s, c };
-}
+const { connected, start, open } = rawSimulators({ users: 3, records: 3, templates: 0 });
 
 describe("faults", () => {
   it("silence: no reply until the fault is cleared", async () => {
@@ -53,11 +34,9 @@ describe("faults", () => {
   });
 
   it("silence on CONNECT makes a terminal that does not answer at all", async () => {
-    const s = await startSimulator({ users: 0, templates: 0, records: 0 });
-    sims.push(s);
+    const s = await start({ users: 0, templates: 0, records: 0 });
     s.faults.set({ kind: "silence" });
-    const u = await RawUdp.open(s.port);
-    clients.push(u);
+    const u = await open(s, "udp");
     u.send(CONNECT);
     expect(await u.silentFor(250)).toBe(true);
     expect(s.state.sessions).toBe(0);

@@ -15,60 +15,47 @@
 //  3. Even inline, ZUDP.getAttendances() decodes with 8-byte steps whenever the reply was inline (`data.mode`),
 //     and reads the time at offset 4 in both 8- and 16-byte records, so no device record format decodes right.
 // What does work over UDP — connect, counters, clock, small user tables — is tested below.
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { startSimulator, type Simulator } from "../../agent/zk/sim";
-import { asciiView, localDate, quietConsole, requireCjs } from "./sim-fidelity-helpers";
+import {
+  expectEachRow,
+  expectInSync,
+  localDate,
+  publishedClients,
+  quietConsole,
+  realtimePunch,
+  requireCjs,
+  suiteSimulator,
+  tftUserRow,
+  zk6UserRow,
+  type Any,
+  type ClientClass,
+} from "./sim-fidelity-helpers";
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Any = any;
-const ZktecoJs = requireCjs("zkteco-js") as new (ip: string, port: number, timeout: number, inport: number) => Any;
-const ZUDP = requireCjs("zkteco-js/src/zudp") as new (ip: string, port: number, timeout: number, inport: number) => Any;
+const ZktecoJs = requireCjs("zkteco-js") as ClientClass;
+const ZUDP = requireCjs("zkteco-js/src/zudp") as ClientClass;
+const FIRMWARE = "Ver 6.60 Apr 26 2016";
 
-let open: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  for (const close of open) await close().catch(() => {});
-  open = [];
-  vi.restoreAllMocks();
-});
-
-async function tcpClient(sim: Simulator): Promise<Any> {
-  quietConsole();
-  const z = new ZktecoJs("127.0.0.1", sim.port, 5000, 0);
-  open.push(() => z.disconnect());
-  await z.createSocket();
-  return z;
-}
-
-/** The next command still gets its own reply: no leftover packet of the bulk read shifted the replies (§7.7). */
-async function expectInSync(z: Any): Promise<void> {
-  const reply: Buffer = await z.executeCmd(1100, "");
-  expect([reply.readUInt16LE(0), reply.subarray(8).toString("latin1")]).toEqual([2000, "Ver 6.60 Apr 26 2016\0"]);
-}
+const clients = publishedClients();
+const tcpClient = (sim: Simulator): Promise<Any> => clients.create(ZktecoJs, sim);
 
 async function udpClient(sim: Simulator): Promise<Any> {
-  quietConsole();
-  const z = new ZUDP("127.0.0.1", sim.port, 5000, 0);
-  open.push(() => z.disconnect());
-  await z.createSocket();
+  const z = await clients.create(ZUDP, sim);
   await z.connect();
   return z;
 }
 
 describe("zkteco-js 1.7.2 over TCP (tft profile)", () => {
-  let sim: Simulator;
-  beforeAll(async () => {
-    sim = await startSimulator({ profile: "tft", users: 1000, records: 5000, templates: 200, seed: 21 });
-  });
-  afterAll(() => sim.close());
+  const sim = suiteSimulator({ profile: "tft", users: 1000, records: 5000, templates: 200, seed: 21 });
 
   it("connects and reads the device information", async () => {
-    const z = await tcpClient(sim);
+    const z = await tcpClient(sim());
     expect(z.connectionType).toBe("tcp");
     expect(await z.getInfo()).toEqual({ userCounts: 1000, logCounts: 5000, logCapacity: 200_000 });
-    expect(await z.getSerialNumber()).toBe(sim.state.serial);
+    expect(await z.getSerialNumber()).toBe(sim().state.serial);
     expect(await z.getPlatform()).toBe("ZMM220_TFT");
-    expect(await z.getDeviceName()).toBe(sim.state.option("~DeviceName"));
-    expect(await z.getMacAddress()).toBe(sim.state.option("MAC"));
+    expect(await z.getDeviceName()).toBe(sim().state.option("~DeviceName"));
+    expect(await z.getMacAddress()).toBe(sim().state.option("MAC"));
     expect(await z.getDeviceVersion()).toBe("10");
     expect(await z.getOS()).toBe("1");
     expect(await z.getPIN()).toBe("9");
@@ -77,93 +64,70 @@ describe("zkteco-js 1.7.2 over TCP (tft profile)", () => {
     expect(await z.getWorkCode()).toBe("0");
     expect((await z.getProductTime()).getTime()).toBe(new Date("2020-11-13 16:17:40").getTime());
     // zkteco-js keeps the firmware string's NUL (§5.1).
-    expect(await z.getFirmware()).toBe("Ver 6.60 Apr 26 2016\0");
+    expect(await z.getFirmware()).toBe(`${FIRMWARE}\0`);
     const t: Date = await z.getTime();
-    expect(Math.abs(t.getTime() - localDate(sim.state.time()))).toBeLessThanOrEqual(2000);
+    expect(Math.abs(t.getTime() - localDate(sim().state.time()))).toBeLessThanOrEqual(2000);
   });
 
   it("reads 1,000 users with the stored values", async () => {
-    const z = await tcpClient(sim);
+    const z = await tcpClient(sim());
     const { data } = await z.getUsers();
-    const want = sim.state.users();
-    expect(data).toHaveLength(1000);
-    data.forEach((u: Any, i: number) => {
-      const w = want[i]!;
-      expect(u).toEqual({
-        uid: w.uid,
-        role: w.privilege,
-        password: w.password,
-        name: asciiView(w.raw.subarray(11, 35)),
-        cardno: w.card,
-        userId: w.userId,
-      });
-    });
-    await expectInSync(z);
+    expectEachRow(data, 1000, sim().state.users(), (u, w) => expect(u).toEqual(tftUserRow(w)));
+    await expectInSync(z, FIRMWARE);
   });
 
   it("reads 5,000 attendance records with the stored values", async () => {
-    const z = await tcpClient(sim);
+    const z = await tcpClient(sim());
     const { data } = await z.getAttendances();
-    const want = sim.state.attendance();
-    expect(data).toHaveLength(5000);
-    data.forEach((r: Any, i: number) => {
-      const w = want[i]!;
-      expect(r).toEqual({ sn: w.uid, user_id: w.userId, record_time: new Date(localDate(w.time)).toString(), type: w.status, state: w.punch, ip: "127.0.0.1" });
-    });
-    await expectInSync(z);
+    expectEachRow(data, 5000, sim().state.attendance(), (r, w) =>
+      expect(r).toEqual({ sn: w.uid, user_id: w.userId, record_time: new Date(localDate(w.time)).toString(), type: w.status, state: w.punch, ip: "127.0.0.1" }),
+    );
+    await expectInSync(z, FIRMWARE);
   });
 
   it("writes a user with its own record layout, reads it back, deletes it, sets the clock", async () => {
-    const z = await tcpClient(sim);
+    const z = await tcpClient(sim());
     await z.setUser(2999, "77001", "Prueba Uno", "4321", 0, 5566);
-    const stored = sim.state.users().find((u) => u.uid === 2999)!;
+    const stored = sim().state.users().find((u) => u.uid === 2999)!;
     expect(stored).toMatchObject({ userId: "77001", name: "Prueba Uno", password: "4321", card: 5566 });
     const { data } = await z.getUsers();
     expect(data.find((u: Any) => u.uid === 2999)).toMatchObject({ userId: "77001", name: "Prueba Uno", cardno: 5566 });
     await z.deleteUser(2999);
-    expect(sim.state.users().some((u) => u.uid === 2999)).toBe(false);
+    expect(sim().state.users().some((u) => u.uid === 2999)).toBe(false);
     await z.setTime(new Date(2024, 2, 15, 13, 45, 30));
-    expect(sim.state.time()).toMatchObject({ year: 2024, month: 3, day: 15, hour: 13, minute: 45 });
+    expect(sim().state.time()).toMatchObject({ year: 2024, month: 3, day: 15, hour: 13, minute: 45 });
   });
 
   it("receives a realtime punch", async () => {
-    const z = await tcpClient(sim);
-    const got = new Promise<Any>((resolve) => z.getRealTimeLogs(resolve));
-    await new Promise((r) => setTimeout(r, 50));
-    const rec = sim.emitAttendance({ userId: sim.state.users()[5]!.userId })!;
-    const log = await got;
+    const z = await tcpClient(sim());
+    const { log, rec } = await realtimePunch(z, sim(), { userId: sim().state.users()[5]!.userId });
     expect([log.userId, log.attTime.getTime()]).toEqual([rec.userId, localDate(rec.time)]);
   });
 });
 
 describe("zkteco-js 1.7.2 over UDP (zk6 profile, through its internal ZUDP class)", () => {
-  let sim: Simulator;
-  beforeAll(async () => {
-    sim = await startSimulator({ profile: "zk6", users: 30, records: 5000, templates: 10, seed: 22 });
-  });
-  afterAll(() => sim.close());
+  const sim = suiteSimulator({ profile: "zk6", users: 30, records: 5000, templates: 10, seed: 22 });
 
   it("its facade cannot fall back to UDP (client bug 1 above)", async () => {
     quietConsole();
-    const z = new ZktecoJs("127.0.0.1", sim.port, 2000, 0);
+    const z = new ZktecoJs("127.0.0.1", sim().port, 2000, 0);
     const err = await z.createSocket().then(() => undefined, (e: Any) => e);
     expect(err?.err?.err?.code).toBe("ECONNREFUSED");
     expect(z.connectionType).toBeNull();
   });
 
   it("connects, reads counters and the clock", async () => {
-    const z = await udpClient(sim);
+    const z = await udpClient(sim());
     expect(await z.getInfo()).toEqual({ userCounts: 30, logCounts: 5000, logCapacity: 50_000 });
     const t: Date = await z.getTime();
-    expect(Math.abs(t.getTime() - localDate(sim.state.time()))).toBeLessThanOrEqual(2000);
+    expect(Math.abs(t.getTime() - localDate(sim().state.time()))).toBeLessThanOrEqual(2000);
   });
 
   it("reads a table that a device answers inline (30 users = 844 bytes)", async () => {
-    const z = await udpClient(sim);
+    const z = await udpClient(sim());
     const { data, err } = await z.getUsers();
     expect(err).toBeFalsy();
-    const want = sim.state.users();
-    expect(data).toEqual(want.map((w) => ({ uid: w.uid, role: w.privilege, name: asciiView(w.raw.subarray(8, 16)), userId: Number(w.userId) })));
+    expect(data).toEqual(sim().state.users().map(zk6UserRow));
   });
 
   it("diagnosis: 1,000 users arrive once the table comes inline, which no real UDP device does (bug 2)", async () => {
@@ -174,7 +138,7 @@ describe("zkteco-js 1.7.2 over UDP (zk6 profile, through its internal ZUDP class
       expect(err).toBeFalsy();
       expect(data.map((u: Any) => u.userId)).toEqual(big.state.users().map((u) => Number(u.userId)));
     } finally {
-      for (const close of open.splice(0)) await close().catch(() => {});
+      await clients.closeAll();
       await big.close();
     }
   });

@@ -1,7 +1,9 @@
 // Raw TCP/UDP test clients for the simulator: send reference bytes (zk-protocol §13), read packets back.
 import dgram from "node:dgram";
 import net from "node:net";
+import { afterEach } from "vitest";
 import { TcpUnframer, decodePacket, encodePacket, type DecodedPacket } from "../../agent/zk/codec";
+import { startSimulator, type Simulator, type SimulatorOptions } from "../../agent/zk/sim";
 
 /** "e8 03 17 fc …" → bytes (reference fixtures are written as hex, like §13). */
 export function hex(s: string): Uint8Array {
@@ -158,4 +160,50 @@ export class RawUdp extends Inbox {
   close(): void {
     this.socket.close();
   }
+}
+
+/** §13 request 1: CMD_CONNECT, session 0, reply id 0. */
+export const CONNECT = hex("e8 03 17 fc 00 00 00 00");
+
+export type RawClient = RawTcp | RawUdp;
+
+/**
+ * Simulators and raw clients for one test file, all closed after each test. Call it at the top level of the file;
+ * `defaults` go under each test's own simulator options. The returned functions need no `this`.
+ */
+export function rawSimulators(defaults: SimulatorOptions = {}) {
+  let sims: Simulator[] = [];
+  let clients: Array<{ close(): void }> = [];
+  afterEach(async () => {
+    for (const c of clients) c.close();
+    clients = [];
+    await Promise.all(sims.map((s) => s.close()));
+    sims = [];
+  });
+
+  /** A simulator closed after the test. */
+  async function start(o: SimulatorOptions = {}): Promise<Simulator> {
+    const s = await startSimulator({ ...defaults, ...o });
+    sims.push(s);
+    return s;
+  }
+  /** A raw client of `s`, closed after the test, that has sent nothing yet. */
+  async function open(s: Simulator, transport: "tcp" | "udp" = "tcp"): Promise<RawClient> {
+    const c = transport === "tcp" ? await RawTcp.connect(s.port) : await RawUdp.open(s.port);
+    clients.push(c);
+    return c;
+  }
+  /** A raw client of `s` with a session: CMD_CONNECT sent and its reply read. */
+  async function connect(s: Simulator, transport: "tcp" | "udp" = "tcp"): Promise<RawClient> {
+    const c = await open(s, transport);
+    c.send(CONNECT);
+    await c.next();
+    return c;
+  }
+  /** A new simulator and a client connected to it. */
+  async function connected(o: SimulatorOptions = {}, transport: "tcp" | "udp" = "tcp"): Promise<{ s: Simulator; c: RawClient }> {
+    const s = await start(o);
+    return { s, c: await connect(s, transport) };
+  }
+  return { start, open, connect, connected };
 }

@@ -2,7 +2,7 @@
 import { connect as netConnect, type Socket } from "node:net";
 import { frameTcp, TcpUnframer } from "../codec";
 import { ZkProtocolError, ZkUnreachableError } from "../errors";
-import type { TransportHandlers, ZkTransport } from "./transport";
+import { SocketTransport, type ZkTransport } from "./transport";
 
 /** Opens a TCP connection; refusal, a socket error or no connection within `timeoutMs` → ZkUnreachableError. */
 export function openTcp(host: string, port: number, timeoutMs: number): Promise<ZkTransport> {
@@ -25,41 +25,22 @@ export function openTcp(host: string, port: number, timeoutMs: number): Promise<
   });
 }
 
-class TcpTransport implements ZkTransport {
+class TcpTransport extends SocketTransport {
   readonly kind = "tcp" as const;
-  private handlers: TransportHandlers | undefined;
   private readonly unframer = new TcpUnframer();
-  private isClosed = false;
-  private readonly closedPromise: Promise<void>;
 
   constructor(private readonly socket: Socket) {
+    super(socket);
     socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
-    socket.on("error", (err) => this.handlers?.error(err));
-    this.closedPromise = new Promise((resolve) =>
-      socket.once("close", () => {
-        this.isClosed = true;
-        this.handlers?.close();
-        resolve();
-      }),
-    );
-  }
-
-  get closed(): boolean {
-    return this.isClosed;
-  }
-
-  attach(handlers: TransportHandlers): void {
-    this.handlers = handlers;
   }
 
   send(packet: Uint8Array): void {
-    if (!this.isClosed) this.socket.write(frameTcp(packet));
+    if (!this.closed) this.socket.write(frameTcp(packet));
   }
 
-  close(): Promise<void> {
-    if (!this.isClosed) this.socket.destroy();
-    return this.closedPromise;
+  protected destroySocket(): void {
+    this.socket.destroy();
   }
 
   private onData(chunk: Buffer): void {

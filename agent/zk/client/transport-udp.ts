@@ -2,7 +2,7 @@
 import { createSocket, type Socket, type SocketOptions } from "node:dgram";
 import { isIP } from "node:net";
 import { ZkUnreachableError } from "../errors";
-import type { TransportHandlers, ZkTransport } from "./transport";
+import { SocketTransport, type ZkTransport } from "./transport";
 
 /** Host name → address, as `dns.lookup` calls back (dgram's `lookup` option); injectable for tests. */
 export type UdpLookup = NonNullable<SocketOptions["lookup"]>;
@@ -39,49 +39,28 @@ export function openUdp(host: string, port: number, timeoutMs: number, lookup?: 
   });
 }
 
-class UdpTransport implements ZkTransport {
+class UdpTransport extends SocketTransport {
   readonly kind = "udp" as const;
-  private handlers: TransportHandlers | undefined;
-  private isClosed = false;
-  private readonly closedPromise: Promise<void>;
 
   constructor(private readonly socket: Socket) {
+    // On a connected UDP socket an ICMP "port unreachable" surfaces as ECONNREFUSED on "error" (handled by the base).
+    super(socket);
     // Each datagram arrives in a Buffer of its own that nothing reuses, so it is handed on without a copy.
     socket.on("message", (msg: Buffer) => this.handlers?.packet(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength)));
-    // On a connected UDP socket an ICMP "port unreachable" surfaces as ECONNREFUSED here.
-    socket.on("error", (err) => this.handlers?.error(err));
-    this.closedPromise = new Promise((resolve) =>
-      socket.once("close", () => {
-        this.isClosed = true;
-        this.handlers?.close();
-        resolve();
-      }),
-    );
-  }
-
-  get closed(): boolean {
-    return this.isClosed;
-  }
-
-  attach(handlers: TransportHandlers): void {
-    this.handlers = handlers;
   }
 
   send(packet: Uint8Array): void {
-    if (this.isClosed) return;
+    if (this.closed) return;
     this.socket.send(packet, (err) => {
       if (err) this.handlers?.error(err);
     });
   }
 
-  close(): Promise<void> {
-    if (!this.isClosed) {
-      try {
-        this.socket.close();
-      } catch {
-        // already closing
-      }
+  protected destroySocket(): void {
+    try {
+      this.socket.close();
+    } catch {
+      // already closing
     }
-    return this.closedPromise;
   }
 }
