@@ -125,6 +125,7 @@ if (options.help) {
 } else {
   const supervisor = new Supervisor(say);
   supervisor.installSignalHandlers();
+  supervisor.stopWhenOrphaned();
   main(options, supervisor).catch((err: Error) => {
     if (supervisor.stoppingNow) return; // a signal arrived during start-up; its stop is under way
     console.error(`[zk-relay] cannot start: ${err.message}`);

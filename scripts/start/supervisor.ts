@@ -53,6 +53,21 @@ export class Supervisor {
     }
   }
 
+  /**
+   * `npm start` runs us under `sh -c`, which does not pass on the SIGTERM npm receives: when our parent goes
+   * away we are re-parented, and that is the signal to stop everything rather than keep serving as an orphan.
+   */
+  stopWhenOrphaned(intervalMs = 500): void {
+    const parent = process.ppid;
+    const timer = setInterval(() => {
+      if (process.ppid === parent || this.stopping) return;
+      clearInterval(timer);
+      this.say("the process that started us has gone: stopping…");
+      void this.shutdown(0);
+    }, intervalMs);
+    timer.unref();
+  }
+
   /** True once a stop has begun (errors from parts being torn down are expected then). */
   get stoppingNow(): boolean {
     return this.stopping !== undefined;
