@@ -139,18 +139,8 @@ export interface SimData {
   templates?: Array<SimTemplateData>;
 }
 
-/** Either fields or `raw` (hex of a 28/72-byte record). */
-export interface SimUserData {
-  uid?: number;
-  userId?: string;
-  name?: string;
-  privilege?: number;
-  password?: string;
-  card?: number;
-  group?: number;
-  groupId?: string;
-  raw?: string;
-}
+/** Either the client's user fields or `raw` (hex of a 28/72-byte record). */
+export type SimUserData = Partial<ZkUserInput> & { raw?: string };
 
 export interface SimAttendanceData {
   uid?: number;
