@@ -1,6 +1,7 @@
 // Per-isolate cache of API-key and registry rows: hot requests skip D1, every change through this isolate forgets at once.
 import type { DeviceRow } from "../db/devices";
 import type { KeyRow } from "../db/keys";
+import { TtlCache } from "./ttl-cache";
 
 /**
  * How long a cached row is believed. A change made through this isolate forgets the row at once; a change made
@@ -12,61 +13,13 @@ export const REGISTRY_CACHE_MS = 2000;
 /** Entries per table; past it the oldest go first (a key or device seen once does not pin memory). */
 export const REGISTRY_CACHE_MAX = 1000;
 
-interface Entry<V> {
-  value: V;
-  at: number;
-}
-
-/** A small TTL map in insertion order; `now` is injectable so the bound can be tested without sleeping. */
-export class TtlCache<V> {
-  private readonly entries = new Map<string, Entry<V>>();
-
-  constructor(
-    private readonly ttlMs: () => number,
-    private readonly max = REGISTRY_CACHE_MAX,
-    private readonly now: () => number = Date.now,
-  ) {}
-
-  get(key: string): V | undefined {
-    const e = this.entries.get(key);
-    if (!e) return undefined;
-    if (this.now() - e.at >= this.ttlMs()) {
-      this.entries.delete(key);
-      return undefined;
-    }
-    return e.value;
-  }
-
-  set(key: string, value: V): void {
-    this.entries.delete(key);
-    this.entries.set(key, { value, at: this.now() });
-    while (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value as string);
-  }
-
-  forEach(fn: (value: V) => void): void {
-    for (const e of this.entries.values()) fn(e.value);
-  }
-
-  delete(key: string): void {
-    this.entries.delete(key);
-  }
-
-  clear(): void {
-    this.entries.clear();
-  }
-
-  get size(): number {
-    return this.entries.size;
-  }
-}
-
 let ttl = REGISTRY_CACHE_MS;
 const ttlMs = () => ttl;
 
 /** Live API keys by SHA-256 hex of the secret. Unknown keys are never cached: a new key works at once. */
-export const keyCache = new TtlCache<KeyRow>(ttlMs);
+export const keyCache = new TtlCache<KeyRow>(ttlMs, REGISTRY_CACHE_MAX);
 /** Registry rows by device id; a missing device is not cached either (a new device is visible at once). */
-export const deviceCache = new TtlCache<DeviceRow>(ttlMs);
+export const deviceCache = new TtlCache<DeviceRow>(ttlMs, REGISTRY_CACHE_MAX);
 
 /** The registry changed `id` (insert, update, delete): this isolate reads it from D1 next time. */
 export function forgetDevice(id: string): void {
