@@ -31,6 +31,14 @@ export function leavesSessionUsable(err: unknown): boolean {
   return isErrorCode(code) && SESSION_STILL_GOOD.has(code);
 }
 
+/** Lets operations ask a job's session whether it holds the template table (see hasTemplateTable). */
+const TEMPLATES = Symbol.for("zk-relay.template-table");
+
+/** True when `session` is a job's view that already holds a valid template table (a burst read it): reading it is free. */
+export function hasTemplateTable(session: ZkSession): boolean {
+  return (session as unknown as Record<symbol, unknown>)[TEMPLATES] === true;
+}
+
 /** True when `session` is a job's view of a session whose connection already failed (a plain session: false). */
 export function sessionFailed(session: ZkSession): boolean {
   return (session as unknown as Record<symbol, unknown>)[FAILED] === true;
@@ -183,6 +191,7 @@ export class SessionHandle {
     return new Proxy(this.session, {
       get: (target, prop) => {
         if (prop === FAILED) return this.failed;
+        if (prop === TEMPLATES) return this.templates !== undefined && this.lockedByUs();
         if (Object.prototype.hasOwnProperty.call(own, prop)) return own[prop];
         const value = Reflect.get(target, prop, target) as unknown;
         if (typeof value !== "function" || prop === "constructor") return value;

@@ -1,5 +1,6 @@
 // Reads one user's fingerprint templates the cheapest complete way: one bulk table read, or ten single reads (pipelined where the terminal allows).
 import type { ZkSession, ZkTemplate } from "../zk/types";
+import { hasTemplateTable } from "../devices/session-handle";
 
 export const FINGERS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] as const;
 
@@ -50,7 +51,7 @@ export function bulkIsCheaper(transport: "tcp" | "udp", plan: TemplateReadPlan):
 export async function readUserTemplates(session: ZkSession, uid: number, plan?: TemplateReadPlan): Promise<ZkTemplate[]> {
   const known = plan ?? (await session.freeSizes());
   if (known.fingers === 0) return [];
-  if (bulkIsCheaper(session.transport, known)) {
+  if (hasTemplateTable(session) || bulkIsCheaper(session.transport, known)) {
     const all = await session.getTemplates();
     return all.filter((t) => t.uid === uid && t.template.length > 0).sort((a, b) => a.finger - b.finger);
   }
