@@ -70,6 +70,21 @@ describe.each([
   });
 });
 
+describe("firmware without the single-template read (command 88)", () => {
+  it("the single-read path falls back to the bulk table and still finds every finger", async () => {
+    const sim = await sims.start({ profile: "tft", unsupportedCommands: [CMD.getUserTemp], ...DATA });
+    const client = await open(sim);
+    try {
+      for (const u of (await client.getUsers()).slice(0, 5)) {
+        const viaSingles = await readUserTemplates(client, u.uid, { fingers: 1_000_000, users: 100_000, burst: 1 });
+        expect(shape(viaSingles)).toEqual(shape(stored(sim, u.uid)));
+      }
+    } finally {
+      await client.close();
+    }
+  });
+});
+
 describe("a terminal that answers pipelined requests out of order", () => {
   it("is detected on the first batch, which is read again one request at a time; later reads are never pipelined", async () => {
     const sim = await sims.start({ profile: "tft", answerOrder: "reversed", ...DATA });

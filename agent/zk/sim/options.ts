@@ -25,6 +25,7 @@ export interface ResolvedOptions {
   duplicateUserIdPolicy: "allow" | "reject";
   answerOrder: "in-order" | "reversed";
   deleteUserKeepsTemplates: boolean;
+  unsupportedCommands: ReadonlySet<number>;
   userSize: 28 | 72;
   attendanceSize: 8 | 16 | 40;
   eventForm: SimEventForm;
@@ -87,6 +88,7 @@ export function resolveOptions(o: SimulatorOptions): ResolvedOptions {
     duplicateUserIdPolicy: o.duplicateUserIdPolicy ?? "allow",
     answerOrder: answerOrder(o.answerOrder),
     deleteUserKeepsTemplates: o.deleteUserKeepsTemplates ?? false,
+    unsupportedCommands: new Set(o.unsupportedCommands ?? []),
     userSize: profile === "tft" ? 72 : 28,
     attendanceSize,
     eventForm,

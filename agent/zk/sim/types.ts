@@ -53,6 +53,8 @@ export interface SimulatorOptions {
   answerOrder?: "in-order" | "reversed";
   /** DELETE_USER leaves the user's templates behind, as some firmware may (default false: removed, §8.9, §17). */
   deleteUserKeepsTemplates?: boolean;
+  /** Commands this firmware does not have: answered ACK_UNKNOWN like any unknown code (e.g. [88], no single-template read). */
+  unsupportedCommands?: number[];
   /** zk6 attendance record size (default 16). */
   attendanceSize?: 8 | 16;
   /** EF_ATTLOG payload form (default 36 for tft, 10 for zk6 — what node-zklib expects per transport). */
