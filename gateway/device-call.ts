@@ -35,7 +35,8 @@ export async function runOp<O extends OpName>(
 
 /**
  * Our own codes get our own (Spanish/English) text; device-side codes keep the agent's text verbatim, as the
- * seed's 500 "Connection timeout to device <ip>:<port>" does. Agent `details` are dropped: they are not API.
+ * seed's 500 "Connection timeout to device <ip>:<port>" does. Agent `details` are dropped (not API), but for
+ * DEVICE_UNREACHABLE's `details.reason`.
  */
 export function localize(c: Context<AppEnv>, e: unknown, device: DeviceRow, userId?: string): unknown {
   if (!(e instanceof RelayError)) return e;
@@ -56,6 +57,11 @@ export function localize(c: Context<AppEnv>, e: unknown, device: DeviceRow, user
       return new RelayError(e.code, message(lang, e.code));
     case "AGENT_OUTDATED":
       return new RelayError(e.code, message(lang, e.code, { site_id: device.site_id }));
+    case "DEVICE_UNREACHABLE": {
+      // The seed's text stays as it is; why (timeout | refused | dns) is the one agent detail the API shows.
+      const reason = e.details?.reason;
+      return new RelayError(e.code, e.message, typeof reason === "string" ? { details: { reason } } : undefined);
+    }
     default:
       return new RelayError(e.code, e.message);
   }

@@ -18,7 +18,7 @@ export const deviceOps = new Hono<AppEnv>()
     } catch (e) {
       // gateway-api.md: a ping that cannot reach the device is an answer (503, reachable: false), not a 500.
       if (e instanceof RelayError && UNREACHABLE_CODES.has(e.code)) {
-        return fail(c, new RelayError(e.code, e.message, { data: { reachable: false } }), 503);
+        return fail(c, new RelayError(e.code, e.message, { ...e.details, data: { reachable: false } }), 503);
       }
       throw e;
     }
