@@ -10,4 +10,8 @@ export interface Env {
   REGISTRY_CACHE_MS?: string;
   /** "1": answers carry Server-Timing for the key and registry lookups (benchmarks). */
   SERVER_TIMING?: string;
+  /** Days audit rows are kept (default 400). */
+  AUDIT_RETENTION_DAYS?: string;
+  /** An agent silent this long (ms) counts as offline (default 30000): requests fail fast, /admin/sites says so. */
+  AGENT_SILENCE_MS?: string;
 }
