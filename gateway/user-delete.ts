@@ -1,7 +1,6 @@
 // Deleting a user with undo: the agent returns the user's snapshot, the gateway stores it for restore.
 import type { Context } from "hono";
-import { RelayError } from "../shared/errors";
-import { message } from "../shared/messages";
+import { coded, CodedError, hasFlag, localize } from "../shared/errors";
 import { UserSnapshot, type User } from "../shared/ops";
 import type { DeviceRow } from "./db/devices";
 import { insertSnapshot, sweepSnapshots } from "./db/snapshots";
@@ -10,7 +9,6 @@ import { langOf } from "./http/language";
 import { later } from "./http/later";
 import { runOp } from "./device-call";
 import type { AuditPart } from "./audit";
-import { UNREACHABLE_CODES } from "./relay/agent-codes";
 import type { OFFBOARD_STATUSES } from "./schemas";
 
 export interface Deleted {
@@ -29,7 +27,7 @@ export function deletedDetail(d: Deleted): Record<string, unknown> {
  * deleted the user, this never fails: the user *is* gone, and the caller must hear so (see saveSnapshot).
  */
 export async function deleteUserWithSnapshot(c: Context<AppEnv>, device: DeviceRow, userId: string): Promise<Deleted> {
-  const keepIfUnknown = (e: RelayError) => keepUnknownOutcome(c, device, userId, e);
+  const keepIfUnknown = (e: CodedError) => keepUnknownOutcome(c, device, userId, e);
   const { user, snapshot } = await runOp(c, device, "users.delete", { user_id: userId }, undefined, keepIfUnknown);
   return { user, snapshotId: await saveSnapshot(c, device, userId, snapshot) };
 }
@@ -39,7 +37,7 @@ export async function deleteUserWithSnapshot(c: Context<AppEnv>, device: DeviceR
  * (details.outcome "unknown"): the error still reaches the caller, but the snapshot the agent took before
  * deleting is kept, so the user can be restored if they did go.
  */
-async function keepUnknownOutcome(c: Context<AppEnv>, device: DeviceRow, userId: string, e: RelayError): Promise<void> {
+async function keepUnknownOutcome(c: Context<AppEnv>, device: DeviceRow, userId: string, e: CodedError): Promise<void> {
   if (e.details?.outcome !== "unknown") return;
   const parsed = UserSnapshot.safeParse(e.details.snapshot);
   if (!parsed.success) {
@@ -92,16 +90,17 @@ export async function offboardOne(c: Context<AppEnv>, device: DeviceRow, userId:
       audit: { ...at, action: "users.delete", status: 200, result: "ok", before: deleted.user, detail: deletedDetail(deleted) },
     };
   } catch (e) {
-    const err = e instanceof RelayError ? e : new RelayError("INTERNAL", message(langOf(c), "INTERNAL"));
-    if (!(e instanceof RelayError)) console.error(`[${c.get("requestId") ?? "-"}] offboarding ${device.id}: ${(e as Error).message}`);
+    const err = e instanceof CodedError ? e : coded("INTERNAL");
+    if (!(e instanceof CodedError)) console.error(`[${c.get("requestId") ?? "-"}] offboarding ${device.id}: ${(e as Error).message}`);
     const status = statusOf(err);
-    const result = status === "not_found" ? { device: device.id, status } : { device: device.id, status, error: err.message };
+    // A 200 answer that carries errors: each is localized here, at the edge, like an error answer.
+    const result = status === "not_found" ? { device: device.id, status } : { device: device.id, status, error: localize(err, langOf(c)) };
     return { result, audit: { ...at, action: "users.delete", status: err.status, result: err.code } };
   }
 }
 
-function statusOf(err: RelayError): OffboardStatus {
-  if (UNREACHABLE_CODES.has(err.code)) return "unreachable";
+function statusOf(err: CodedError): OffboardStatus {
+  if (hasFlag(err, "unreachable")) return "unreachable";
   switch (err.code) {
     case "USER_NOT_FOUND":
       return "not_found";

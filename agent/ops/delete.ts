@@ -1,5 +1,5 @@
 // users.delete — the seed's flow, plus a snapshot (record + templates) taken first so the gateway can undo it.
-import { isErrorCode, RelayError } from "../../shared/errors";
+import { isErrorCode, CodedError } from "../../shared/errors";
 import type { UserSnapshot } from "../../shared/ops";
 import type { ZkSession, ZkTemplate, ZkUser } from "../zk/types";
 import { leavesSessionUsable } from "../devices/session-handle";
@@ -60,7 +60,7 @@ async function settleUnknown(
   if (!reread) {
     const code = codeOf(err);
     const why = err instanceof Error ? err.message : String(err);
-    throw new RelayError(isErrorCode(code) ? code : "INTERNAL", `${why} (whether user '${args.user_id}' was deleted is unknown)`, {
+    throw new CodedError(isErrorCode(code) ? code : "INTERNAL", `${why} (whether user '${args.user_id}' was deleted is unknown)`, {
       user_id: args.user_id,
       outcome: "unknown",
       snapshot,

@@ -1,5 +1,5 @@
 // Op name → implementation: every op of shared/ops.ts OPS, checked exhaustive by the type.
-import type { OpName } from "../../shared/ops";
+import { opsWith, type OpName } from "../../shared/ops";
 import { listAttendance } from "./attendance";
 import { deleteUser } from "./delete";
 import { getTime, info, ping, syncTime } from "./device";
@@ -8,10 +8,10 @@ import type { OpHandler } from "./types";
 import { createUser, enrollFinger, listFingers, listUsers, updateUser } from "./users";
 
 /**
- * Ops that change the terminal and so run with it disabled (withDisabled): the queue may keep it disabled from
- * one to the next. The others run with it enabled (enrolment even needs it, §10.6).
+ * Ops declared `mutates` (shared/ops.ts): they run with the terminal disabled (withDisabled), and the queue may keep
+ * it disabled from one to the next. The others run with it enabled (enrolment even needs it, §10.6).
  */
-export const WRITE_OPS: ReadonlySet<OpName> = new Set<OpName>(["users.create", "users.update", "users.delete", "users.restore", "time.sync"]);
+export const WRITE_OPS: ReadonlySet<OpName> = opsWith("mutates");
 
 export const OP_HANDLERS: { [O in OpName]: OpHandler<O> } = {
   "device.ping": ping,

@@ -3,8 +3,9 @@ import type { Env } from "../env";
 import { findActiveKeyByHash, parseSites } from "../db/keys";
 import { sha256Hex, timingSafeEqualText } from "./crypto";
 
-export const ROLES = ["read", "write", "admin"] as const;
-export type Role = (typeof ROLES)[number];
+import { ROLES, type Role } from "../../shared/ops";
+
+export { ROLES, type Role };
 
 export interface Principal {
   keyId: string;

@@ -1,7 +1,8 @@
 // One Durable Object per site: holds its agent's hibernatable WebSocket and relays requests to it by id (DESIGN §2).
 import { DurableObject } from "cloudflare:workers";
 import type { DeviceTarget } from "../../shared/device";
-import { RelayError } from "../../shared/errors";
+import { MAX_WAIT_MS } from "../../shared/budget";
+import { CodedError } from "../../shared/errors";
 import { message } from "../../shared/messages";
 import { parseFrame, RELAY_VERSION, RequestFrame, type ResponseFrame } from "../../shared/relay";
 import type { Env } from "../env";
@@ -21,8 +22,7 @@ import { rememberLateDelete, settleLateDelete, takeLateDelete } from "./late-del
 import { PendingRequests } from "./pending";
 import { admitToken, storeTokenHash } from "./token-gate";
 
-/** No request waits longer than this, whatever deadline the caller sent (callAgent caps at 120 s). */
-export const MAX_WAIT_MS = 125_000;
+export { MAX_WAIT_MS } from "../../shared/budget";
 
 /**
  * Designed for hibernation (toolchain gotcha 9): the agent socket is found again with getWebSockets, its
@@ -85,7 +85,7 @@ export class SiteRelay extends DurableObject<Env> {
       const frame = RequestFrame.safeParse({ v: RELAY_VERSION, type: "request", id, op, device, args, deadline });
       if (!frame.success) {
         this.log(`refused to send ${op}: request frame invalid (${frame.error.issues.map((i) => i.path.join(".")).join(", ")})`);
-        return failure(new RelayError("INTERNAL", `Request for ${op} could not be encoded`));
+        return failure(new CodedError("INTERNAL", `Request for ${op} could not be encoded`));
       }
       const wait = Math.min(deadline - Date.now(), MAX_WAIT_MS);
       if (wait <= 0) return failure(relayTimeout(device.id));
@@ -100,7 +100,7 @@ export class SiteRelay extends DurableObject<Env> {
         return await answer;
       } catch (e) {
         // The terminal may still delete the user after we stopped waiting: keep what is needed to save its snapshot.
-        if (op === "users.delete" && e instanceof RelayError && e.code === "RELAY_TIMEOUT" && typeof args.user_id === "string") {
+        if (op === "users.delete" && e instanceof CodedError && e.code === "RELAY_TIMEOUT" && typeof args.user_id === "string") {
           const late = {
             siteId: info.siteId,
             deviceId: device.id,
@@ -218,10 +218,10 @@ export class SiteRelay extends DurableObject<Env> {
     safeClose(ws, code, reason);
   }
 
-  private offline(info?: ConnInfo): RelayError {
+  private offline(info?: ConnInfo): CodedError {
     const siteId = info?.siteId ?? this.ctx.id.name;
     const text = siteId === undefined ? "The site's agent is not connected." : message("en", "AGENT_OFFLINE", { site_id: siteId });
-    return new RelayError("AGENT_OFFLINE", text);
+    return new CodedError("AGENT_OFFLINE", text);
   }
 
   /** Warnings carry the site and a reason, never frame contents (they may hold comm keys or user data). */
