@@ -26,3 +26,11 @@ export const syncTime: OpHandler<"time.sync"> = async (session, args, ctx) => {
     return { time: formatDeviceTime(await session.getTime()) };
   });
 };
+
+/** The terminal-level ops, registered as a table (handlers.ts spreads it): a new one needs no other agent file. */
+export const deviceHandlers = {
+  "device.ping": ping,
+  "device.info": info,
+  "time.get": getTime,
+  "time.sync": syncTime,
+};
