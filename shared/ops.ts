@@ -156,6 +156,8 @@ export const AttendanceFilters = z.object({
 });
 const Fingers = z.object({ fingers: z.array(z.object({ finger: Finger, size: z.number(), valid: z.boolean() })) });
 const USER_PATH = "/devices/{id}/users/{user_id}";
+/** How long a door stays open, in whole seconds (the terminal's unit is tenths: docs/protocol.md §12). */
+const DoorSeconds = z.number().int().min(1).max(60);
 
 /** Op name → declaration. The agent serves them, the gateway routes and documents them. */
 export const OPS = {
@@ -281,6 +283,18 @@ export const OPS = {
     message: "TIME_SYNCED",
     data: true,
   }, { mutates: true }),
+  "door.unlock": op(z.object({ seconds: DoorSeconds }), z.object({ seconds: DoorSeconds }), {
+    method: "POST",
+    path: "/devices/{id}/unlock",
+    role: "write",
+    tag: "device",
+    summary: "Open the door the terminal controls for 1-60 seconds",
+    input: "body",
+    schema: z.object({ seconds: DoorSeconds }).strict(),
+    message: "DOOR_UNLOCKED",
+    data: true,
+    auditDetail: ["seconds"],
+  }),
 } as const;
 
 export type OpName = keyof typeof OPS;
