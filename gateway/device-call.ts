@@ -1,6 +1,6 @@
 // Calls an op on a registry device through its site's agent; failures come out as CodedErrors with the device's params.
 import type { Context } from "hono";
-import { CodedError } from "../shared/errors";
+import { CodedError, errorSpec } from "../shared/errors";
 import type { OpArgs, OpName, OpResult } from "../shared/ops";
 import { toTarget, type DeviceRow } from "./db/devices";
 import type { AppEnv } from "./http/app-env";
@@ -12,7 +12,7 @@ export type AgentErrorHook = (e: CodedError) => Promise<void>;
 /**
  * Runs `op` on `device`. A CodedError comes out with the params its message needs (device, site, and the user
  * named by `userId` or the args) — the text is made at the edge — and without the agent's `details`, which are
- * not API. `userId` names the user when the args do not carry it (users.restore sends a snapshot).
+ * not API, but for the contract's `publicDetails` (DEVICE_UNREACHABLE's `reason`). `userId` names the user when the args do not carry it (users.restore sends a snapshot).
  */
 export async function runOp<O extends OpName>(
   c: Context<AppEnv>,
@@ -26,11 +26,20 @@ export async function runOp<O extends OpName>(
     const meta = { keyId: c.get("principal")?.keyId, deviceCreatedAt: device.created_at };
     return await callAgent(c.env, device.site_id, toTarget(device), op, args, meta);
   } catch (e) {
-    if (!(e instanceof CodedError)) throw e;
-    if (onAgentError) await onAgentError(e);
+    if (e instanceof CodedError && onAgentError) await onAgentError(e);
     const fromArgs = (args as { user_id?: unknown }).user_id;
-    const user = userId ?? (typeof fromArgs === "string" ? fromArgs : undefined);
-    const params = { device_id: device.id, site_id: device.site_id, ...(user === undefined ? {} : { user_id: user }) };
-    throw new CodedError(e.code, e.message, undefined, { ...e.params, ...params }, e.key);
+    throw forCaller(e, device, userId ?? (typeof fromArgs === "string" ? fromArgs : undefined));
   }
+}
+
+/**
+ * A relayed op's failure as the caller will see it: the params its message needs (device, site, user) and only
+ * the contract's `publicDetails` of the agent's details. Anything but a CodedError passes unchanged.
+ */
+export function forCaller(e: unknown, device: DeviceRow, userId?: string): unknown {
+  if (!(e instanceof CodedError)) return e;
+  const params = { device_id: device.id, site_id: device.site_id, ...(userId === undefined ? {} : { user_id: userId }) };
+  const shown = (errorSpec(e.code).publicDetails ?? []).filter((k) => typeof e.details?.[k] === "string");
+  const details = shown.length > 0 ? { details: Object.fromEntries(shown.map((k) => [k, e.details![k]])) } : undefined;
+  return new CodedError(e.code, e.message, details, { ...e.params, ...params }, e.key);
 }

@@ -23,6 +23,10 @@ export interface ErrorSpec {
   readonly sessionSafe?: boolean;
   /** A write failing with it certainly changed nothing: the terminal said no, or the input never left. */
   readonly nothingChanged?: boolean;
+  /** An agent sending this code means that one (an older agent's BAD_REQUEST is its "unknown op"). */
+  readonly fromAgentAs?: ErrorCode;
+  /** Keys of `details` the API shows (every other agent detail is dropped: it is not API). */
+  readonly publicDetails?: readonly string[];
   /** One line for openapi.json and the README. */
   readonly doc: string;
 }
@@ -31,8 +35,9 @@ const spec = (status: number, retryable: boolean, doc: string, more: Partial<Err
 
 /** Every error code of the API, the relay protocol and the agent. Nothing else lists codes. */
 export const ERRORS = {
-  BAD_REQUEST: spec(400, false, "The body is not valid JSON or UTF-8, or the agent could not read the request", {
-    agent: "verbatim",
+  BAD_REQUEST: spec(400, false, "The body is not valid JSON or UTF-8", {
+    // Agents before AGENT_OUTDATED answered an op they did not know with BAD_REQUEST.
+    fromAgentAs: "AGENT_OUTDATED",
     sessionSafe: true,
   }),
   VALIDATION_FAILED: spec(400, false, "A field, id, header or query parameter is invalid (`details` lists them)", {
@@ -58,11 +63,17 @@ export const ERRORS = {
   SITE_NOT_EMPTY: spec(409, false, "A site with devices cannot be deleted"),
   IDEMPOTENCY_CONFLICT: spec(409, true, "Idempotency-Key reused for another request, or the first one is still running"),
   RESTORE_IN_PROGRESS: spec(409, true, "Another restore of the same deleted user is running"),
-  PAYLOAD_TOO_LARGE: spec(413, false, "Body over 64 KiB, or an answer too large for a relay frame", { agent: "verbatim" }),
+  SNAPSHOT_ALREADY_RESTORED: spec(409, false, "That snapshot was already restored"),
+  RESTORE_CONFLICT: spec(409, false, "The user could not be put back: their user_id or uid is held by someone else"),
+  PAYLOAD_TOO_LARGE: spec(413, false, "Body over 64 KiB", { fromAgentAs: "RESULT_TOO_LARGE" }),
   UNSUPPORTED_MEDIA_TYPE: spec(415, false, "The body is not application/json"),
   UPGRADE_REQUIRED: spec(426, false, "/agent/connect without a WebSocket upgrade"),
   // Device-side failures answer 500, as the seed's "Connection error" does.
-  DEVICE_UNREACHABLE: spec(500, true, "The agent could not reach the terminal", { agent: "verbatim", unreachable: true }),
+  DEVICE_UNREACHABLE: spec(500, true, "The agent could not reach the terminal (`details.reason`: timeout, refused, dns)", {
+    agent: "verbatim",
+    unreachable: true,
+    publicDetails: ["reason"],
+  }),
   DEVICE_TIMEOUT: spec(500, true, "The terminal stopped answering in the middle of a command", { agent: "verbatim", unreachable: true }),
   DEVICE_AUTH_FAILED: spec(500, false, "Wrong comm key: the terminal answered and refused it", { agent: "verbatim" }),
   DEVICE_DISCONNECTED: spec(500, true, "The terminal closed or reset the connection mid-command", { agent: "verbatim", unreachable: true }),
@@ -74,7 +85,9 @@ export const ERRORS = {
   }),
   PROTOCOL_ERROR: spec(500, false, "The terminal (or agent) sent bytes that are not valid protocol", { agent: "verbatim" }),
   INTERNAL: spec(500, false, "A bug; the answer carries no details, the log has them", { agent: "localized" }),
-  AGENT_OUTDATED: spec(501, false, "The site's agent is older than this operation: update the agent", { agent: "localized" }),
+  // The agent answered, but not with something usable: a result over the relay frame cap, or an op it does not know.
+  RESULT_TOO_LARGE: spec(502, false, "The terminal's answer is too large for one relay frame", { agent: "localized" }),
+  AGENT_OUTDATED: spec(502, false, "The site's agent is older than this operation: update the agent", { agent: "localized" }),
   AGENT_OFFLINE: spec(503, true, "The site's agent is not connected (or dropped mid-request)", { agent: "localized" }),
   DEVICE_BUSY: spec(503, true, "Too many requests queued for that terminal, or the deadline passed while waiting", { agent: "localized" }),
   RELAY_TIMEOUT: spec(504, true, "The agent did not answer before the request's deadline", { agent: "localized" }),
@@ -151,17 +164,17 @@ export interface WireError {
   details?: Record<string, unknown>;
 }
 
-// Agents before AGENT_OUTDATED existed answered an op they did not know like this (agent/relay/requests.ts).
-const OLD_UNKNOWN_OP = /^unknown op '/;
-
 /**
  * An agent's (or the relay's) error as a CodedError, by the contract: codes with `agent` pass (verbatim text, or
- * the gateway's own message), an older agent's unknown-op BAD_REQUEST is AGENT_OUTDATED, and anything else — an
- * unknown string, or a gateway-only code such as UNAUTHORIZED — is INTERNAL with the agent's code in `details`.
+ * the gateway's own message), codes with `fromAgentAs` become that code (an older agent's BAD_REQUEST is
+ * AGENT_OUTDATED), and anything else — an unknown string, or a gateway-only code such as UNAUTHORIZED — is
+ * INTERNAL with the agent's code in `details`.
  */
 export function fromWire(error: WireError): { err: CodedError; refused?: string } {
-  const { code, message: text, details } = error;
-  if (code === "BAD_REQUEST" && OLD_UNKNOWN_OP.test(text)) return { err: new CodedError("AGENT_OUTDATED", text, details) };
+  const { message: text, details } = error;
+  const as = isErrorCode(error.code) ? errorSpec(error.code).fromAgentAs : undefined;
+  if (as !== undefined) return { err: new CodedError(as, text, { ...details, agent_code: error.code }) };
+  const code = error.code;
   const agent = isErrorCode(code) ? errorSpec(code).agent : undefined;
   if (!isErrorCode(code) || agent === undefined) {
     return { err: new CodedError("INTERNAL", text, { ...details, agent_code: code }), refused: code };

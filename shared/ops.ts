@@ -219,6 +219,8 @@ export const OPS = {
     summary: "Delete a user (the seed); a snapshot is kept for undo",
     message: "USER_DELETED",
     errors: ["USER_NOT_FOUND"],
+    // durableResult: the answer carries the undo snapshot; the agent's outbox holds it on disk until the gateway
+    // acknowledges it, whatever happens to the link or the caller meanwhile.
   }, { mutates: true, bulk: true, durableResult: true }),
   "users.restore": op(z.object({ snapshot: UserSnapshot }), z.object({ user: User, fingers: z.number() }), {
     method: "POST",
@@ -301,6 +303,11 @@ export type OpName = keyof typeof OPS;
 export const OP_NAMES = Object.keys(OPS) as OpName[];
 export type OpArgs<O extends OpName> = z.input<(typeof OPS)[O]["args"]>;
 export type OpResult<O extends OpName> = z.infer<(typeof OPS)[O]["result"]>;
+
+/** True when `op`'s answer must reach the gateway even after a link drop (relayed through the agent's outbox). */
+export function isDurableResult(op: string): boolean {
+  return isOpName(op) && OPS[op].durableResult;
+}
 
 export function isOpName(op: unknown): op is OpName {
   return typeof op === "string" && Object.prototype.hasOwnProperty.call(OPS, op);

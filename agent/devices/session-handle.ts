@@ -34,6 +34,10 @@ export function isDead(session: ZkSession): boolean {
 export interface TerminalFlags {
   /** DISABLE sent (so maybe applied) and no ENABLE acknowledged since: the keypad may be locked (§4.4). */
   disabled: boolean;
+  /** Awaited before a DISABLE is sent (the worker persists "maybe disabled", with who disabled it). */
+  beforeDisable?: () => Promise<void>;
+  /** Called once an ENABLE is acknowledged. */
+  afterEnable?: () => void;
 }
 
 const cloneUsers = (list: readonly ZkUser[]): ZkUser[] => list.map((u) => ({ ...u, raw: u.raw.slice() }));
@@ -74,11 +78,13 @@ export class SessionHandle {
     await this.watch(() => this.session.enable());
     this.terminal.disabled = false;
     this.disabledAckAt = undefined;
+    this.terminal.afterEnable?.();
   }
 
   private async disable(): Promise<void> {
     if (this.lockedByUs()) return;
     this.forget();
+    await this.terminal.beforeDisable?.();
     // Marked before sending: a DISABLE whose reply is lost may still have been applied.
     this.terminal.disabled = true;
     await this.watch(() => this.session.disable());

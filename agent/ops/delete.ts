@@ -31,6 +31,7 @@ export const deleteUser: OpHandler<"users.delete"> = (session, args, ctx) =>
       templates: templates.map((t) => ({ finger: t.finger, flag: t.flag, template: toBase64(t.template) })),
     };
     checkStillWanted(ctx, "DELETE_USER");
+    await writeAhead(ctx, { user: snapshot.user, snapshot });
     let after = session;
     try {
       await session.deleteUser(user.uid);
@@ -40,6 +41,20 @@ export const deleteUser: OpHandler<"users.delete"> = (session, args, ctx) =>
     await afterCommit(after, user.uid, templates, ctx);
     return { user: snapshot.user, snapshot };
   });
+
+/**
+ * Write-ahead: the snapshot is on disk (the agent's outbox) before DELETE_USER is sent, so a crash, a SIGTERM or a
+ * dropped link after it cannot lose it. If it cannot be written, nothing is deleted.
+ */
+async function writeAhead(ctx: OpContext, result: unknown): Promise<void> {
+  if (!ctx.writeAhead) return;
+  try {
+    await ctx.writeAhead(result);
+  } catch (err) {
+    ctx.logger.error("could not write the snapshot to the outbox; the user is not deleted", { error: err });
+    throw new RelayError("INTERNAL", "could not persist the undo snapshot before deleting; nothing was changed");
+  }
+}
 
 /**
  * DELETE_USER failed. DEVICE_REJECTED is the terminal's "no" (see refusedOutright): nothing changed. Anything else

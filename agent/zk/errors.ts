@@ -28,15 +28,42 @@ export class ZkInvalidInputError extends ZkError {
   }
 }
 
-/** Nothing answered at host:port; the message is the seed's wording, word for word. */
+/**
+ * Why a terminal could not be reached: nothing answered in time, the address answered no (TCP refused, ICMP port
+ * unreachable, the socket closed at once), or the host name did not resolve.
+ */
+export type UnreachableReason = "timeout" | "refused" | "dns";
+
+/**
+ * Nothing usable at host:port. The message is the seed's wording, word for word, whatever the reason; the reason
+ * travels in `details.reason` so a technician can tell a typo in a host name from a terminal that is switched off.
+ */
 export class ZkUnreachableError extends ZkError {
+  readonly reason: UnreachableReason;
   constructor(
     readonly host: string,
     readonly port: number,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; reason?: UnreachableReason },
   ) {
     super("DEVICE_UNREACHABLE", `Connection timeout to device ${host}:${port}`, options);
+    this.reason = options?.reason ?? "timeout";
   }
+  /** Carried in relay error frames (agent/relay toErrorBody) and shown by the HTTP API. */
+  get details(): { reason: UnreachableReason } {
+    return { reason: this.reason };
+  }
+}
+
+/** "refused" when a socket error says the peer answered no, else "timeout". */
+export function reasonOf(err: unknown): UnreachableReason {
+  let e: unknown = err;
+  for (let depth = 0; e && depth < 4; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (code === "ECONNREFUSED" || code === "ECONNRESET" || code === "EPIPE") return "refused";
+    if (code === "DEVICE_DISCONNECTED") return "refused";
+    e = (e as { cause?: unknown }).cause;
+  }
+  return "timeout";
 }
 
 /** The device refused our comm key (ACK_UNAUTH after CMD_AUTH, zk-protocol §4.2). */

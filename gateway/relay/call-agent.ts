@@ -54,7 +54,7 @@ export async function callAgent<O extends OpName>(
 
 /**
  * A relay failure as a CodedError, by the error contract (shared/errors.ts fromWire): codes agents may send pass,
- * an older agent's unknown-op answer is AGENT_OUTDATED, anything else — unknown, or one of ours the agent has no
+ * an older agent's BAD_REQUEST is AGENT_OUTDATED, a result over the frame cap RESULT_TOO_LARGE, anything else — unknown, or one of ours the agent has no
  * business sending (UNAUTHORIZED, SITE_NOT_FOUND…) — becomes INTERNAL, with the agent's code in
  * `details.agent_code` and in the log.
  */

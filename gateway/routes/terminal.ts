@@ -35,7 +35,10 @@ export function pathParams(path: string): string[] {
  */
 const STEPS: { [O in OpName]?: (c: Context<AppEnv>, args: Args, input: Args) => Promise<unknown> } = {
   "users.delete": async (c, args) => {
-    const deleted = await deleteUserWithSnapshot(c, c.var.device, String(args.user_id));
+    // The audit row is linked to the relay request before it is sent: a result arriving late completes it.
+    const relayId = crypto.randomUUID();
+    noteAudit(c, { relay: relayId });
+    const deleted = await deleteUserWithSnapshot(c, c.var.device, String(args.user_id), { single: true, relayId });
     noteAudit(c, { before: deleted.user, detail: deletedDetail(deleted) });
     sweepOldSnapshots(c);
     // The seed's body, word for word: no data — also when the snapshot could not be kept (the user is deleted).
@@ -51,7 +54,7 @@ const STEPS: { [O in OpName]?: (c: Context<AppEnv>, args: Args, input: Args) => 
       // A ping that cannot reach the device is an answer (503, reachable: false), not a 500.
       const status = e instanceof CodedError ? OPS["device.ping"].http.statusOf?.[e.code] : undefined;
       if (!(e instanceof CodedError) || status === undefined) throw e;
-      return fail(c, new CodedError(e.code, e.message, { data: { reachable: false } }, e.params, e.key), status);
+      return fail(c, new CodedError(e.code, e.message, { ...e.details, data: { reachable: false } }, e.params, e.key), status);
     }
   },
 };

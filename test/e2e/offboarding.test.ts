@@ -140,6 +140,7 @@ describe("the seed's offboarding workflow, as its page shows it", () => {
     expect(res.body).toEqual({
       success: false,
       error: `Connection timeout to device 127.0.0.1:${port}`,
+      details: { reason: "refused" },
       code: "DEVICE_UNREACHABLE",
     });
     await sys.api.del("/devices/apagado");

@@ -1,34 +1,12 @@
-// Bounded waits around a session: the UDP connect (DNS included) and the redial that re-enables a terminal.
+// Bounded waits around a session: the redial that re-enables a terminal (dialling itself: zk-client-dial.test.ts).
 import { afterEach, describe, expect, test } from "vitest";
 import { codec, withZkSession } from "../../agent/zk";
-import { openUdp, type UdpLookup } from "../../agent/zk/client/transport-udp";
 import { HOST, plainAnswer, scriptedTcpDevice } from "./zk-client-helpers";
 
 const { CMD } = codec;
 const devices: Array<{ close(): Promise<void> }> = [];
 afterEach(async () => {
   await Promise.all(devices.splice(0).map((d) => d.close()));
-});
-
-describe("UDP connect", () => {
-  test("a name lookup that never answers → DEVICE_UNREACHABLE after the timeout, not a hang", async () => {
-    const calls: string[] = [];
-    const hanging: UdpLookup = (hostname: string) => void calls.push(hostname);
-    const t0 = performance.now();
-    await expect(openUdp(HOST, 4370, 150, hanging)).rejects.toMatchObject({
-      code: "DEVICE_UNREACHABLE",
-      message: `Connection timeout to device ${HOST}:4370`,
-      cause: expect.objectContaining({ message: expect.stringMatching(/UDP connect timed out after 150 ms/) }),
-    });
-    expect(performance.now() - t0).toBeGreaterThanOrEqual(140);
-    expect(calls.length).toBeGreaterThan(0);
-  });
-
-  test("a lookup that fails → DEVICE_UNREACHABLE at once", async () => {
-    const failing: UdpLookup = (_hostname, _opts, cb) =>
-      void setImmediate(() => cb(Object.assign(new Error("getaddrinfo ENOTFOUND"), { code: "ENOTFOUND" }), "", 0));
-    await expect(openUdp(HOST, 4370, 5000, failing)).rejects.toMatchObject({ code: "DEVICE_UNREACHABLE" });
-  });
 });
 
 describe("re-enable after a dead session", () => {

@@ -24,11 +24,37 @@ const failWith = (code: string, text: string) => () => {
 describe("agent error codes", () => {
   test("codes agents may not send (ours, or unknown) become a generic 500 INTERNAL, logged with the agent's code", async () => {
     const error = vi.spyOn(console, "error").mockImplementation(() => {});
-    for (const code of ["UNAUTHORIZED", "SITE_NOT_FOUND", "IDEMPOTENCY_CONFLICT", "FORBIDDEN", "DEVICE_NOT_FOUND", "NO_SUCH_CODE"]) {
+    for (const code of ["UNAUTHORIZED", "SITE_NOT_FOUND", "IDEMPOTENCY_CONFLICT", "FORBIDDEN", "NO_SUCH_CODE"]) {
       agent.handlers["users.list"] = failWith(code, `agent says ${code}`);
       const r = await json("GET", "/devices/principal/users");
       expect([r.status, r.body], code).toEqual([500, { success: false, error: "Error interno.", code: "INTERNAL" }]);
       expect(error.mock.calls.map((c) => String(c[0])).join("\n")).toContain(`agent answered with code "${code}"`);
+    }
+  });
+
+  test("an answer over the frame cap is 502 RESULT_TOO_LARGE; an older agent's BAD_REQUEST (unknown op) is 502 AGENT_OUTDATED", async () => {
+    for (const [agentCode, code] of [
+      ["PAYLOAD_TOO_LARGE", "RESULT_TOO_LARGE"],
+      ["RESULT_TOO_LARGE", "RESULT_TOO_LARGE"],
+      ["BAD_REQUEST", "AGENT_OUTDATED"],
+    ] as const) {
+      agent.handlers["users.list"] = failWith(agentCode, `agent says ${agentCode}`);
+      const r = await json("GET", "/devices/principal/users", { headers: { "Accept-Language": "en" } });
+      expect([r.status, r.body.code], agentCode).toEqual([502, code]);
+      expect(r.body.error).not.toContain("agent says");
+    }
+  });
+
+  test("AGENT_OUTDATED (today's agents) and an older agent's BAD_REQUEST both answer the contract's localized text", async () => {
+    for (const code of ["AGENT_OUTDATED", "BAD_REQUEST"]) {
+      agent.handlers["users.list"] = failWith(code, "unknown op 'users.list'");
+      const es = await json("GET", "/devices/principal/users");
+      expect([es.status, es.body], code).toEqual([
+        502,
+        { success: false, error: "El agente del sitio 'norte' no conoce esta operación; actualícelo.", code: "AGENT_OUTDATED" },
+      ]);
+      const en = await json("GET", "/devices/principal/users", { headers: { "Accept-Language": "en" } });
+      expect(en.body.error, code).toBe("The agent of site 'norte' does not know this operation; upgrade it.");
     }
   });
 
@@ -43,29 +69,6 @@ describe("agent error codes", () => {
       agent.handlers["users.list"] = failWith(code, `terminal says ${code}`);
       const r = await json("GET", "/devices/principal/users");
       expect([r.status, r.body], code).toEqual([status, { success: false, error: `terminal says ${code}`, code }]);
-    }
-  });
-
-  test("the agent's BAD_REQUEST and PAYLOAD_TOO_LARGE keep their contract status (400, 413), not 500", async () => {
-    agent.handlers["users.list"] = failWith("BAD_REQUEST", "request frame refused");
-    const bad = await json("GET", "/devices/principal/users");
-    expect([bad.status, bad.body]).toEqual([400, { success: false, error: "request frame refused", code: "BAD_REQUEST" }]);
-    agent.handlers["users.list"] = failWith("PAYLOAD_TOO_LARGE", "result of 9000000 bytes exceeds the relay frame limit of 8388608");
-    const big = await json("GET", "/devices/principal/users");
-    expect(big.status).toBe(413);
-    expect(big.body).toEqual({ success: false, error: "result of 9000000 bytes exceeds the relay frame limit of 8388608", code: "PAYLOAD_TOO_LARGE" });
-  });
-
-  test("an agent that does not know the op is AGENT_OUTDATED (501): today's answer, and an older agent's BAD_REQUEST", async () => {
-    for (const code of ["AGENT_OUTDATED", "BAD_REQUEST"]) {
-      agent.handlers["users.list"] = failWith(code, "unknown op 'users.list'");
-      const es = await json("GET", "/devices/principal/users");
-      expect([es.status, es.body], code).toEqual([
-        501,
-        { success: false, error: "El agente del sitio 'norte' es anterior a esta operación; actualícelo.", code: "AGENT_OUTDATED" },
-      ]);
-      const en = await json("GET", "/devices/principal/users", { headers: { "Accept-Language": "en" } });
-      expect(en.body.error, code).toBe("The agent of site 'norte' is older than this operation; update it.");
     }
   });
 

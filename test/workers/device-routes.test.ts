@@ -59,6 +59,23 @@ describe("DELETE /devices/{id}/users/{user_id} — the seed", () => {
     );
   });
 
+  test("unreachable: details.reason (timeout | refused | dns) is shown beside the seed's text; other agent details are not", async () => {
+    for (const reason of ["timeout", "refused", "dns"]) {
+      agent.handlers["users.delete"] = (_args, req) => {
+        throw new AgentFailure("DEVICE_UNREACHABLE", `Connection timeout to device ${req.device.ip}:${req.device.port}`, { reason, addr: "x" });
+      };
+      const r = await json("DELETE", "/devices/principal/users/123");
+      expect(r.status).toBe(500);
+      expect(r.body).toEqual({ success: false, error: "Connection timeout to device 127.0.0.1:4370", details: { reason }, code: "DEVICE_UNREACHABLE" });
+    }
+    agent.handlers["device.ping"] = () => {
+      throw new AgentFailure("DEVICE_UNREACHABLE", "Connection timeout to device 127.0.0.1:4371", { reason: "dns" });
+    };
+    const ping = await json("GET", "/devices/entrada/ping");
+    expect(ping.status).toBe(503);
+    expect(ping.body).toMatchObject({ details: { reason: "dns" }, code: "DEVICE_UNREACHABLE", data: { reachable: false } });
+  });
+
   test("the relay request carries the registry's target, comm key included (only to the agent)", async () => {
     agent.handlers["users.delete"] = (args) => deletedUser(args.user_id);
     await json("DELETE", "/devices/principal/users/123");
@@ -260,7 +277,7 @@ describe("agents and their tokens", () => {
       id: "norte",
       name: "norte",
       devices: 2,
-      agent: { connected: true, hostname: "test-host", version: "test-agent 0.0.0", since: expect.stringMatching(/Z$/) },
+      agent: { connected: true, hostname: "test-host", version: "test-agent 0.0.0", since: expect.stringMatching(/Z$/), last_seen: expect.stringMatching(/Z$/) },
     });
   });
 

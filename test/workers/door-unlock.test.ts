@@ -58,12 +58,12 @@ describe("POST /devices/{id}/unlock", () => {
     expect(await auditRows()).toEqual([{ action: "door.unlock", device_id: "principal", status: 500, result: "DEVICE_REJECTED", detail: '{"seconds":5}' }]);
   });
 
-  test("an agent older than the op: 501 AGENT_OUTDATED", async () => {
+  test("an agent older than the op: 502 AGENT_OUTDATED", async () => {
     // What agents before AGENT_OUTDATED answered for an op they did not know.
     agent.handlers["door.unlock"] = () => {
       throw new AgentFailure("BAD_REQUEST", "unknown op 'door.unlock'");
     };
     const r = await json("POST", "/devices/principal/unlock", { body: { seconds: 5 } });
-    expect([r.status, r.body.code]).toEqual([501, "AGENT_OUTDATED"]);
+    expect([r.status, r.body.code]).toEqual([502, "AGENT_OUTDATED"]);
   });
 });

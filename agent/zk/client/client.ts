@@ -1,8 +1,9 @@
 // connectZk: open a transport, CONNECT, answer ACK_UNAUTH with the comm key, and hand back a ZkClient (zk-protocol §4).
 import { CMD, REPLY, ZK_PORT, makeCommKey } from "../codec";
-import { ZkAuthError, ZkError, ZkRejectedError, ZkTimeoutError, ZkUnreachableError } from "../errors";
+import { reasonOf, ZkAuthError, ZkError, ZkRejectedError, ZkTimeoutError, ZkUnreachableError } from "../errors";
 import type { ZkConnectOptions } from "../types";
 import { ZkConnection } from "./connection";
+import { resolveHost, type HostLookup } from "./resolve";
 import { openTcp } from "./transport-tcp";
 import { openUdp } from "./transport-udp";
 import type { ZkTransport } from "./transport";
@@ -12,25 +13,28 @@ import { ZkClient, sayGoodbye, type ZkClientOptions } from "./zk-client";
 export const DEFAULT_TIMEOUT_MS = 5000;
 
 /** Connect options plus client tuning that the shared ZkConnectOptions does not carry. */
-export type ZkClientConnectOptions = ZkConnectOptions & ZkClientOptions;
+export type ZkClientConnectOptions = ZkConnectOptions & ZkClientOptions & { lookup?: HostLookup };
 
 /** Opens an authenticated session. `transport: "auto"` (the default) tries TCP, then UDP when TCP is unreachable. */
 export async function connectZk(opts: ZkClientConnectOptions): Promise<ZkClient> {
   const kind = opts.transport ?? "auto";
-  if (kind !== "auto") return connectVia(kind, opts);
+  // Once, before either transport: a name that does not resolve is the same failure over TCP and UDP.
+  const address = await resolveHost(opts.host, opts.port ?? ZK_PORT, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, opts.lookup);
+  if (kind !== "auto") return connectVia(kind, address, opts);
   try {
-    return await connectVia("tcp", opts);
+    return await connectVia("tcp", address, opts);
   } catch (err) {
     // node-zklib falls back only on ECONNREFUSED; we also fall back on a TCP timeout (UDP-only "ZK6" firmware, §1).
     if (!(err instanceof ZkUnreachableError)) throw err;
-    return connectVia("udp", opts);
+    return connectVia("udp", address, opts);
   }
 }
 
-async function connectVia(kind: "tcp" | "udp", opts: ZkClientConnectOptions): Promise<ZkClient> {
+async function connectVia(kind: "tcp" | "udp", address: string, opts: ZkClientConnectOptions): Promise<ZkClient> {
   const port = opts.port ?? ZK_PORT;
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const transport: ZkTransport = kind === "tcp" ? await openTcp(opts.host, port, timeoutMs) : await openUdp(opts.host, port, timeoutMs);
+  const transport: ZkTransport =
+    kind === "tcp" ? await openTcp(opts.host, port, timeoutMs, address) : await openUdp(opts.host, port, timeoutMs, address);
   const conn = new ZkConnection(transport, timeoutMs, {
     strictChecksum: opts.strictChecksum,
     onListenerError: opts.onListenerError ?? warnListenerError,
@@ -58,7 +62,7 @@ async function handshake(conn: ZkConnection, commKey: number, host: string, port
   } catch (err) {
     // No answer to CONNECT (UDP silence, or a TCP peer that never speaks ZK): nothing usable is there.
     if (err instanceof ZkTimeoutError || (err instanceof ZkError && err.code === "DEVICE_DISCONNECTED")) {
-      throw new ZkUnreachableError(host, port, { cause: err });
+      throw new ZkUnreachableError(host, port, { cause: err, reason: reasonOf(err) });
     }
     throw err;
   } finally {

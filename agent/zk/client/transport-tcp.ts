@@ -1,19 +1,22 @@
 // TCP transport: one net.Socket, frames out with the 50 50 82 7d prefix, a TcpUnframer in (zk-protocol §1.2).
 import { connect as netConnect, type Socket } from "node:net";
 import { frameTcp, TcpUnframer } from "../codec";
-import { ZkProtocolError, ZkUnreachableError } from "../errors";
+import { reasonOf, ZkProtocolError, ZkUnreachableError } from "../errors";
 import { SocketTransport, type ZkTransport } from "./transport";
 
-/** Opens a TCP connection; refusal, a socket error or no connection within `timeoutMs` → ZkUnreachableError. */
-export function openTcp(host: string, port: number, timeoutMs: number): Promise<ZkTransport> {
+/**
+ * Opens a TCP connection to `address` (an IP the caller resolved; `host` names the terminal in errors); refusal,
+ * a socket error or no connection within `timeoutMs` → ZkUnreachableError with its reason.
+ */
+export function openTcp(host: string, port: number, timeoutMs: number, address = host): Promise<ZkTransport> {
   return new Promise((resolve, reject) => {
-    const socket = netConnect({ host, port });
+    const socket = netConnect({ host: address, port });
     const timer = setTimeout(() => fail(new Error(`TCP connect timed out after ${timeoutMs} ms`)), timeoutMs);
     function fail(cause: Error) {
       clearTimeout(timer);
       socket.removeListener("connect", onConnect);
       socket.destroy();
-      reject(new ZkUnreachableError(host, port, { cause }));
+      reject(new ZkUnreachableError(host, port, { cause, reason: reasonOf(cause) }));
     }
     function onConnect() {
       clearTimeout(timer);

@@ -1,20 +1,18 @@
 // UDP transport: a connected dgram socket, one ZK packet per datagram (zk-protocol §1.1).
-import { createSocket, type Socket, type SocketOptions } from "node:dgram";
+import { createSocket, type Socket } from "node:dgram";
 import { isIP } from "node:net";
-import { ZkUnreachableError } from "../errors";
+import { reasonOf, ZkUnreachableError } from "../errors";
 import { SocketTransport, type ZkTransport } from "./transport";
 
-/** Host name → address, as `dns.lookup` calls back (dgram's `lookup` option); injectable for tests. */
-export type UdpLookup = NonNullable<SocketOptions["lookup"]>;
-
 /**
- * Opens a UDP socket connected to host:port (so only that peer's datagrams arrive). connect() resolves the host
- * first, and a DNS lookup may hang: no connection within `timeoutMs` → ZkUnreachableError, as over TCP.
+ * Opens a UDP socket connected to `address`:port (so only that peer's datagrams arrive). `address` is an IP the
+ * caller resolved (resolve.ts); `host` is how the caller named the terminal, for the error message. No connection
+ * within `timeoutMs` → ZkUnreachableError, as over TCP.
  */
-export function openUdp(host: string, port: number, timeoutMs: number, lookup?: UdpLookup): Promise<ZkTransport> {
+export function openUdp(host: string, port: number, timeoutMs: number, address = host): Promise<ZkTransport> {
   return new Promise((resolve, reject) => {
     // §15: receive buffers of at least 64 KiB; some firmware may send datagrams bigger than 1032 bytes.
-    const socket = createSocket({ type: isIP(host) === 6 ? "udp6" : "udp4", recvBufferSize: 1 << 20, ...(lookup ? { lookup } : {}) });
+    const socket = createSocket({ type: isIP(address) === 6 ? "udp6" : "udp4", recvBufferSize: 1 << 20 });
     let settled = false;
     const timer = setTimeout(() => fail(new Error(`UDP connect timed out after ${timeoutMs} ms`)), timeoutMs);
     function fail(cause: Error) {
@@ -26,10 +24,10 @@ export function openUdp(host: string, port: number, timeoutMs: number, lookup?: 
       } catch {
         // not open yet, or already closing
       }
-      reject(new ZkUnreachableError(host, port, { cause }));
+      reject(new ZkUnreachableError(host, port, { cause, reason: reasonOf(cause) }));
     }
     socket.once("error", fail);
-    socket.connect(port, host, () => {
+    socket.connect(port, address, () => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);

@@ -53,6 +53,9 @@ export async function sayGoodbye(conn: ZkConnection): Promise<void> {
  */
 export class ZkClient implements ZkSession {
   private format: 28 | 72 | undefined;
+  /** The terminal answered command 88 with ACK_UNKNOWN: it has no single-template read (§10.2). */
+  private noSingleTemplateRead = false;
+  private templateTable: { list: ZkTemplate[]; sentAt: number } | undefined;
   private readonly lock = new Mutex();
   private closing: Promise<void> | undefined;
 
@@ -170,17 +173,37 @@ export class ZkClient implements ZkSession {
   async getTemplate(uid: number, finger: number): Promise<ZkTemplate | undefined> {
     c.userTempPayload(uid, finger); // validates before taking the lock
     return this.lock.run(async () => {
+      if (this.noSingleTemplateRead) return this.templateFromTable(uid, finger);
       // pyzk retries the single read 3 times (§10.2).
       for (let attempt = 0; ; attempt++) {
         try {
           return await readSingleTemplate(this.conn, uid, finger);
         } catch (err) {
+          if (err instanceof ZkRejectedError && err.replyCode === REPLY.ackUnknown) {
+            // Firmware without command 88: the bulk table read (§10.1) answers the same question.
+            this.noSingleTemplateRead = true;
+            this.conn.finish();
+            return await this.templateFromTable(uid, finger);
+          }
           if (!(err instanceof ZkTimeoutError) || attempt >= (this.opts.retries ?? 3) || this.conn.dead) throw err;
         } finally {
           this.conn.finish();
         }
       }
     });
+  }
+
+  /**
+   * One finger out of the bulk template table. The table is kept only while no other packet was sent since it was
+   * read, so the ten reads of one user's fingers cost one table read, and any command in between (a write, an
+   * enrolment) makes the next call read it afresh.
+   */
+  private async templateFromTable(uid: number, finger: number): Promise<ZkTemplate | undefined> {
+    if (!this.templateTable || this.templateTable.sentAt !== this.conn.packets.sent) {
+      const list = await readTemplates(this.conn, (await this.sizes()).fingers, this.opts);
+      this.templateTable = { list, sentAt: this.conn.packets.sent };
+    }
+    return this.templateTable.list.find((t) => t.uid === uid && t.finger === finger && t.template.length > 0);
   }
   async deleteTemplate(uid: number, finger: number): Promise<void> {
     const payload = c.userTempPayload(uid, finger);

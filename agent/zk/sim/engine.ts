@@ -71,7 +71,8 @@ export class Engine {
     }
     // §4.2: until authenticated, everything else gets ACK_UNAUTH.
     if (!session.authenticated) return [reply(req, REPLY.ackUnauth)];
-    const handler = HANDLERS.get(packet.command);
+    // A firmware that lacks a command (opts.unsupportedCommands) answers it as it answers any unknown one.
+    const handler = opts.unsupportedCommands.has(packet.command) ? undefined : HANDLERS.get(packet.command);
     return handler ? handler(req) : [reply(req, REPLY.ackUnknown)];
   }
 

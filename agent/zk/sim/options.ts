@@ -23,6 +23,7 @@ export interface ResolvedOptions {
   strictChecksum: boolean;
   autoReenableOnDisconnect: boolean;
   duplicateUserIdPolicy: "allow" | "reject";
+  unsupportedCommands: ReadonlySet<number>;
   userSize: 28 | 72;
   attendanceSize: 8 | 16 | 40;
   eventForm: SimEventForm;
@@ -83,6 +84,7 @@ export function resolveOptions(o: SimulatorOptions): ResolvedOptions {
     strictChecksum: o.strictChecksum ?? false,
     autoReenableOnDisconnect: o.autoReenableOnDisconnect ?? false,
     duplicateUserIdPolicy: o.duplicateUserIdPolicy ?? "allow",
+    unsupportedCommands: new Set(o.unsupportedCommands ?? []),
     userSize: profile === "tft" ? 72 : 28,
     attendanceSize,
     eventForm,

@@ -46,6 +46,8 @@ export interface SimulatorOptions {
   autoReenableOnDisconnect?: boolean;
   /** What USER_WRQ does with a user_id that another uid already has (default "allow", §8.1). */
   duplicateUserIdPolicy?: "allow" | "reject";
+  /** Commands this firmware does not have: answered ACK_UNKNOWN like any unknown code (e.g. [88], no single-template read). */
+  unsupportedCommands?: number[];
   /** zk6 attendance record size (default 16). */
   attendanceSize?: 8 | 16;
   /** EF_ATTLOG payload form (default 36 for tft, 10 for zk6 — what node-zklib expects per transport). */
