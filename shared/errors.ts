@@ -24,7 +24,7 @@ export interface ErrorSpec {
   /** A write failing with it certainly changed nothing: the terminal said no, or the input never left. */
   readonly nothingChanged?: boolean;
   /** An agent sending this code means that one (an older agent's BAD_REQUEST is its "unknown op"). */
-  readonly fromAgentAs?: ErrorCode;
+  readonly fromAgentAs?: "AGENT_OUTDATED" | "RESULT_TOO_LARGE";
   /** Keys of `details` the API shows (every other agent detail is dropped: it is not API). */
   readonly publicDetails?: readonly string[];
   /** One line for openapi.json and the README. */

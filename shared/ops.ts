@@ -233,7 +233,7 @@ export const OPS = {
     bodyOptional: true,
     message: "USER_RESTORED",
     data: true,
-    errors: ["SNAPSHOT_NOT_FOUND", "RESTORE_IN_PROGRESS", "USER_EXISTS"],
+    errors: ["SNAPSHOT_NOT_FOUND", "RESTORE_IN_PROGRESS", "SNAPSHOT_ALREADY_RESTORED", "RESTORE_CONFLICT", "USER_EXISTS"],
   }, { mutates: true, bulk: true }),
   "users.enrollFinger": op(z.object({ user_id: UserId, finger: Finger }), z.object({ started: z.literal(true) }), {
     method: "POST",

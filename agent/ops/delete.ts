@@ -52,7 +52,7 @@ async function writeAhead(ctx: OpContext, result: unknown): Promise<void> {
     await ctx.writeAhead(result);
   } catch (err) {
     ctx.logger.error("could not write the snapshot to the outbox; the user is not deleted", { error: err });
-    throw new RelayError("INTERNAL", "could not persist the undo snapshot before deleting; nothing was changed");
+    throw new CodedError("INTERNAL", "could not persist the undo snapshot before deleting; nothing was changed");
   }
 }
 
