@@ -24,6 +24,8 @@ export interface ResolvedOptions {
   autoReenableOnDisconnect: boolean;
   duplicateUserIdPolicy: "allow" | "reject";
   unsupportedCommands: ReadonlySet<number>;
+  tcp: boolean;
+  deviceOptions: Record<string, string | null>;
   userSize: 28 | 72;
   attendanceSize: 8 | 16 | 40;
   eventForm: SimEventForm;
@@ -85,6 +87,8 @@ export function resolveOptions(o: SimulatorOptions): ResolvedOptions {
     autoReenableOnDisconnect: o.autoReenableOnDisconnect ?? false,
     duplicateUserIdPolicy: o.duplicateUserIdPolicy ?? "allow",
     unsupportedCommands: new Set(o.unsupportedCommands ?? []),
+    tcp: o.tcp ?? profile === "tft",
+    deviceOptions: o.deviceOptions ?? {},
     userSize: profile === "tft" ? 72 : 28,
     attendanceSize,
     eventForm,
