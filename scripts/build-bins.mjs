@@ -6,7 +6,10 @@ import { fileURLToPath } from "node:url";
 const root = fileURLToPath(new URL("..", import.meta.url));
 const started = performance.now();
 
-// `npm ci --omit=dev` (or an install from the packed tarball, which ships dist-node/) has no esbuild: keep what is there.
+// An installed package ships dist-node/ and no sources: nothing to build.
+if (!existsSync(new URL("../agent/cli/main.ts", import.meta.url))) process.exit(0);
+
+// `npm ci --omit=dev` has no esbuild: keep what is there.
 let build;
 try {
   ({ build } = await import("esbuild"));

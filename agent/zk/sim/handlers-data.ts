@@ -21,6 +21,7 @@ export function storeUser(req: Request, raw: Uint8Array): boolean {
     if (owner !== undefined && owner !== uid) return false;
   }
   state.putUser(record);
+  req.ctx.events.userEnrolled(uid);
   return true;
 }
 

@@ -89,6 +89,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     addUser: (user: ZkUserInput | Uint8Array) => {
       const raw = user instanceof Uint8Array ? convertRecord(user, state.userSize) : encodeUserIn(user, state.userSize);
       state.putUser(raw);
+      events.userEnrolled(raw[0]! | (raw[1]! << 8));
       return raw.length === 72 ? decodeUser72(raw) : decodeUser28(raw);
     },
     deleteUser: (uid: number) => state.deleteUser(uid),
