@@ -2,7 +2,8 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { matchedRoutes } from "hono/route";
 import { normalizeId } from "../shared/device";
-import { insertAudit, type AuditEntry } from "./db/audit";
+import { AUDIT_RETENTION_DAYS, insertAudit, sweepAudit, type AuditEntry } from "./db/audit";
+import { later } from "./http/later";
 import type { AppEnv } from "./http/app-env";
 import { operationOf } from "./operations";
 
@@ -19,6 +20,8 @@ export interface AuditPart {
   result: string;
   before?: unknown;
   detail?: unknown;
+  /** Relay request id of this device's change (a result arriving late completes the row). */
+  relay?: string;
 }
 
 /** What a route adds to its audit row; everything else is taken from the request and the answer. */
@@ -32,6 +35,8 @@ export interface AuditNote {
   parts?: AuditPart[];
   /** An idempotent replay: the first call was recorded, nothing happened now. */
   replayed?: boolean;
+  /** Relay request id of the change (see AuditPart.relay). */
+  relay?: string;
 }
 
 /** Merges `note` into the request's audit note. */
@@ -69,6 +74,7 @@ export function audit(): MiddlewareHandler<AppEnv> {
           result: p.result,
           before_state: json(p.before),
           detail: json(p.detail),
+          relay_id: p.relay ?? null,
         }))
       : [
           {
@@ -81,6 +87,7 @@ export function audit(): MiddlewareHandler<AppEnv> {
             result: await resultOf(c.res),
             before_state: json(note.before),
             detail: json(note.detail),
+            relay_id: note.relay ?? null,
           },
         ];
     try {
@@ -88,7 +95,15 @@ export function audit(): MiddlewareHandler<AppEnv> {
     } catch (e) {
       console.error(`[${c.get("requestId") ?? "-"}] audit write failed: ${(e as Error).message}`);
     }
+    // Retention: a bounded sweep after the answer, triggered by the writes that grow the table.
+    later(c, sweepAudit(c.env.DB, Date.now(), retentionDays(c.env.AUDIT_RETENTION_DAYS)).then(() => undefined));
   };
+}
+
+/** AUDIT_RETENTION_DAYS as a positive number of days, else the default (400). */
+export function retentionDays(raw: string | undefined): number {
+  const n = Number(raw);
+  return raw !== undefined && Number.isFinite(n) && n > 0 ? n : AUDIT_RETENTION_DAYS;
 }
 
 /** `ok` for 1xx-3xx, else the envelope's error code. */

@@ -53,6 +53,10 @@ export function localize(c: Context<AppEnv>, e: unknown, device: DeviceRow, user
       return new RelayError(e.code, message(lang, e.code, { device_id: device.id }));
     case "INTERNAL":
       return new RelayError(e.code, message(lang, "INTERNAL"));
+    case "RESULT_TOO_LARGE":
+      return new RelayError(e.code, message(lang, e.code));
+    case "AGENT_OUTDATED":
+      return new RelayError(e.code, message(lang, e.code, { site_id: device.site_id }));
     case "DEVICE_UNREACHABLE": {
       // The seed's text stays as it is; why (timeout | refused | dns) is the one agent detail the API shows.
       const reason = e.details?.reason;

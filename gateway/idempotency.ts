@@ -43,6 +43,8 @@ export function idempotency(opts: IdempotencyOptions = {}): MiddlewareHandler<Ap
     const got = await claim(db, principal.keyId, idemKey, fingerprint, now);
     later(c, sweep(db, now));
     if (got.kind === "conflict") throw apiError(c, "IDEMPOTENCY_CONFLICT");
+    // A route whose change may complete after its answer (a durable delete) records the real answer under it.
+    if (got.kind === "claimed") c.set("idem", { keyId: principal.keyId, idemKey, fingerprint });
     if (got.kind === "replay") {
       noteAudit(c, { replayed: true });
       const headers: Record<string, string> = { "Content-Type": "application/json", "Idempotent-Replayed": "true" };

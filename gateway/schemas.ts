@@ -103,6 +103,8 @@ export const AgentStatus = z.object({
   hostname: z.string().optional(),
   version: z.string().optional(),
   since: z.string().optional(),
+  /** When the agent was last heard (a frame or a ping); an agent silent past 30 s counts as not connected. */
+  last_seen: z.string().optional(),
 });
 
 export const SiteWithToken = z.object({ id: z.string(), name: z.string(), token: z.string() });

@@ -2,21 +2,27 @@
 import type { Context } from "hono";
 import { RelayError } from "../shared/errors";
 import { message } from "../shared/messages";
-import { UserSnapshot, type User } from "../shared/ops";
-import type { DeviceRow } from "./db/devices";
+import type { User } from "../shared/ops";
+import { toTarget, type DeviceRow } from "./db/devices";
 import { insertSnapshot, sweepSnapshots } from "./db/snapshots";
 import type { AppEnv } from "./http/app-env";
 import { langOf } from "./http/language";
 import { later } from "./http/later";
-import { runOp } from "./device-call";
+import { localize } from "./device-call";
 import type { AuditPart } from "./audit";
+import { deletedBody } from "./delete-result";
 import { UNREACHABLE_CODES } from "./relay/agent-codes";
+import { callAgent } from "./relay/call-agent";
+import type { RelayMeta } from "./relay/contract";
+import { checkSnapshot } from "./snapshot-check";
 import type { OFFBOARD_STATUSES } from "./schemas";
 
 export interface Deleted {
   user: User;
   /** The stored snapshot's id; null when it could not be stored (the user is deleted all the same). */
   snapshotId: number | null;
+  /** The relay request id of the delete (the audit row is linked to it, so a late result can complete it). */
+  relayId: string;
 }
 
 /** The audit detail of a deletion: the snapshot to restore from, or that there is none. */
@@ -27,11 +33,41 @@ export function deletedDetail(d: Deleted): Record<string, unknown> {
 /**
  * users.delete on `device`, then the snapshot (record + templates) is kept in user_snapshots. Once the agent has
  * deleted the user, this never fails: the user *is* gone, and the caller must hear so (see saveSnapshot).
+ * users.delete is a durable-result op: should the answer come after the caller's (timeout, agent killed, gateway
+ * restarted), the SiteRelay still stores it — under the same request id, so it is one snapshot either way — and
+ * `single` (the single-delete route) lets it complete this request's audit row and Idempotency-Key answer.
  */
-export async function deleteUserWithSnapshot(c: Context<AppEnv>, device: DeviceRow, userId: string): Promise<Deleted> {
-  const keepIfUnknown = (e: RelayError) => keepUnknownOutcome(c, device, userId, e);
-  const { user, snapshot } = await runOp(c, device, "users.delete", { user_id: userId }, undefined, keepIfUnknown);
-  return { user, snapshotId: await saveSnapshot(c, device, userId, snapshot) };
+export async function deleteUserWithSnapshot(
+  c: Context<AppEnv>,
+  device: DeviceRow,
+  userId: string,
+  opts: { single?: boolean; relayId?: string } = {},
+): Promise<Deleted> {
+  const relayId = opts.relayId ?? crypto.randomUUID();
+  const single = opts.single === true;
+  const principal = c.get("principal");
+  const meta: RelayMeta = { requestId: relayId, keyId: principal?.keyId, deviceCreatedAt: device.created_at };
+  meta.audit = {
+    key_id: principal?.keyId ?? "unknown",
+    action: "users.delete",
+    method: c.req.method,
+    path: c.req.path,
+    site_id: device.site_id,
+    device_id: device.id,
+    user_id: userId,
+  };
+  const idem = c.get("idem");
+  if (single && idem) {
+    meta.replay = { ...idem, status: 200, body: deletedBody(langOf(c), userId), contentLanguage: langOf(c) };
+  }
+  let result: { user: User; snapshot: unknown };
+  try {
+    result = await callAgent(c.env, device.site_id, toTarget(device), "users.delete", { user_id: userId }, meta);
+  } catch (e) {
+    if (e instanceof RelayError) await keepUnknownOutcome(c, device, userId, e, relayId);
+    throw localize(c, e, device, userId);
+  }
+  return { user: result.user, snapshotId: await saveSnapshot(c, device, userId, result.snapshot, relayId), relayId };
 }
 
 /**
@@ -39,21 +75,24 @@ export async function deleteUserWithSnapshot(c: Context<AppEnv>, device: DeviceR
  * (details.outcome "unknown"): the error still reaches the caller, but the snapshot the agent took before
  * deleting is kept, so the user can be restored if they did go.
  */
-async function keepUnknownOutcome(c: Context<AppEnv>, device: DeviceRow, userId: string, e: RelayError): Promise<void> {
+async function keepUnknownOutcome(c: Context<AppEnv>, device: DeviceRow, userId: string, e: RelayError, relayId: string): Promise<void> {
   if (e.details?.outcome !== "unknown") return;
-  const parsed = UserSnapshot.safeParse(e.details.snapshot);
-  if (!parsed.success) {
-    console.error(`users.delete on device ${device.id} for user_id ${userId}: outcome unknown and no valid snapshot`);
-    return;
-  }
-  const id = await saveSnapshot(c, device, userId, parsed.data);
+  const id = await saveSnapshot(c, device, userId, e.details.snapshot, relayId);
   console.warn(`users.delete on device ${device.id} for user_id ${userId}: outcome unknown (${e.code}); snapshot kept as ${id}`);
 }
 
-/** Stores the snapshot, retrying a failed write once; null (logged loudly) when it could not be kept. */
-async function saveSnapshot(c: Context<AppEnv>, device: DeviceRow, userId: string, snapshot: UserSnapshot): Promise<number | null> {
+/**
+ * Stores the snapshot (checked against the request first), retrying a failed write once; null (logged loudly)
+ * when it could not be kept. Keyed by the relay request id: the SiteRelay may have stored it already.
+ */
+async function saveSnapshot(c: Context<AppEnv>, device: DeviceRow, userId: string, value: unknown, relayId: string): Promise<number | null> {
   const where = `[${c.get("requestId") ?? "-"}] users.delete on device ${device.id} for user_id ${userId}`;
-  const row = { deviceId: device.id, deviceCreatedAt: device.created_at, userId, snapshot, deletedBy: c.get("principal").keyId };
+  const checked = checkSnapshot(value, userId);
+  if (!checked.ok) {
+    console.error(`${where}: the agent's snapshot was refused (${checked.reason}); the user IS deleted and cannot be restored`);
+    return null;
+  }
+  const row = { deviceId: device.id, deviceCreatedAt: device.created_at, userId, snapshot: checked.snapshot, deletedBy: c.get("principal").keyId, requestId: relayId };
   for (let attempt = 1; attempt <= 2; attempt++) {
     try {
       const id = await insertSnapshot(c.env.DB, { ...row, now: new Date().toISOString() });
@@ -85,18 +124,19 @@ export interface Outcome {
 /** One device's part of DELETE /users/{user_id}: never throws, the failure becomes a status. */
 export async function offboardOne(c: Context<AppEnv>, device: DeviceRow, userId: string): Promise<Outcome> {
   const at = { device: device.id, site: device.site_id, user: userId };
+  const relayId = crypto.randomUUID();
   try {
-    const deleted = await deleteUserWithSnapshot(c, device, userId);
+    const deleted = await deleteUserWithSnapshot(c, device, userId, { relayId });
     return {
       result: { device: device.id, status: "deleted" },
-      audit: { ...at, action: "users.delete", status: 200, result: "ok", before: deleted.user, detail: deletedDetail(deleted) },
+      audit: { ...at, action: "users.delete", status: 200, result: "ok", before: deleted.user, detail: deletedDetail(deleted), relay: deleted.relayId },
     };
   } catch (e) {
     const err = e instanceof RelayError ? e : new RelayError("INTERNAL", message(langOf(c), "INTERNAL"));
     if (!(e instanceof RelayError)) console.error(`[${c.get("requestId") ?? "-"}] offboarding ${device.id}: ${(e as Error).message}`);
     const status = statusOf(err);
     const result = status === "not_found" ? { device: device.id, status } : { device: device.id, status, error: err.message };
-    return { result, audit: { ...at, action: "users.delete", status: err.status, result: err.code } };
+    return { result, audit: { ...at, action: "users.delete", status: err.status, result: err.code, relay: relayId } };
   }
 }
 

@@ -94,7 +94,13 @@ async function main(opts: StartOptions, supervisor: Supervisor): Promise<void> {
   // The token travels in the environment, not on the command line (ps shows arguments to every user).
   const agent = spawnGroup("agent", process.execPath, [join(ROOT, "bin/zk-relay-agent.mjs"), "run", "--log-format", "pretty"], {
     cwd: ROOT,
-    env: { ...process.env, ZK_RELAY_GATEWAY: `ws://127.0.0.1:${opts.port}/agent/connect`, ZK_RELAY_TOKEN: token },
+    // The demo's own state dir (outbox, terminals left disabled), beside its local D1, not the user's default one.
+    env: {
+      ...process.env,
+      ZK_RELAY_GATEWAY: `ws://127.0.0.1:${opts.port}/agent/connect`,
+      ZK_RELAY_TOKEN: token,
+      ZK_RELAY_STATE_DIR: process.env.ZK_RELAY_STATE_DIR ?? join(ROOT, ".wrangler", "demo-agent-state"),
+    },
     onLine: (line) => ready && console.log(`agent   | ${line}`),
   });
   supervisor.adopt(agent);

@@ -18,6 +18,8 @@ export const ERROR_STATUS = {
   SITE_NOT_EMPTY: 409,
   IDEMPOTENCY_CONFLICT: 409,
   RESTORE_IN_PROGRESS: 409,
+  SNAPSHOT_ALREADY_RESTORED: 409,
+  RESTORE_CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   // Device-side failures answer 500, as the seed's "Connection error" does.
@@ -29,6 +31,10 @@ export const ERROR_STATUS = {
   DEVICE_FULL: 500,
   PROTOCOL_ERROR: 500,
   INTERNAL: 500,
+  // The agent answered, but not with something usable: its result is over the relay frame cap, or it is an older
+  // agent that does not know the op.
+  RESULT_TOO_LARGE: 502,
+  AGENT_OUTDATED: 502,
   AGENT_OFFLINE: 503,
   DEVICE_BUSY: 503,
   RELAY_TIMEOUT: 504,

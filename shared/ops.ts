@@ -92,7 +92,13 @@ export const OPS = {
     result: z.object({ user: User }),
   },
   "users.update": { args: UserFields.extend({ user_id: UserId }), result: z.object({ user: User }) },
-  "users.delete": { args: z.object({ user_id: UserId }), result: z.object({ user: User, snapshot: UserSnapshot }) },
+  // durableResult: the answer carries data the gateway must keep (the undo snapshot); the agent's outbox holds it
+  // on disk until the gateway acknowledges it, whatever happens to the link or the caller meanwhile.
+  "users.delete": {
+    args: z.object({ user_id: UserId }),
+    result: z.object({ user: User, snapshot: UserSnapshot }),
+    durableResult: true,
+  },
   "users.restore": { args: z.object({ snapshot: UserSnapshot }), result: z.object({ user: User, fingers: z.number() }) },
   "users.enrollFinger": {
     args: z.object({ user_id: UserId, finger: Finger }),
@@ -119,6 +125,12 @@ export type OpName = keyof typeof OPS;
 export const OP_NAMES = Object.keys(OPS) as OpName[];
 export type OpArgs<O extends OpName> = z.input<(typeof OPS)[O]["args"]>;
 export type OpResult<O extends OpName> = z.infer<(typeof OPS)[O]["result"]>;
+
+/** True when `op`'s answer must reach the gateway even after a link drop (relayed through the agent's outbox). */
+export function isDurableResult(op: string): boolean {
+  if (!isOpName(op)) return false;
+  return (OPS[op] as { durableResult?: boolean }).durableResult === true;
+}
 
 export function isOpName(op: unknown): op is OpName {
   return typeof op === "string" && Object.prototype.hasOwnProperty.call(OPS, op);

@@ -34,17 +34,28 @@ export const RelayErrorBody = z.object({
   details: z.record(z.string(), z.unknown()).optional(),
 });
 
+/** `redelivered`: sent again from the agent's outbox (after a reconnect or a missing ack), not on the request's socket. */
 export const ResponseFrame = z.discriminatedUnion("ok", [
-  z.object({ v: V, type: z.literal("response"), id: z.string(), ok: z.literal(true), result: z.unknown() }),
-  z.object({ v: V, type: z.literal("response"), id: z.string(), ok: z.literal(false), error: RelayErrorBody }),
+  z.object({ v: V, type: z.literal("response"), id: z.string(), ok: z.literal(true), result: z.unknown(), redelivered: z.boolean().optional() }),
+  z.object({ v: V, type: z.literal("response"), id: z.string(), ok: z.literal(false), error: RelayErrorBody, redelivered: z.boolean().optional() }),
 ]);
 export type ResponseFrame = z.infer<typeof ResponseFrame>;
 
 export const PingFrame = z.object({ v: V, type: z.literal("ping"), ts: z.number() });
 export const PongFrame = z.object({ v: V, type: z.literal("pong"), ts: z.number() });
+/** gateway -> agent: the response `id` (of a durable-result op) is stored; the agent may forget it. */
+export const AckFrame = z.object({ v: V, type: z.literal("ack"), id: z.string().max(64) });
+export type AckFrame = z.infer<typeof AckFrame>;
+
+/**
+ * The agent's heartbeat ping and the gateway's answer, as fixed texts: the SiteRelay answers it without waking
+ * (WebSocket auto-response matches the exact text), so a hibernating gateway still proves the agent alive.
+ */
+export const PING_TEXT = JSON.stringify({ v: RELAY_VERSION, type: "ping", ts: 0 });
+export const PONG_TEXT = JSON.stringify({ v: RELAY_VERSION, type: "pong", ts: 0 });
 
 /** Every frame, both directions. Parse inbound data with `parseFrame`, never `JSON.parse(...) as`. */
-export const RelayFrame = z.union([HelloFrame, RequestFrame, ResponseFrame, PingFrame, PongFrame]);
+export const RelayFrame = z.union([HelloFrame, RequestFrame, ResponseFrame, PingFrame, PongFrame, AckFrame]);
 export type RelayFrame = z.infer<typeof RelayFrame>;
 
 export type ParsedFrame = { ok: true; frame: RelayFrame } | { ok: false; reason: string };

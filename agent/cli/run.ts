@@ -7,10 +7,17 @@ import { createDispatcher } from "../ops";
 import type { SessionFactory } from "../devices/session-factory";
 import { createRequestHandler } from "../relay/requests";
 import { RelayLink, redactUrl, type RelayLinkOptions } from "../relay/link";
+import { settleOnTerminal } from "../ops/settle";
+import { DisabledTerminals } from "../state/disabled-terminals";
+import { defaultStateDir } from "../state/files";
+import { Outbox } from "../state/outbox";
+import { OutboxSettler } from "../state/settle-outbox";
+import { join } from "node:path";
 
 const USAGE = `usage: zk-relay-agent run --gateway <ws(s)://host[:port]/agent/connect | https://host> --token <site token>
-                          [--log-format json|pretty]
-  env: ZK_RELAY_GATEWAY, ZK_RELAY_TOKEN (prefer the env var for the token: flags show up in process lists)`;
+                          [--state-dir <dir>] [--log-format json|pretty]
+  env: ZK_RELAY_GATEWAY, ZK_RELAY_TOKEN (prefer the env var for the token: flags show up in process lists),
+       ZK_RELAY_STATE_DIR (default: ${defaultStateDir()})`;
 
 /** Test and embedding seams; the CLI uses the defaults. */
 export interface RunAgentDeps {
@@ -21,7 +28,7 @@ export interface RunAgentDeps {
   /** Install SIGTERM/SIGINT handlers (default true). */
   handleSignals?: boolean;
   /** Relay timing overrides (tests). */
-  link?: Partial<Pick<RelayLinkOptions, "pingIntervalMs" | "pongTimeoutMs" | "drainTimeoutMs" | "backoff" | "stableMs">>;
+  link?: Partial<Pick<RelayLinkOptions, "pingIntervalMs" | "pongTimeoutMs" | "drainTimeoutMs" | "backoff" | "stableMs" | "resendMs" | "replacedBackoffMs">>;
   /** Receives the link once started (tests stop it without signals). */
   onLink?: (link: RelayLink) => void;
 }
@@ -59,14 +66,30 @@ export function agentVersion(): string {
   return "0.0.0";
 }
 
+/** Positive integer environment overrides (timing knobs for tests and unusual networks). */
+function numericEnv<K extends string>(env: NodeJS.ProcessEnv, names: Record<K, string>): Partial<Record<K, number>> {
+  const out: Partial<Record<K, number>> = {};
+  for (const [key, name] of Object.entries(names) as Array<[K, string]>) {
+    const n = Number(env[name]);
+    if (env[name] !== undefined && Number.isInteger(n) && n > 0) out[key] = n;
+  }
+  return out;
+}
+
 /** Runs until stopped by a signal (exit code 0) or refused by the gateway (1); bad usage returns 2. */
 export async function runAgentCli(argv: string[], deps: RunAgentDeps = {}): Promise<number> {
   const env = deps.env ?? process.env;
-  let values: { gateway?: string; token?: string; "log-format"?: string; help?: boolean };
+  let values: { gateway?: string; token?: string; "log-format"?: string; "state-dir"?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { gateway: { type: "string" }, token: { type: "string" }, "log-format": { type: "string" }, help: { type: "boolean", short: "h" } },
+      options: {
+        gateway: { type: "string" },
+        token: { type: "string" },
+        "log-format": { type: "string" },
+        "state-dir": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
       strict: true,
       allowPositionals: false,
     }));
@@ -93,17 +116,49 @@ export async function runAgentCli(argv: string[], deps: RunAgentDeps = {}): Prom
   }
 
   const logger = createLogger({ format: format as LogFormat, write: deps.write, secrets: [token] });
-  const dispatcher = createDispatcher({ logger, sessionFactory: deps.sessionFactory });
+  // The state dir: the outbox of durable results and the terminals a run may have left disabled (see README).
+  const stateDir = values["state-dir"] ?? env.ZK_RELAY_STATE_DIR ?? defaultStateDir(env);
+  let outbox: Outbox;
+  let disabled: DisabledTerminals;
+  try {
+    outbox = await Outbox.open(join(stateDir, "outbox"), logger);
+    disabled = await DisabledTerminals.open(stateDir, logger);
+  } catch (err) {
+    logger.error("cannot use the state dir; give a writable one with --state-dir", { state_dir: stateDir, error: err });
+    return 2;
+  }
+  const dispatcher = createDispatcher({ logger, sessionFactory: deps.sessionFactory, disabledStore: disabled });
+  dispatcher.pool.restoreDisabled(disabled.entries());
+  let flush = () => {};
+  const settler = new OutboxSettler({ outbox, logger, check: (entry) => settleOnTerminal(dispatcher.pool, entry), onDelivered: () => flush() });
+  const handler = createRequestHandler({ dispatch: dispatcher.dispatch, logger, outbox });
   const hello = { version: agentVersion(), hostname: hostname().slice(0, 255), capabilities: dispatcher.capabilities };
+  const tuning = numericEnv(env, { pingIntervalMs: "ZK_RELAY_PING_INTERVAL_MS", replacedBackoffMs: "ZK_RELAY_REPLACED_BACKOFF_MS" });
   const link = new RelayLink({
     url,
     token,
     hello,
-    handle: createRequestHandler({ dispatch: dispatcher.dispatch, logger }),
+    handle: async (frame, signal) => {
+      const response = await handler(frame, signal);
+      // The terminal could not say whether the change happened: settle it against the terminal shortly.
+      if (!response.ok && response.error.details?.outcome === "unknown" && outbox.has(frame.id)) setTimeout(() => void settler.kick(), 2_000).unref();
+      return response;
+    },
     logger,
+    outbox,
+    ...tuning,
     ...deps.link,
   });
-  logger.info("agent starting", { gateway: redactUrl(url), version: hello.version, hostname: hello.hostname, pid: process.pid });
+  flush = () => link.flush();
+  logger.info("agent starting", {
+    gateway: redactUrl(url),
+    version: hello.version,
+    hostname: hello.hostname,
+    pid: process.pid,
+    state_dir: stateDir,
+    outbox: outbox.size,
+  });
+  void settler.kick();
 
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -131,8 +186,10 @@ export async function runAgentCli(argv: string[], deps: RunAgentDeps = {}): Prom
     logger.info("agent stopped", { reason: exit.reason, code: exit.code });
     return exit.code;
   } finally {
-    // Background re-enables of terminals left disabled end with the agent (the terminal's own DISABLE timeout remains).
+    // Background re-enables of terminals left disabled end with the agent (the persisted list and the terminal's own
+    // DISABLE timeout remain); unsettled outbox entries are settled by the next run.
     dispatcher.pool.stop();
+    settler.stop();
     if (handleSignals) {
       process.off("SIGTERM", onSignal);
       process.off("SIGINT", onSignal);

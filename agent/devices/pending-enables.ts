@@ -39,20 +39,23 @@ export class PendingEnables {
     return this.pending.size;
   }
 
-  /** Records that `key`'s terminal may be left disabled, and (re)starts the background retries. */
-  add(key: string, target: DeviceTarget): void {
+  /**
+   * Records that `key`'s terminal may be left disabled, and (re)starts the background retries; `now` runs the
+   * first attempt at once (a terminal a previous run left disabled: nothing is in the way).
+   */
+  add(key: string, target: DeviceTarget, now = false): void {
     const known = this.pending.get(key);
     if (known) {
       known.target = target;
       if (known.timer !== undefined) return; // retries already scheduled
       known.since = this.opts.now();
       known.attempt = 0;
-      this.schedule(key, known);
+      this.schedule(key, known, now);
       return;
     }
     const entry: Pending = { target, since: this.opts.now(), attempt: 0 };
     this.pending.set(key, entry);
-    this.schedule(key, entry);
+    this.schedule(key, entry, now);
   }
 
   /** An ENABLE went through: forget the record and its retries. True when there was one. */
@@ -73,16 +76,16 @@ export class PendingEnables {
     }
   }
 
-  private schedule(key: string, entry: Pending): void {
+  private schedule(key: string, entry: Pending, immediately = false): void {
     if (this.stopped) return;
-    const at = this.opts.retryAtMs[entry.attempt];
+    const at = immediately ? 0 : this.opts.retryAtMs[entry.attempt];
     if (at === undefined) {
       this.opts.logger.error("terminal still not re-enabled; the next request to it will enable it first", { addr: key });
       return;
     }
     entry.timer = setTimeout(() => {
       entry.timer = undefined;
-      entry.attempt++;
+      if (!immediately) entry.attempt++;
       void this.opts.retry(entry.target).finally(() => {
         if (this.pending.get(key) === entry && entry.timer === undefined) this.schedule(key, entry);
       });

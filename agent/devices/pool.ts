@@ -4,7 +4,8 @@ import type { DeviceTarget } from "../../shared/device";
 import { silentLogger, type Logger } from "../log";
 import { ENABLE_RETRY_AT_MS, PendingEnables } from "./pending-enables";
 import { defaultSessionFactory, type SessionFactory } from "./session-factory";
-import { TerminalWorker, type JobFn, type JobOptions } from "./worker";
+import { TerminalAddresses, type HostLookup } from "./addresses";
+import { TerminalWorker, type JobFn, type JobOptions, type WorkerOptions } from "./worker";
 
 export type { JobContext, JobFn, JobOptions } from "./worker";
 
@@ -20,6 +21,10 @@ export interface DevicePoolOptions {
   enableRetryAtMs?: readonly number[];
   logger?: Logger;
   now?: () => number;
+  /** Persists terminals that may be left disabled (agent/state/disabled-terminals.ts); absent: memory only. */
+  disabledStore?: WorkerOptions["disabledStore"];
+  /** Host name resolution for the lock key (tests inject one). */
+  lookup?: HostLookup;
 }
 
 export const DEFAULT_MAX_WAITERS = 32;
@@ -36,7 +41,8 @@ export function terminalKey(target: Pick<DeviceTarget, "ip" | "port">): string {
 export class DevicePool {
   private readonly workers = new Map<string, TerminalWorker>();
   private readonly idleWaiters: Array<() => void> = [];
-  private readonly opts: Required<DevicePoolOptions>;
+  private readonly opts: Required<Omit<DevicePoolOptions, "disabledStore" | "lookup">> & Pick<DevicePoolOptions, "disabledStore">;
+  private readonly addresses: TerminalAddresses;
   private readonly pendingEnables: PendingEnables;
   private inFlightCount = 0;
   /** Sessions opened by workers that have since gone idle (plus live ones via `connects`). */
@@ -51,7 +57,9 @@ export class DevicePool {
       enableRetryAtMs: opts.enableRetryAtMs ?? ENABLE_RETRY_AT_MS,
       logger: opts.logger ?? silentLogger,
       now: opts.now ?? Date.now,
+      disabledStore: opts.disabledStore,
     };
+    this.addresses = new TerminalAddresses(opts.lookup);
     this.pendingEnables = new PendingEnables({
       retryAtMs: this.opts.enableRetryAtMs,
       retry: (target) => this.retryEnable(target),
@@ -60,13 +68,39 @@ export class DevicePool {
     });
   }
 
-  /** Runs `fn` with a session to `target`'s terminal, after every earlier job on that terminal. */
+  /**
+   * Runs `fn` with a session to `target`'s terminal, after every earlier job on that terminal. The lock is keyed
+   * by the resolved address: `localhost` and `127.0.0.1` are one terminal (an IP literal needs no lookup).
+   */
   run<T>(target: DeviceTarget, deadline: number, fn: JobFn<T>, options: JobOptions = {}): Promise<T> {
+    const known = this.addresses.known(target);
+    if (known !== undefined) return this.runKeyed(known, target, deadline, fn, options);
+    this.inFlightCount++; // counted while resolving, so the bound holds
+    return this.addresses.resolve(target).then(
+      (key) => {
+        this.inFlightCount--;
+        return this.runKeyed(key, target, deadline, fn, options);
+      },
+      (err: unknown) => {
+        this.inFlightCount--;
+        throw err;
+      },
+    );
+  }
+
+  /** Terminals a previous run may have left disabled (persisted): each gets an ENABLE with the target that disabled it. */
+  restoreDisabled(entries: ReadonlyArray<[string, DeviceTarget]>): void {
+    for (const [key, target] of entries) {
+      this.opts.logger.warn("terminal may have been left disabled by the previous run; enabling it", { addr: key });
+      this.pendingEnables.add(key, target, true);
+    }
+  }
+
+  private runKeyed<T>(key: string, target: DeviceTarget, deadline: number, fn: JobFn<T>, options: JobOptions): Promise<T> {
     // A gateway (or a bug) must not make the agent open sockets or queue work without bound.
     if (this.inFlightCount >= this.opts.maxInFlight) {
       return Promise.reject(new RelayError("DEVICE_BUSY", `Agent is busy: ${this.inFlightCount} requests are already in flight`, { in_flight: this.inFlightCount }));
     }
-    const key = terminalKey(target);
     let worker = this.workers.get(key);
     if (!worker) {
       if (this.workers.size >= this.opts.maxTerminals) {
@@ -80,6 +114,7 @@ export class DevicePool {
         now: this.opts.now,
         pendingEnables: this.pendingEnables,
         onIdle: () => this.onIdle(key, created),
+        disabledStore: this.opts.disabledStore,
       });
       worker = created;
       this.workers.set(key, worker);

@@ -20,6 +20,8 @@ export interface WorkerOptions {
   pendingEnables: PendingEnables;
   /** Called when the queue is empty and the session closed, so the owner can forget this worker. */
   onIdle: () => void;
+  /** Persists "this terminal may be disabled" across agent restarts (absent: memory only). */
+  disabledStore?: { mark(key: string, target: DeviceTarget): Promise<void>; clear(key: string): Promise<void> };
 }
 
 export interface JobOptions {
@@ -33,6 +35,8 @@ export interface JobOptions {
 export interface JobContext {
   /** Replaces the job's broken session with a fresh one to the same terminal (the worker closes both later). */
   reconnect(): Promise<ZkSession>;
+  /** Writes waiting behind this job; they will run on the same session with the terminal still disabled (a burst). */
+  queuedWrites(): number;
 }
 
 export type JobFn<T> = (session: ZkSession, job: JobContext) => Promise<T>;
@@ -57,12 +61,27 @@ export class TerminalWorker {
   private busy = false;
   private current: SessionHandle | undefined;
   private readonly terminal: TerminalFlags = { disabled: false };
+  /** The target (credentials) of the job that sent the last DISABLE: the ENABLE must go the same way. */
+  private disabledBy: DeviceTarget | undefined;
+  /** The target of the job now running. */
+  private running: DeviceTarget | undefined;
   /** The last session broke; the terminal may not have noticed yet. */
   private justFailed = false;
   /** Sessions opened so far (tests and logs: a burst should cost one). */
   connects = 0;
 
-  constructor(private readonly opts: WorkerOptions) {}
+  constructor(private readonly opts: WorkerOptions) {
+    this.terminal.beforeDisable = async () => {
+      this.disabledBy = this.running;
+      // On disk before DISABLE goes out: after a SIGKILL the next run enables it first (a failed write is logged
+      // by the store and does not block the job: the in-memory record and the terminal's own timeout remain).
+      if (this.running) await this.opts.disabledStore?.mark(this.opts.key, this.running).catch(() => undefined);
+    };
+    this.terminal.afterEnable = () => {
+      this.disabledBy = undefined;
+      void this.opts.disabledStore?.clear(this.opts.key).catch(() => undefined);
+    };
+  }
 
   get queued(): number {
     return this.waiting.length;
@@ -130,6 +149,7 @@ export class TerminalWorker {
   private async execute(job: Job): Promise<void> {
     if (job.deadline <= this.opts.now()) return job.reject(this.busyError("the request's deadline passed while it waited"));
     let handle: SessionHandle;
+    this.running = job.target;
     try {
       handle = await this.acquire(job.target);
       // A terminal someone left disabled is enabled before anything else runs (reads included); only a queued
@@ -142,7 +162,7 @@ export class TerminalWorker {
     if (job.signal?.aborted) return job.reject(this.goneError());
     let outcome: { ok: true; value: unknown } | { ok: false; err: unknown };
     try {
-      outcome = { ok: true, value: await job.run(handle.view, { reconnect: () => this.reconnect(job.target) }) };
+      outcome = { ok: true, value: await job.run(handle.view, { reconnect: () => this.reconnect(job.target), queuedWrites: () => this.waiting.filter((j) => j.mutates).length }) };
     } catch (err) {
       outcome = { ok: false, err };
     }
@@ -153,8 +173,11 @@ export class TerminalWorker {
     }
     // DESIGN §3: enabled again before the answer — unless a queued write follows on the same session, which
     // would disable it right away (a burst of deletes disables once); the last job of the burst enables.
-    const nextWrites = this.current !== undefined && this.waiting[0]?.mutates === true;
-    if (this.terminal.disabled && !nextWrites) await this.reenable(job.target);
+    // Only a write with the same credentials continues the burst: another comm key gets a session of its own, and
+    // this one must not be dropped with the terminal still disabled.
+    const next = this.waiting[0];
+    const nextWrites = this.current !== undefined && next?.mutates === true && sessionSignature(next.target) === this.current.signature;
+    if (this.terminal.disabled && !nextWrites) await this.reenable(this.disabledBy ?? job.target);
     // Settle last, so whoever reads the answer finds the terminal enabled again (mid-burst: about to be written).
     if (outcome.ok) job.resolve(outcome.value);
     else job.reject(outcome.err);
@@ -167,6 +190,8 @@ export class TerminalWorker {
     if (current) {
       // Died between jobs (the terminal dropped it): redial rather than fail the next job with DEVICE_DISCONNECTED.
       if (current.dead) this.justFailed = true;
+      // No session is dropped with the terminal disabled: ENABLE first, with the credentials that disabled it.
+      else if (this.terminal.disabled) await this.reenable(this.disabledBy ?? target);
       // Two registry names for one terminal may differ in transport or comm key: use the one this job asks for.
       await this.discard();
     }
@@ -238,7 +263,7 @@ export class TerminalWorker {
 
   /** End of a burst: the terminal enabled (if a job left it disabled), then the session closed. */
   private async release(target: DeviceTarget): Promise<void> {
-    if (this.terminal.disabled) await this.reenable(target);
+    if (this.terminal.disabled) await this.reenable(this.disabledBy ?? target);
     await this.discard();
   }
 

@@ -20,6 +20,8 @@ export interface OpRequest {
   deadline: number;
   /** Aborted when nobody will read the answer any more (the gateway link closed). */
   signal?: AbortSignal;
+  /** Write-ahead into the outbox (durable-result ops; see OpContext.writeAhead). */
+  writeAhead?: (ifCommitted: unknown) => Promise<void>;
 }
 
 export interface DispatcherOptions extends DevicePoolOptions {
@@ -50,12 +52,13 @@ export function createDispatcher(opts: DispatcherOptions = {}): Dispatcher {
         logger,
         deadline: req.deadline,
         signal: req.signal,
+        writeAhead: req.writeAhead,
         writeMarginMs: Math.round(req.device.timeout * 1000) + RELAY_MARGIN_MS,
       };
       return pool.run(
         req.device,
         req.deadline,
-        (session, job) => runOp(req.op, session, req.args as OpInput<OpName>, { ...ctx, reconnect: job.reconnect }),
+        (session, job) => runOp(req.op, session, req.args as OpInput<OpName>, { ...ctx, reconnect: job.reconnect, queuedWrites: job.queuedWrites }),
         { signal: req.signal, mutates: WRITE_OPS.has(req.op) },
       );
     },

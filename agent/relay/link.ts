@@ -1,6 +1,6 @@
 // The agent's outbound WebSocket to the gateway: hello, request/response, heartbeat, reconnect, graceful stop.
 import WebSocket, { type RawData } from "ws";
-import { MAX_FRAME_BYTES, parseFrame, RELAY_VERSION, type RequestFrame, type ResponseFrame } from "../../shared/relay";
+import { MAX_FRAME_BYTES, parseFrame, PING_TEXT, RELAY_VERSION, type RequestFrame, type ResponseFrame } from "../../shared/relay";
 import type { Logger } from "../log";
 import { Backoff, type BackoffOptions } from "./backoff";
 import { clockSkewMs } from "./clock-skew";
@@ -32,13 +32,36 @@ export interface RelayLinkOptions {
   stableMs?: number;
   handshakeTimeoutMs?: number;
   backoff?: BackoffOptions;
+  /** Durable results (agent/state/outbox.ts): answers kept until the gateway acks them, re-sent on every connect. */
+  outbox?: LinkOutbox;
+  /** How often answers still unacknowledged are sent again on an open link (30 s). */
+  resendMs?: number;
+  /** After the gateway says another agent with this token replaced this one: wait this long before redialling (5 min). */
+  replacedBackoffMs?: number;
+  /** Replacements in a row after which the agent exits (code 3) rather than fight the other copy (3). */
+  maxReplacements?: number;
 }
+
+/** What the link needs of the outbox. */
+export interface LinkOutbox {
+  has(id: string): boolean;
+  finalize(id: string, response: ResponseFrame): Promise<boolean>;
+  ack(id: string): Promise<boolean>;
+  unacked(): ResponseFrame[];
+  readonly size: number;
+}
+
+/** Close code of the gateway's SiteRelay for a connection a newer one with the same token replaced. */
+export const CLOSE_REPLACED = 4000;
 
 export type LinkState = "idle" | "connecting" | "open" | "waiting" | "stopping" | "stopped";
 export interface LinkExit {
-  /** Process exit code: 0 after a requested stop, 1 when the gateway refused the token, 2 for an unusable URL. */
+  /**
+   * Process exit code: 0 after a requested stop, 1 when the gateway refused the token, 2 for an unusable URL,
+   * 3 when another agent with the same token kept replacing this one.
+   */
   code: number;
-  reason: "stopped" | "unauthorized" | "bad-url";
+  reason: "stopped" | "unauthorized" | "bad-url" | "replaced";
 }
 
 /** One long-lived relay link; `start()` once, then `done` settles when it stops for good. */
@@ -55,6 +78,11 @@ export class RelayLink {
   private openedAt = 0;
   /** Agent clock minus gateway clock, in ms (0 when unknown or under 2 s). */
   private skewMs = 0;
+  /** Latest deadline (agent clock) of the requests in flight: a drain waits for them up to it. */
+  private readonly deadlines = new Map<string, number>();
+  /** Replacements by another agent since this one last held the link for a while. */
+  private replacements = 0;
+  private resendTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(private readonly opts: RelayLinkOptions) {
     this.backoff = new Backoff(opts.backoff);
@@ -76,17 +104,32 @@ export class RelayLink {
     this.dial();
   }
 
-  /** Stops taking requests, lets in-flight ones finish (bounded), closes with 1000 and settles `done` with code 0. */
+  /**
+   * Stops taking requests, lets in-flight ones finish — each up to its own deadline (at least drainTimeoutMs) — so
+   * their answers are sent or, for durable results, in the outbox; waits briefly for the gateway's acks; closes
+   * with 1000 and settles `done` with code 0. What is still unacknowledged is sent again by the next run.
+   */
   async stop(): Promise<LinkExit> {
     if (this.stateValue === "stopped" || this.stateValue === "stopping") return this.done;
     this.stateValue = "stopping";
     if (this.reconnectTimer !== undefined) clearTimeout(this.reconnectTimer);
-    this.opts.logger.info("stopping: finishing in-flight requests", { inflight: this.inflight.size });
-    const drained = await settleWithin([...this.inflight.values()], this.opts.drainTimeoutMs ?? 10_000);
+    this.opts.logger.info("stopping: finishing in-flight requests", { inflight: this.inflight.size, outbox: this.opts.outbox?.size ?? 0 });
+    const latest = Math.max(0, ...this.deadlines.values()) - Date.now();
+    const drainMs = Math.min(Math.max(this.opts.drainTimeoutMs ?? 10_000, latest), 130_000);
+    const drained = await settleWithin([...this.inflight.values()], drainMs);
     if (!drained) this.opts.logger.warn("stop: in-flight requests still running after the drain timeout", { inflight: this.inflight.size });
+    await this.awaitAcks(2_000);
     await this.closeSocket(1000, "agent shutting down");
     this.finish({ code: 0, reason: "stopped" });
     return this.done;
+  }
+
+  /** Waits up to `ms` for the outbox to empty while the link is open (the gateway acks what it stored). */
+  private async awaitAcks(ms: number): Promise<void> {
+    const until = Date.now() + ms;
+    while ((this.opts.outbox?.unacked().length ?? 0) > 0 && this.ws?.readyState === WebSocket.OPEN && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 25));
+    }
   }
 
   private dial(): void {
@@ -112,7 +155,8 @@ export class RelayLink {
     const heartbeat = new Heartbeat({
       intervalMs: this.opts.pingIntervalMs,
       timeoutMs: this.opts.pongTimeoutMs,
-      sendPing: () => this.sendOn(ws, JSON.stringify({ v: RELAY_VERSION, type: "ping", ts: Date.now() })),
+      // A fixed text: the gateway answers it without waking its Durable Object (WebSocket auto-response).
+      sendPing: () => this.sendOn(ws, PING_TEXT),
       onSilent: () => {
         this.opts.logger.warn("gateway silent after ping; dropping the link and redialling");
         ws.terminate();
@@ -132,6 +176,12 @@ export class RelayLink {
       this.opts.logger.info("connected to gateway", { url: redactUrl(this.opts.url) });
       this.sendOn(ws, JSON.stringify({ v: RELAY_VERSION, type: "hello", agent: this.opts.hello }));
       heartbeat.start();
+      // Durable answers the gateway has not acknowledged yet (earlier links, earlier runs) go first, then again
+      // every resendMs until acked.
+      this.resend(ws);
+      if (this.resendTimer !== undefined) clearInterval(this.resendTimer);
+      this.resendTimer = setInterval(() => this.resend(ws), this.opts.resendMs ?? 30_000);
+      this.resendTimer.unref?.();
     });
     ws.on("message", (data, isBinary) => {
       heartbeat.seen();
@@ -144,6 +194,8 @@ export class RelayLink {
     ws.on("close", (code, reason) => {
       heartbeat.stop();
       gone.abort();
+      if (this.resendTimer !== undefined) clearInterval(this.resendTimer);
+      this.resendTimer = undefined;
       if (this.ws === ws) this.ws = undefined;
       this.onClose(code, reason.toString());
     });
@@ -158,8 +210,11 @@ export class RelayLink {
       this.finish({ code: 1, reason: "unauthorized" });
       return;
     }
-    if (this.openedAt > 0 && Date.now() - this.openedAt >= (this.opts.stableMs ?? 5_000)) this.backoff.reset();
+    const held = this.openedAt > 0 ? Date.now() - this.openedAt : 0;
+    if (this.openedAt > 0 && held >= (this.opts.stableMs ?? 5_000)) this.backoff.reset();
     this.openedAt = 0;
+    if (code === CLOSE_REPLACED) return this.onReplaced();
+    if (held >= 10 * 60_000) this.replacements = 0;
     const delay = this.backoff.next();
     this.opts.logger.warn("gateway link down; reconnecting", {
       ...(status !== undefined ? { status } : { close_code: code, reason: reason || undefined, error: this.lastError }),
@@ -171,6 +226,47 @@ export class RelayLink {
       this.reconnectTimer = undefined;
       if (this.stateValue === "waiting") this.dial();
     }, delay);
+  }
+
+  /**
+   * Another agent dialled in with this site's token and the gateway keeps the newest. Redialling at once would
+   * replace it in turn, forever, failing in-flight work each time: this one steps back for a long while, says so
+   * once, and after repeated replacements exits (code 3) so a supervisor or a human notices the duplicate.
+   */
+  private onReplaced(): void {
+    this.replacements++;
+    const max = this.opts.maxReplacements ?? 3;
+    if (this.replacements >= max) {
+      this.opts.logger.error("another agent with this site's token keeps replacing this one; exiting", { replacements: this.replacements });
+      this.finish({ code: 3, reason: "replaced" });
+      return;
+    }
+    const delay = this.opts.replacedBackoffMs ?? 5 * 60_000;
+    this.opts.logger.error("replaced by another agent using this site's token (only one may be connected); standing back", {
+      retry_in_ms: delay,
+      replacements: this.replacements,
+    });
+    this.stateValue = "waiting";
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      if (this.stateValue === "waiting") this.dial();
+    }, delay);
+  }
+
+  /** Sends every unacknowledged outbox answer now, if the link is open (the outbox just gained one). */
+  flush(): void {
+    if (this.ws?.readyState === WebSocket.OPEN) this.resend(this.ws);
+  }
+
+  /** Sends every unacknowledged outbox answer on `ws`. */
+  private resend(ws: WebSocket): void {
+    for (const frame of this.opts.outbox?.unacked() ?? []) {
+      try {
+        this.sendOn(ws, serializeResponse(frame), frame.id);
+      } catch (err) {
+        this.opts.logger.error("could not re-send an outbox answer", { id: frame.id, error: err });
+      }
+    }
   }
 
   private onMessage(ws: WebSocket, data: RawData, isBinary: boolean, gone: AbortSignal): void {
@@ -189,6 +285,9 @@ export class RelayLink {
         return;
       case "pong":
         return; // liveness only: heartbeat.seen() already ran
+      case "ack":
+        void this.opts.outbox?.ack(frame.id).catch((err: unknown) => this.opts.logger.error("could not remove an acknowledged outbox entry", { id: frame.id, error: err }));
+        return;
       default:
         this.opts.logger.warn("dropped unexpected frame from gateway", { type: frame.type });
     }
@@ -209,16 +308,38 @@ export class RelayLink {
     const work = this.opts
       .handle(local, gone)
       // The response goes back on the socket the request came from: after a reconnect the gateway has already
-      // failed that request with AGENT_OFFLINE and would not know the id.
+      // failed that request with AGENT_OFFLINE and would not know the id — unless it is a durable result in the
+      // outbox, which every later link re-sends until acknowledged.
       .then(
-        (response) => this.respond(ws, frame.id, response),
+        (response) => this.deliver(ws, frame.id, response),
         (err) => {
           this.opts.logger.error("request handler threw", { id: frame.id, error: err });
           this.respond(ws, frame.id, undefined);
         },
       )
-      .finally(() => this.inflight.delete(frame.id));
+      .finally(() => {
+        this.inflight.delete(frame.id);
+        this.deadlines.delete(frame.id);
+      });
     this.inflight.set(frame.id, work);
+    this.deadlines.set(frame.id, local.deadline);
+  }
+
+  /**
+   * An answer with an outbox entry (the op wrote ahead) is stored as final before it is sent; one whose outcome
+   * the agent could not learn stays unsettled there (settled against the terminal later) and is sent as it is.
+   */
+  private async deliver(ws: WebSocket, id: string, response: ResponseFrame): Promise<void> {
+    const outbox = this.opts.outbox;
+    if (outbox?.has(id) && !(response.ok === false && response.error.details?.outcome === "unknown")) {
+      try {
+        const text = serializeResponse(response);
+        await outbox.finalize(id, JSON.parse(text) as ResponseFrame);
+      } catch (err) {
+        this.opts.logger.error("could not store a durable answer in the outbox; sending it anyway", { id, error: err });
+      }
+    }
+    this.respond(this.ws && this.ws !== ws && outbox?.has(id) ? this.ws : ws, id, response);
   }
 
   /** Sends `response`, or INTERNAL when it cannot be serialised or sent: the gateway must not wait out the deadline. */

@@ -1,6 +1,6 @@
 // Turns one relay `request` frame into its `response` frame: op lookup, deadline, args validation, dispatch, logging.
 import { isErrorCode, RelayError, type ErrorCode } from "../../shared/errors";
-import { isOpName, OPS, type OpName } from "../../shared/ops";
+import { isDurableResult, isOpName, OPS, type OpName } from "../../shared/ops";
 import { MAX_FRAME_BYTES, RELAY_VERSION, type RequestFrame, type ResponseFrame } from "../../shared/relay";
 import type { DeviceTarget } from "../../shared/device";
 import type { Logger } from "../log";
@@ -15,6 +15,8 @@ export interface DispatchRequest {
   deadline: number;
   /** Aborted when the link that carried the request closed: nobody will read the answer. */
   signal?: AbortSignal;
+  /** Durable-result ops: records the result-if-committed in the outbox before the commit point. */
+  writeAhead?: (ifCommitted: unknown) => Promise<void>;
 }
 export type Dispatch = (req: DispatchRequest) => Promise<unknown>;
 
@@ -22,6 +24,8 @@ export interface RequestHandlerOptions {
   dispatch: Dispatch;
   logger: Logger;
   now?: () => number;
+  /** Where durable-result ops write ahead (agent/state/outbox.ts); absent: no durability. */
+  outbox?: { writeAhead(req: { id: string; op: string; device: DeviceTarget; args: unknown }, ifCommitted: unknown): Promise<void> };
 }
 
 type ErrorBody = { code: ErrorCode; message: string; details?: Record<string, unknown> };
@@ -84,6 +88,8 @@ export function createRequestHandler(opts: RequestHandlerOptions): RequestHandle
     try {
       const req: DispatchRequest = { id: frame.id, op: frame.op, device: frame.device, args: parsed.data, deadline: frame.deadline };
       if (signal) req.signal = signal;
+      const outbox = opts.outbox;
+      if (outbox && isDurableResult(frame.op)) req.writeAhead = (ifCommitted) => outbox.writeAhead(req, ifCommitted);
       const result = await opts.dispatch(req);
       return { v: RELAY_VERSION, type: "response", id: frame.id, ok: true, result };
     } catch (err) {
@@ -103,7 +109,7 @@ export function serializeResponse(frame: ResponseFrame): string {
   const text = JSON.stringify(frame);
   const bytes = Buffer.byteLength(text, "utf8");
   if (bytes <= MAX_FRAME_BYTES) return text;
-  const err = new RelayError("PAYLOAD_TOO_LARGE", `result of ${bytes} bytes exceeds the relay frame limit of ${MAX_FRAME_BYTES}`);
+  const err = new RelayError("RESULT_TOO_LARGE", `result of ${bytes} bytes exceeds the relay frame limit of ${MAX_FRAME_BYTES}`);
   return JSON.stringify(fail(frame.id, toErrorBody(err)));
 }
 

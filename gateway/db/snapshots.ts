@@ -41,15 +41,19 @@ const CLAIM_PREFIX = "pending:";
  */
 export async function insertSnapshot(
   db: D1Database,
-  s: { deviceId: string; deviceCreatedAt?: string; userId: string; snapshot: UserSnapshot; deletedBy: string; now: string },
+  s: { deviceId: string; deviceCreatedAt?: string; userId: string; snapshot: UserSnapshot; deletedBy: string; now: string; requestId?: string },
 ): Promise<number | null> {
   const createdAt = s.deviceCreatedAt ?? null;
+  const requestId = s.requestId ?? null;
+  // Keyed by the relay request id: the same delete's snapshot delivered twice (the caller's path and the agent's
+  // outbox) is one row, and both get its id.
   const row = await db
     .prepare(
-      `INSERT INTO user_snapshots (device_id, user_id, snapshot, fingers, deleted_at, deleted_by)
-       SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM devices WHERE id = ? AND (? IS NULL OR created_at = ?)) RETURNING id`,
+      `INSERT INTO user_snapshots (device_id, user_id, snapshot, fingers, deleted_at, deleted_by, request_id)
+       SELECT ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM devices WHERE id = ? AND (? IS NULL OR created_at = ?))
+       ON CONFLICT (request_id) DO UPDATE SET request_id = excluded.request_id RETURNING id`,
     )
-    .bind(s.deviceId, s.userId, JSON.stringify(s.snapshot), s.snapshot.templates.length, s.now, s.deletedBy, s.deviceId, createdAt, createdAt)
+    .bind(s.deviceId, s.userId, JSON.stringify(s.snapshot), s.snapshot.templates.length, s.now, s.deletedBy, requestId, s.deviceId, createdAt, createdAt)
     .first<{ id: number }>();
   return row?.id ?? null;
 }

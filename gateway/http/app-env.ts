@@ -20,5 +20,7 @@ export type AppEnv = {
     audit: AuditNote;
     /** Set by keepOutOfReplay (idempotency.ts): this answer is not final and must not be stored for replay. */
     noReplay: boolean;
+    /** The Idempotency-Key this request claimed (idempotency.ts), if any. */
+    idem: { keyId: string; idemKey: string; fingerprint: string };
   };
 };

@@ -13,6 +13,8 @@ export const ConnInfo = z.object({
   connectedAt: z.number(),
   /** SHA-256 hex of the agent token this connection presented (absent on connections older than token checks). */
   tokenHash: z.string().optional(),
+  /** Epoch ms the agent last sent a frame (liveness; pings answered by auto-response are not counted here). */
+  lastSeen: z.number().optional(),
   hello: HelloInfo.optional(),
 });
 export type ConnInfo = z.infer<typeof ConnInfo>;
@@ -42,7 +44,7 @@ export function writeConn(ws: WebSocket, info: ConnInfo): void {
     ws.serializeAttachment(fitted);
   } catch {
     // Last resort (e.g. a multi-byte host name pushed it over): keep the identity, drop the hello.
-    ws.serializeAttachment({ conn: info.conn, siteId: info.siteId, connectedAt: info.connectedAt, tokenHash: info.tokenHash });
+    ws.serializeAttachment({ conn: info.conn, siteId: info.siteId, connectedAt: info.connectedAt, tokenHash: info.tokenHash, lastSeen: info.lastSeen });
   }
 }
 

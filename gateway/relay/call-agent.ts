@@ -78,6 +78,12 @@ export async function callAgent<O extends OpName>(
  * the agent's code in `details.agent_code` and in the log.
  */
 export function toRelayError(error: RelayFailure, siteId = "?"): RelayError {
+  // The agent could not send its result (over the frame cap): not a bug of ours, and a retry will not help.
+  if (error.code === "PAYLOAD_TOO_LARGE" || error.code === "RESULT_TOO_LARGE") {
+    return new RelayError("RESULT_TOO_LARGE", error.message, { agent_code: error.code });
+  }
+  // An older agent answers BAD_REQUEST to an op it does not know (agent/relay/requests.ts).
+  if (error.code === "BAD_REQUEST") return new RelayError("AGENT_OUTDATED", error.message, { agent_code: error.code });
   if (isErrorCode(error.code) && (AGENT_ERROR_CODES.has(error.code) || error.code === "INTERNAL")) {
     return new RelayError(error.code, error.message, error.details);
   }

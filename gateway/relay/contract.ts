@@ -19,10 +19,48 @@ export const CLOSE_DISCONNECTED = 4001;
 
 /** Who asked for a relayed op, kept with the request so a late answer can still be recorded. */
 export interface RelayMeta {
+  /** The relay request id to use (the caller links its audit row to it); a random one when absent. */
+  requestId?: string;
   /** The caller's API key id (snapshots of a late users.delete are recorded as deleted by it). */
   keyId?: string;
   /** created_at of the device's registry row: a late snapshot is kept only if that same row still exists. */
   deviceCreatedAt?: string;
+  /** The audit row a durable result completes when it arrives after the caller's answer. */
+  audit?: AuditBase;
+  /** The answer an Idempotency-Key retry replays once a durable result arrives after the caller's answer. */
+  replay?: ReplayOnSuccess;
+}
+
+/** The fixed part of an audit row (db/audit.ts AuditEntry without the outcome). */
+export interface AuditBase {
+  key_id: string;
+  action: string;
+  method: string;
+  path: string;
+  site_id: string | null;
+  device_id: string | null;
+  user_id: string | null;
+}
+
+/** The caller's Idempotency-Key and the answer it gets if the op turns out to have succeeded. */
+export interface ReplayOnSuccess {
+  keyId: string;
+  idemKey: string;
+  fingerprint: string;
+  status: number;
+  body: string;
+  contentLanguage: string | null;
+}
+
+/** What a durable request's result is applied with (relay/durable.ts keeps it in the Durable Object's storage). */
+export interface DurableContext extends Omit<RelayMeta, "requestId" | "keyId"> {
+  op: string;
+  siteId: string;
+  deviceId: string;
+  args: Record<string, unknown>;
+  keyId: string;
+  /** Epoch ms the request was sent. */
+  at: number;
 }
 
 /** The error half of a relay answer: the agent's (or the relay's own) code, passed on as data. */
@@ -46,4 +84,6 @@ export interface AgentStatus {
   capabilities?: string[];
   /** ISO 8601 time the current connection was accepted. */
   since?: string;
+  /** ISO 8601 time the agent was last heard from (any frame, or a ping answered without waking the object). */
+  last_seen?: string;
 }

@@ -3,7 +3,9 @@ import { DurableObject } from "cloudflare:workers";
 import type { DeviceTarget } from "../../shared/device";
 import { RelayError } from "../../shared/errors";
 import { message } from "../../shared/messages";
-import { parseFrame, RELAY_VERSION, RequestFrame, type ResponseFrame } from "../../shared/relay";
+import { isDurableResult } from "../../shared/ops";
+import { parseFrame, PING_TEXT, PONG_TEXT, RELAY_VERSION, RequestFrame, type ResponseFrame } from "../../shared/relay";
+import { applyDurableResult } from "../durable-results";
 import type { Env } from "../env";
 import { readConn, writeConn, type ConnInfo } from "./attachment";
 import {
@@ -17,12 +19,17 @@ import {
   type RelayOutcome,
 } from "./contract";
 import { failure, relayTimeout, safeClose, send, unauthorizedUpgrade } from "./frames-out";
-import { rememberLateDelete, settleLateDelete, takeLateDelete } from "./late-deletes";
+import { findDurable, forgetDurable, rememberDurable } from "./durable";
 import { PendingRequests } from "./pending";
 import { admitToken, storeTokenHash } from "./token-gate";
 
 /** No request waits longer than this, whatever deadline the caller sent (callAgent caps at 120 s). */
 export const MAX_WAIT_MS = 125_000;
+/** An agent not heard from for this long (no frame, no ping) counts as offline; AGENT_SILENCE_MS overrides it. */
+export const AGENT_SILENCE_MS = 30_000;
+/** last_seen in the attachment is rewritten at most this often (every frame would be a write per frame). */
+const SEEN_RESOLUTION_MS = 1_000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
  * Designed for hibernation (toolchain gotcha 9): the agent socket is found again with getWebSockets, its
@@ -32,6 +39,13 @@ export const MAX_WAIT_MS = 125_000;
 export class SiteRelay extends DurableObject<Env> {
   /** In-flight requests, grouped by the connection they were sent on. */
   private readonly inflight = new Map<string, PendingRequests<RelayOutcome>>();
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    // The agent's heartbeat is answered by the runtime without waking this object; getWebSocketAutoResponseTimestamp
+    // then still tells when the agent was last heard.
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_TEXT, PONG_TEXT));
+  }
 
   /**
    * Accepts the agent WebSocket forwarded by connect.ts, which found the token in D1 and set X-Site-Id and
@@ -81,7 +95,7 @@ export class SiteRelay extends DurableObject<Env> {
       const ws = this.agentSocket();
       const info = ws && readConn(ws);
       if (!ws || !info) return failure(this.offline());
-      const id = crypto.randomUUID();
+      const id = meta.requestId !== undefined && UUID.test(meta.requestId) ? meta.requestId : crypto.randomUUID();
       const frame = RequestFrame.safeParse({ v: RELAY_VERSION, type: "request", id, op, device, args, deadline });
       if (!frame.success) {
         this.log(`refused to send ${op}: request frame invalid (${frame.error.issues.map((i) => i.path.join(".")).join(", ")})`);
@@ -89,6 +103,11 @@ export class SiteRelay extends DurableObject<Env> {
       }
       const wait = Math.min(deadline - Date.now(), MAX_WAIT_MS);
       if (wait <= 0) return failure(relayTimeout(device.id));
+      if (isDurableResult(op)) {
+        // Before sending: whenever and on whichever connection the result comes, it is applied as this caller's.
+        const { requestId: _id, keyId, ...rest } = meta;
+        await rememberDurable(this.ctx.storage, id, { ...rest, op, siteId: info.siteId, deviceId: device.id, args, keyId: keyId ?? "unknown", at: Date.now() });
+      }
       const pending = this.pendingOf(info.conn);
       const answer = pending.add(id, wait, () => relayTimeout(device.id));
       try {
@@ -98,20 +117,6 @@ export class SiteRelay extends DurableObject<Env> {
       }
       try {
         return await answer;
-      } catch (e) {
-        // The terminal may still delete the user after we stopped waiting: keep what is needed to save its snapshot.
-        if (op === "users.delete" && e instanceof RelayError && e.code === "RELAY_TIMEOUT" && typeof args.user_id === "string") {
-          const late = {
-            siteId: info.siteId,
-            deviceId: device.id,
-            deviceCreatedAt: meta.deviceCreatedAt,
-            userId: args.user_id,
-            keyId: meta.keyId ?? "unknown",
-            at: Date.now(),
-          };
-          await rememberLateDelete(this.ctx.storage, id, late).catch((err: unknown) => this.log(`could not remember a timed-out delete: ${String(err)}`));
-        }
-        throw e;
       } finally {
         if (pending.size === 0 && this.inflight.get(info.conn) === pending) this.inflight.delete(info.conn);
       }
@@ -120,12 +125,14 @@ export class SiteRelay extends DurableObject<Env> {
     }
   }
 
-  /** Whether the site's agent is connected, since when, and what its `hello` said. */
+  /** Whether the site's agent is connected (and not silent), since when, when last heard, and what its `hello` said. */
   async status(): Promise<AgentStatus> {
+    const newest = this.ctx.getWebSockets(AGENT_TAG).filter((s) => s.readyState === WebSocket.OPEN).at(-1);
+    const heard = newest && readConn(newest) ? new Date(this.lastHeard(newest)).toISOString() : undefined;
     const ws = this.agentSocket();
     const info = ws && readConn(ws);
-    if (!info) return { connected: false };
-    const status: AgentStatus = { connected: true, since: new Date(info.connectedAt).toISOString() };
+    if (!info) return heard === undefined ? { connected: false } : { connected: false, last_seen: heard };
+    const status: AgentStatus = { connected: true, since: new Date(info.connectedAt).toISOString(), last_seen: heard };
     if (info.hello) {
       status.hostname = info.hello.hostname;
       status.version = info.hello.version;
@@ -143,6 +150,7 @@ export class SiteRelay extends DurableObject<Env> {
 
   override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
     try {
+      this.seen(ws);
       const parsed = parseFrame(data);
       if (!parsed.ok) return this.log(`dropped malformed frame: ${parsed.reason.slice(0, 200)}`, ws);
       const frame = parsed.frame;
@@ -155,9 +163,12 @@ export class SiteRelay extends DurableObject<Env> {
         case "response": {
           const pending = this.inflight.get(readConn(ws)?.conn ?? "");
           const outcome: RelayOutcome = frame.ok ? { ok: true, result: frame.result } : { ok: false, error: frame.error };
-          if (!pending?.resolve(frame.id, outcome)) await this.unmatched(ws, frame, outcome);
+          const durable = await this.settleDurable(ws, frame, outcome, pending?.has(frame.id) === true);
+          if (!pending?.resolve(frame.id, outcome) && !durable) this.log(`dropped response for unknown id ${frame.id.slice(0, 64)}`, ws);
           return;
         }
+        case "ack":
+          return this.log("dropped ack frame: agents do not send acks", ws);
         case "ping":
           return send(ws, { v: RELAY_VERSION, type: "pong", ts: frame.ts });
         case "pong":
@@ -185,17 +196,63 @@ export class SiteRelay extends DurableObject<Env> {
     this.failInflight(ws);
   }
 
-  /** A response nobody waits for: a timed-out users.delete is still recorded, anything else is logged and dropped. */
-  private async unmatched(ws: WebSocket, frame: ResponseFrame, outcome: RelayOutcome): Promise<void> {
-    const late = await takeLateDelete(this.ctx.storage, frame.id, Date.now());
-    if (late) return settleLateDelete(this.env.DB, late, outcome);
-    // Late answers (after RELAY_TIMEOUT) and ids never sent on this socket end up here.
-    this.log(`dropped response for unknown id ${frame.id.slice(0, 64)}`, ws);
+  /**
+   * A response to a durable request (its context is in storage) is applied — its data stored, and when nobody
+   * waits for it any more the caller's audit row and replay completed — then acknowledged, so the agent's outbox
+   * lets it go. Nothing is acknowledged that was not stored: a failed write leaves the agent re-sending. A
+   * redelivered response this object no longer knows was applied before (its ack got lost): acknowledged again.
+   * True when the response was a durable one.
+   */
+  private async settleDurable(ws: WebSocket, frame: ResponseFrame, outcome: RelayOutcome, waited: boolean): Promise<boolean> {
+    const ctx = await findDurable(this.ctx.storage, frame.id);
+    if (!ctx) {
+      if (frame.redelivered !== true) return false;
+      send(ws, { v: RELAY_VERSION, type: "ack", id: frame.id });
+      return true;
+    }
+    try {
+      await applyDurableResult(this.env, ctx, outcome, !waited, frame.id);
+    } catch (e) {
+      this.log(`could not store the durable result of ${ctx.op} ${frame.id}; the agent will send it again: ${e instanceof Error ? e.message : String(e)}`, ws);
+      return true;
+    }
+    await forgetDurable(this.ctx.storage, frame.id);
+    send(ws, { v: RELAY_VERSION, type: "ack", id: frame.id });
+    return true;
   }
 
-  /** The open agent socket, if any (the newest, should a replaced one still be closing). */
+  /** When the agent on `ws` was last heard: a frame (attachment) or a ping the runtime answered for us. */
+  private lastHeard(ws: WebSocket): number {
+    const info = readConn(ws);
+    let auto = 0;
+    try {
+      auto = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0;
+    } catch {
+      // Not every runtime keeps it; frames still count.
+    }
+    return Math.max(info?.lastSeen ?? info?.connectedAt ?? 0, auto);
+  }
+
+  private silenceMs(): number {
+    const n = Number(this.env.AGENT_SILENCE_MS);
+    return Number.isFinite(n) && n > 0 ? n : AGENT_SILENCE_MS;
+  }
+
+  /** Records that the agent on `ws` spoke (at most once per SEEN_RESOLUTION_MS). */
+  private seen(ws: WebSocket): void {
+    const info = readConn(ws);
+    const now = Date.now();
+    if (info && now - (info.lastSeen ?? 0) >= SEEN_RESOLUTION_MS) writeConn(ws, { ...info, lastSeen: now });
+  }
+
+  /**
+   * The open agent socket, if any (the newest, should a replaced one still be closing) — unless its agent has been
+   * silent past the bound (stopped, frozen, half-open link): then none, and requests fail fast with AGENT_OFFLINE.
+   */
   private agentSocket(): WebSocket | undefined {
-    return this.ctx.getWebSockets(AGENT_TAG).filter((ws) => ws.readyState === WebSocket.OPEN).at(-1);
+    const ws = this.ctx.getWebSockets(AGENT_TAG).filter((s) => s.readyState === WebSocket.OPEN).at(-1);
+    if (ws && Date.now() - this.lastHeard(ws) > this.silenceMs()) return undefined;
+    return ws;
   }
 
   private pendingOf(conn: string): PendingRequests<RelayOutcome> {

@@ -14,10 +14,10 @@ import { CreateSiteBody, SiteId } from "../schemas";
 /** Agent tokens look like `zkr_site_<43 base64url chars>`. */
 export const SITE_TOKEN_PREFIX = "zkr_site";
 
-/** gateway-api.md's agent object: connected, and hostname/version/since when known. */
-function publicStatus(s: { connected: boolean; hostname?: string; version?: string; since?: string }) {
-  const { connected, hostname, version, since } = s;
-  return { connected, ...(connected ? { hostname, version, since } : {}) };
+/** gateway-api.md's agent object: connected, and hostname/version/since when known; last_seen when ever heard. */
+function publicStatus(s: { connected: boolean; hostname?: string; version?: string; since?: string; last_seen?: string }) {
+  const { connected, hostname, version, since, last_seen } = s;
+  return { connected, ...(connected ? { hostname, version, since } : {}), ...(last_seen ? { last_seen } : {}) };
 }
 
 /**

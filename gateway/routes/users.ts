@@ -32,7 +32,10 @@ export const users = new Hono<AppEnv>()
   })
   .delete("/users/:user_id", requireRole("write"), async (c) => {
     const userId = validParam(c, "user_id", UserId);
-    const deleted = await deleteUserWithSnapshot(c, c.var.device, userId);
+    // The audit row is linked to the relay request before it is sent: a result arriving late completes it.
+    const relayId = crypto.randomUUID();
+    noteAudit(c, { relay: relayId });
+    const deleted = await deleteUserWithSnapshot(c, c.var.device, userId, { single: true, relayId });
     noteAudit(c, { before: deleted.user, detail: deletedDetail(deleted) });
     sweepOldSnapshots(c);
     // The seed's body, word for word: no data — also when the snapshot could not be kept (the user is deleted).

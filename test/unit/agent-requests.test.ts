@@ -123,10 +123,10 @@ describe("toErrorBody / serializeResponse", () => {
     expect(body.message).toHaveLength(2000);
   });
 
-  it("replaces a result too large for one relay frame with PAYLOAD_TOO_LARGE", () => {
+  it("replaces a result too large for one relay frame with RESULT_TOO_LARGE", () => {
     const big = { v: 1 as const, type: "response" as const, id: ID, ok: true as const, result: { blob: "a".repeat(MAX_FRAME_BYTES) } };
     const parsed = JSON.parse(serializeResponse(big));
-    expect(parsed).toMatchObject({ id: ID, ok: false, error: { code: "PAYLOAD_TOO_LARGE" } });
+    expect(parsed).toMatchObject({ id: ID, ok: false, error: { code: "RESULT_TOO_LARGE" } });
     const small = { ...big, result: { blob: "a" } };
     expect(JSON.parse(serializeResponse(small))).toEqual(small);
   });
@@ -135,7 +135,7 @@ describe("toErrorBody / serializeResponse", () => {
     // Half the limit in characters, but 3 bytes each: 1.5 × the limit on the wire.
     const wide = { v: 1 as const, type: "response" as const, id: ID, ok: true as const, result: { name: "€".repeat(MAX_FRAME_BYTES / 2) } };
     const parsed = JSON.parse(serializeResponse(wide));
-    expect(parsed).toMatchObject({ id: ID, ok: false, error: { code: "PAYLOAD_TOO_LARGE" } });
+    expect(parsed).toMatchObject({ id: ID, ok: false, error: { code: "RESULT_TOO_LARGE" } });
     expect(parsed.error.message).toContain(String(Buffer.byteLength(JSON.stringify(wide))));
   });
 });

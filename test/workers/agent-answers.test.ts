@@ -24,11 +24,24 @@ const failWith = (code: string, text: string) => () => {
 describe("agent error codes", () => {
   test("codes agents may not send (ours, or unknown) become a generic 500 INTERNAL, logged with the agent's code", async () => {
     const error = vi.spyOn(console, "error").mockImplementation(() => {});
-    for (const code of ["UNAUTHORIZED", "SITE_NOT_FOUND", "IDEMPOTENCY_CONFLICT", "FORBIDDEN", "BAD_REQUEST", "NO_SUCH_CODE"]) {
+    for (const code of ["UNAUTHORIZED", "SITE_NOT_FOUND", "IDEMPOTENCY_CONFLICT", "FORBIDDEN", "NO_SUCH_CODE"]) {
       agent.handlers["users.list"] = failWith(code, `agent says ${code}`);
       const r = await json("GET", "/devices/principal/users");
       expect([r.status, r.body], code).toEqual([500, { success: false, error: "Error interno.", code: "INTERNAL" }]);
       expect(error.mock.calls.map((c) => String(c[0])).join("\n")).toContain(`agent answered with code "${code}"`);
+    }
+  });
+
+  test("an answer over the frame cap is 502 RESULT_TOO_LARGE; an older agent's BAD_REQUEST (unknown op) is 502 AGENT_OUTDATED", async () => {
+    for (const [agentCode, code] of [
+      ["PAYLOAD_TOO_LARGE", "RESULT_TOO_LARGE"],
+      ["RESULT_TOO_LARGE", "RESULT_TOO_LARGE"],
+      ["BAD_REQUEST", "AGENT_OUTDATED"],
+    ] as const) {
+      agent.handlers["users.list"] = failWith(agentCode, `agent says ${agentCode}`);
+      const r = await json("GET", "/devices/principal/users", { headers: { "Accept-Language": "en" } });
+      expect([r.status, r.body.code], agentCode).toEqual([502, code]);
+      expect(r.body.error).not.toContain("agent says");
     }
   });
 

@@ -277,7 +277,7 @@ describe("agents and their tokens", () => {
       id: "norte",
       name: "norte",
       devices: 2,
-      agent: { connected: true, hostname: "test-host", version: "test-agent 0.0.0", since: expect.stringMatching(/Z$/) },
+      agent: { connected: true, hostname: "test-host", version: "test-agent 0.0.0", since: expect.stringMatching(/Z$/), last_seen: expect.stringMatching(/Z$/) },
     });
   });
 

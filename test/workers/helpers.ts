@@ -2,6 +2,7 @@
 import { exports } from "cloudflare:workers";
 import { env } from "cloudflare:workers";
 import { RELAY_VERSION, parseFrame, type RequestFrame } from "../../shared/relay";
+import { forgetAll } from "../../gateway/auth/cache";
 
 export const BASE = "http://gateway.test";
 export const ADMIN = env.ADMIN_API_KEY;
@@ -175,6 +176,16 @@ export function user(userId: string, name = `User ${userId}`, uid = Number(userI
   return { uid, user_id: userId, name, privilege: 0, card: 0, group_id: "1" };
 }
 
+/** A 72-byte user record as base64: uid at 0 (u16 LE), name at 11, user_id at 48 (the layout the gateway checks). */
+export function record72(uid: number, userId: string, name = ""): string {
+  const b = new Uint8Array(72);
+  b[0] = uid & 0xff;
+  b[1] = uid >> 8;
+  b.set(new TextEncoder().encode(name.slice(0, 23)), 11);
+  b.set(new TextEncoder().encode(userId.slice(0, 23)), 48);
+  return btoa(String.fromCharCode(...b));
+}
+
 /** A users.delete result: the user and its snapshot with `fingers` templates. */
 export function deletedUser(userId: string, fingers = 2, name?: string) {
   const u = user(userId, name);
@@ -182,7 +193,7 @@ export function deletedUser(userId: string, fingers = 2, name?: string) {
     user: u,
     snapshot: {
       format: 72,
-      record: btoa("x".repeat(72)),
+      record: record72(u.uid, userId, u.name),
       user: u,
       templates: Array.from({ length: fingers }, (_, i) => ({ finger: i, flag: 1, template: btoa(`template-${userId}-${i}`) })),
     },
@@ -193,4 +204,6 @@ export function deletedUser(userId: string, fingers = 2, name?: string) {
 export async function wipe(): Promise<void> {
   const tables = ["audit_log", "user_snapshots", "idempotency", "devices", "api_keys", "sites"];
   await env.DB.batch(tables.map((t) => env.DB.prepare(`DELETE FROM ${t}`)));
+  // Rows removed behind the API's back: the isolate's key and registry cache must not remember them.
+  forgetAll();
 }

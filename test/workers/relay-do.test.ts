@@ -208,6 +208,7 @@ describe("SiteRelay connections", () => {
       version: "1.2.3",
       capabilities: ["tcp", "udp", "templates"],
       since: first.since,
+      last_seen: expect.any(String),
     });
   });
 

@@ -50,6 +50,13 @@ export interface SimulatorOptions {
   tcp?: boolean;
   /** Option table changes (CMD_OPTIONS_RRQ, §5.2): a value replaces the default, null removes the name. */
   deviceOptions?: Record<string, string | null>;
+  /**
+   * "reversed": a terminal that does not answer pipelined TCP requests in order — requests arriving within a few ms
+   * of each other are answered last first, each under its own reply id (default "in-order"; see sim/reorder.ts).
+   */
+  answerOrder?: "in-order" | "reversed";
+  /** DELETE_USER leaves the user's templates behind, as some firmware may (default false: removed, §8.9, §17). */
+  deleteUserKeepsTemplates?: boolean;
   /** Commands this firmware does not have: answered ACK_UNKNOWN like any unknown code (e.g. [88], no single-template read). */
   unsupportedCommands?: number[];
   /** zk6 attendance record size (default 16). */

@@ -1,4 +1,5 @@
 // A real agent process (`node bin/zk-relay-agent.mjs run …`) for e2e tests, with its JSON log lines kept.
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { signalGroup, spawnGroup, stopGroup, type GroupProcess } from "../../../scripts/lib/processes";
 import { ROOT } from "./bundle";
@@ -13,6 +14,8 @@ export interface AgentProcess {
   kill(): Promise<void>;
   /** SIGTERM, then SIGKILL after a grace period. */
   stop(): Promise<void>;
+  /** Sends `signal` to the group (SIGSTOP / SIGCONT freeze and thaw it; SIGTERM starts the drain). */
+  signal(signal: NodeJS.Signals): void;
 }
 
 const live = new Set<GroupProcess>();
@@ -22,7 +25,10 @@ process.once("exit", () => {
   for (const proc of live) signalGroup(proc.pid, "SIGKILL");
 });
 
-/** Spawns an agent dialing `gatewayUrl` (ws://…/agent/connect) with the site `token`. */
+/**
+ * Spawns an agent dialing `gatewayUrl` (ws://…/agent/connect) with the site `token`. Give `env.ZK_RELAY_STATE_DIR`
+ * (the System does: one per system, kept across agent restarts); never the user's default state dir.
+ */
 export function spawnAgent(gatewayUrl: string, token: string, env: Record<string, string> = {}): AgentProcess {
   const logs: Record<string, unknown>[] = [];
   const proc = spawnGroup(
@@ -31,7 +37,7 @@ export function spawnAgent(gatewayUrl: string, token: string, env: Record<string
     [join(ROOT, "bin/zk-relay-agent.mjs"), "run", "--gateway", gatewayUrl, "--token", token],
     {
       cwd: ROOT,
-      env: { ...process.env, NO_COLOR: "1", ...env },
+      env: { ...process.env, NO_COLOR: "1", ZK_RELAY_STATE_DIR: join(tmpdir(), `zk-relay-agent-${process.pid}-${Date.now()}`), ...env },
       onLine: (line) => {
         try {
           const parsed: unknown = JSON.parse(line);
@@ -57,6 +63,9 @@ export function spawnAgent(gatewayUrl: string, token: string, env: Record<string
     async stop() {
       await stopGroup(proc, 5000);
       live.delete(proc);
+    },
+    signal(signal) {
+      signalGroup(proc.pid, signal);
     },
   };
 }

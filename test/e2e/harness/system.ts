@@ -1,4 +1,7 @@
 // The whole system for one e2e test file: gateway (workerd), a site, simulated terminals, a real agent process.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Simulator } from "../../../agent/zk/sim/types";
 import { waitFor, type ApiClient } from "../../../scripts/lib/api-client";
 import { agentStatus, ensureSite, upsertDevice, type DeviceSpec } from "../../../scripts/lib/registry";
@@ -20,6 +23,8 @@ export interface SystemOptions {
   /** Start an agent and wait until the gateway lists it connected (default true). */
   agent?: boolean;
   gateway?: GatewayOptions;
+  /** Extra environment of every agent process (timing knobs). */
+  agentEnv?: Record<string, string>;
 }
 
 export interface System {
@@ -32,8 +37,10 @@ export interface System {
   readonly sims: Record<string, Simulator>;
   /** The current agent process, if one runs. */
   readonly agent: AgentProcess | undefined;
+  /** The agents' state dir (outbox, disabled terminals): one per system, kept across agent restarts. */
+  readonly stateDir: string;
   /** Spawns an agent (stopping a previous one first) and waits until the gateway shows it connected. */
-  startAgent(): Promise<AgentProcess>;
+  startAgent(env?: Record<string, string>): Promise<AgentProcess>;
   /** Waits until `GET /admin/sites` shows the site's agent (dis)connected. */
   waitAgent(connected: boolean, timeoutMs?: number): Promise<void>;
   /** Registers (or updates) a device of this site. */
@@ -47,12 +54,14 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
   const sims: Record<string, Simulator> = {};
   let gateway: Gateway | undefined;
   let agent: AgentProcess | undefined;
+  const stateDir = await mkdtemp(join(tmpdir(), "zk-relay-agent-state-"));
 
   const close = async () => {
     await agent?.stop().catch(() => {});
     await stopAllAgents();
     await Promise.all(Object.values(sims).map((s) => s.close().catch(() => {})));
     await gateway?.stop();
+    await rm(stateDir, { recursive: true, force: true });
   };
 
   try {
@@ -79,9 +88,9 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
         { timeoutMs, intervalMs: 50 },
       );
     };
-    const startAgent = async () => {
+    const startAgent = async (env: Record<string, string> = {}) => {
       await agent?.stop();
-      agent = spawnAgent(gw.agentUrl, token);
+      agent = spawnAgent(gw.agentUrl, token, { ZK_RELAY_STATE_DIR: stateDir, ...opts.agentEnv, ...env });
       try {
         await waitAgent(true);
       } catch (err) {
@@ -97,6 +106,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
       site,
       token,
       sims,
+      stateDir,
       get agent() {
         return agent;
       },
