@@ -1,19 +1,18 @@
-// Calls an op on a registry device through its site's agent, turning relay failures into the API's messages.
+// Calls an op on a registry device through its site's agent; failures come out as CodedErrors with the device's params.
 import type { Context } from "hono";
-import { RelayError } from "../shared/errors";
-import { message } from "../shared/messages";
+import { CodedError, errorSpec } from "../shared/errors";
 import type { OpArgs, OpName, OpResult } from "../shared/ops";
 import { toTarget, type DeviceRow } from "./db/devices";
 import type { AppEnv } from "./http/app-env";
-import { langOf } from "./http/language";
 import { callAgent } from "./relay/call-agent";
 
-/** Sees the agent's error as it came, `details` included, before it is localised for the caller. */
-export type AgentErrorHook = (e: RelayError) => Promise<void>;
+/** Sees the agent's error as it came, `details` included, before they are dropped for the caller. */
+export type AgentErrorHook = (e: CodedError) => Promise<void>;
 
 /**
- * Runs `op` on `device`; a RelayError comes out with the caller's language (see `localize`). `userId` names the
- * user in USER_* messages when the args do not carry it (users.restore sends a snapshot).
+ * Runs `op` on `device`. A CodedError comes out with the params its message needs (device, site, and the user
+ * named by `userId` or the args) — the text is made at the edge — and without the agent's `details`, which are
+ * not API, but for the contract's `publicDetails` (DEVICE_UNREACHABLE's `reason`). `userId` names the user when the args do not carry it (users.restore sends a snapshot).
  */
 export async function runOp<O extends OpName>(
   c: Context<AppEnv>,
@@ -27,42 +26,20 @@ export async function runOp<O extends OpName>(
     const meta = { keyId: c.get("principal")?.keyId, deviceCreatedAt: device.created_at };
     return await callAgent(c.env, device.site_id, toTarget(device), op, args, meta);
   } catch (e) {
-    if (onAgentError && e instanceof RelayError) await onAgentError(e);
+    if (e instanceof CodedError && onAgentError) await onAgentError(e);
     const fromArgs = (args as { user_id?: unknown }).user_id;
-    throw localize(c, e, device, userId ?? (typeof fromArgs === "string" ? fromArgs : undefined));
+    throw forCaller(e, device, userId ?? (typeof fromArgs === "string" ? fromArgs : undefined));
   }
 }
 
 /**
- * Our own codes get our own (Spanish/English) text; device-side codes keep the agent's text verbatim, as the
- * seed's 500 "Connection timeout to device <ip>:<port>" does. Agent `details` are dropped (not API), but for
- * DEVICE_UNREACHABLE's `details.reason`.
+ * A relayed op's failure as the caller will see it: the params its message needs (device, site, user) and only
+ * the contract's `publicDetails` of the agent's details. Anything but a CodedError passes unchanged.
  */
-export function localize(c: Context<AppEnv>, e: unknown, device: DeviceRow, userId?: string): unknown {
-  if (!(e instanceof RelayError)) return e;
-  const lang = langOf(c);
-  switch (e.code) {
-    case "USER_NOT_FOUND":
-    case "USER_EXISTS":
-      return userId === undefined ? new RelayError(e.code, e.message) : new RelayError(e.code, message(lang, e.code, { user_id: userId }));
-    case "AGENT_OFFLINE":
-      return new RelayError(e.code, message(lang, e.code, { site_id: device.site_id }));
-    case "DEVICE_BUSY":
-      return new RelayError(e.code, message(lang, e.code));
-    case "RELAY_TIMEOUT":
-      return new RelayError(e.code, message(lang, e.code, { device_id: device.id }));
-    case "INTERNAL":
-      return new RelayError(e.code, message(lang, "INTERNAL"));
-    case "RESULT_TOO_LARGE":
-      return new RelayError(e.code, message(lang, e.code));
-    case "AGENT_OUTDATED":
-      return new RelayError(e.code, message(lang, e.code, { site_id: device.site_id }));
-    case "DEVICE_UNREACHABLE": {
-      // The seed's text stays as it is; why (timeout | refused | dns) is the one agent detail the API shows.
-      const reason = e.details?.reason;
-      return new RelayError(e.code, e.message, typeof reason === "string" ? { details: { reason } } : undefined);
-    }
-    default:
-      return new RelayError(e.code, e.message);
-  }
+export function forCaller(e: unknown, device: DeviceRow, userId?: string): unknown {
+  if (!(e instanceof CodedError)) return e;
+  const params = { device_id: device.id, site_id: device.site_id, ...(userId === undefined ? {} : { user_id: userId }) };
+  const shown = (errorSpec(e.code).publicDetails ?? []).filter((k) => typeof e.details?.[k] === "string");
+  const details = shown.length > 0 ? { details: Object.fromEntries(shown.map((k) => [k, e.details![k]])) } : undefined;
+  return new CodedError(e.code, e.message, details, { ...e.params, ...params }, e.key);
 }

@@ -21,10 +21,10 @@ export async function restoreUser(
 ): Promise<{ user: User; fingers: number }> {
   const db = c.env.DB;
   const row = await findSnapshot(db, device.id, userId, snapshotId);
-  if (!row) throw apiError(c, "SNAPSHOT_NOT_FOUND", { user_id: userId });
+  if (!row) throw apiError("SNAPSHOT_NOT_FOUND", { user_id: userId });
   noteAudit(c, { detail: { snapshot_id: row.id } });
   const marker = await claimSnapshot(db, row, Date.now());
-  if (marker === null) throw apiError(c, "RESTORE_IN_PROGRESS", { user_id: userId });
+  if (marker === null) throw apiError("RESTORE_IN_PROGRESS", { user_id: userId });
   let restored: { user: User; fingers: number };
   try {
     restored = await runOp(c, device, "users.restore", { snapshot: parseSnapshot(row) }, userId);

@@ -1,8 +1,13 @@
 // Human messages of the HTTP API: Spanish by default (the seed's wording, word for word), English on request.
+import type { ErrorCode } from "./errors";
+
 export type Lang = "es" | "en";
 
-type Params = Record<string, string | number>;
-type Template = (p: Params) => string;
+/** What fills a message's blanks; `detail` is the raiser's own words (an agent's text, a validation issue). */
+export type MessageParams = Record<string, string | number | undefined>;
+type Template = (p: MessageParams) => string;
+/** Device-side failures keep the agent's text (the seed: "Connection timeout to device <ip>:<port>"). */
+const detailOr = (fallback: string) => (p: MessageParams) => (p.detail === undefined || p.detail === "" ? fallback : String(p.detail));
 
 const es = {
   USER_DELETED: (p) => `Usuario '${p.user_id}' eliminado.`,
@@ -18,6 +23,7 @@ const es = {
   DEVICE_EXISTS: (p) => `El dispositivo '${p.device_id}' ya existe.`,
   ENROLL_STARTED: (p) => `Registro de huella ${p.finger} iniciado para el usuario '${p.user_id}'.`,
   TIME_SYNCED: (p) => `Hora sincronizada: ${p.time}.`,
+  DOOR_UNLOCKED: (p) => `Puerta abierta durante ${p.seconds} segundos.`,
   SITE_NOT_FOUND: (p) => `Sitio '${p.site_id}' no encontrado.`,
   SITE_EXISTS: (p) => `El sitio '${p.site_id}' ya existe.`,
   SITE_NOT_EMPTY: (p) => `El sitio '${p.site_id}' todavía tiene dispositivos.`,
@@ -45,6 +51,14 @@ const es = {
   UNSUPPORTED_MEDIA_TYPE: () => `El cuerpo debe ser JSON (Content-Type: application/json).`,
   IDEMPOTENCY_CONFLICT: () => `La clave de idempotencia ya se usó con otra solicitud o sigue en curso.`,
   INTERNAL: () => `Error interno.`,
+  AGENT_DETAIL: detailOr(`Error del agente.`),
+  DEVICE_UNREACHABLE: detailOr(`No se pudo conectar con el dispositivo.`),
+  DEVICE_TIMEOUT: detailOr(`El dispositivo dejó de responder.`),
+  DEVICE_AUTH_FAILED: detailOr(`El dispositivo rechazó la clave de comunicación.`),
+  DEVICE_DISCONNECTED: detailOr(`El dispositivo cerró la conexión.`),
+  DEVICE_REJECTED: detailOr(`El dispositivo rechazó la orden.`),
+  DEVICE_FULL: detailOr(`El dispositivo no tiene espacio libre.`),
+  PROTOCOL_ERROR: detailOr(`Respuesta no válida del dispositivo.`),
 } satisfies Record<string, Template>;
 
 export type MessageKey = keyof typeof es;
@@ -63,6 +77,7 @@ const en: Record<MessageKey, Template> = {
   DEVICE_EXISTS: (p) => `Device '${p.device_id}' already exists.`,
   ENROLL_STARTED: (p) => `Enrollment of finger ${p.finger} started for user '${p.user_id}'.`,
   TIME_SYNCED: (p) => `Time synchronised: ${p.time}.`,
+  DOOR_UNLOCKED: (p) => `Door opened for ${p.seconds} seconds.`,
   SITE_NOT_FOUND: (p) => `Site '${p.site_id}' not found.`,
   SITE_EXISTS: (p) => `Site '${p.site_id}' already exists.`,
   SITE_NOT_EMPTY: (p) => `Site '${p.site_id}' still has devices.`,
@@ -90,12 +105,24 @@ const en: Record<MessageKey, Template> = {
   UNSUPPORTED_MEDIA_TYPE: () => `The body must be JSON (Content-Type: application/json).`,
   IDEMPOTENCY_CONFLICT: () => `This idempotency key was used for another request or is still in progress.`,
   INTERNAL: () => `Internal error.`,
+  AGENT_DETAIL: detailOr(`Agent error.`),
+  DEVICE_UNREACHABLE: detailOr(`Could not connect to the device.`),
+  DEVICE_TIMEOUT: detailOr(`The device stopped answering.`),
+  DEVICE_AUTH_FAILED: detailOr(`The device rejected the communication key.`),
+  DEVICE_DISCONNECTED: detailOr(`The device closed the connection.`),
+  DEVICE_REJECTED: detailOr(`The device refused the command.`),
+  DEVICE_FULL: detailOr(`The device has no free space.`),
+  PROTOCOL_ERROR: detailOr(`Invalid answer from the device.`),
 };
+
+// Every error code has its own message (shared/errors.ts: an error's default message key is its code).
+const _everyCode: Record<ErrorCode, Template> = es;
+void _everyCode;
 
 const TABLES: Record<Lang, Record<MessageKey, Template>> = { es, en };
 
 /** The message `key` in `lang`, with `params` filled in. */
-export function message(lang: Lang, key: MessageKey, params: Params = {}): string {
+export function message(lang: Lang, key: MessageKey, params: MessageParams = {}): string {
   return TABLES[lang][key](params);
 }
 

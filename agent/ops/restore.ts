@@ -1,5 +1,5 @@
 // users.restore: puts a deleted user back from the snapshot users.delete took — same record bytes, same fingers.
-import { RelayError } from "../../shared/errors";
+import { CodedError } from "../../shared/errors";
 import type { UserSnapshot } from "../../shared/ops";
 import type { ZkSession, ZkTemplate } from "../zk/types";
 import { checkStillWanted, refusedOutright, rereadUsers } from "./commit";
@@ -9,8 +9,8 @@ import { readUserTemplates } from "./templates";
 import type { OpContext, OpHandler } from "./types";
 import { decodeRecord, withUid } from "./user-record";
 
-function invalid(message: string): RelayError {
-  return new RelayError("VALIDATION_FAILED", message, { field: "snapshot" });
+function invalid(message: string): CodedError {
+  return new CodedError("VALIDATION_FAILED", message, { field: "snapshot" });
 }
 
 /** The snapshot's bytes, checked against each other before anything is sent to the terminal. */
@@ -44,7 +44,7 @@ export const restoreUser: OpHandler<"users.restore"> = (session, args, ctx) => {
     }
     const same = users.find((u) => u.userId === original.userId);
     if (same && same.uid !== original.uid) {
-      throw new RelayError("USER_EXISTS", `User '${original.userId}' already exists (uid ${same.uid})`, { user_id: original.userId });
+      throw new CodedError("USER_EXISTS", `User '${original.userId}' already exists (uid ${same.uid})`, { user_id: original.userId });
     }
     // `same` at the same uid: a retried restore, written over in place.
     const holder = users.find((u) => u.uid === original.uid);

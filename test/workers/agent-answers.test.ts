@@ -45,6 +45,19 @@ describe("agent error codes", () => {
     }
   });
 
+  test("AGENT_OUTDATED (today's agents) and an older agent's BAD_REQUEST both answer the contract's localized text", async () => {
+    for (const code of ["AGENT_OUTDATED", "BAD_REQUEST"]) {
+      agent.handlers["users.list"] = failWith(code, "unknown op 'users.list'");
+      const es = await json("GET", "/devices/principal/users");
+      expect([es.status, es.body], code).toEqual([
+        502,
+        { success: false, error: "El agente del sitio 'norte' no conoce esta operación; actualícelo.", code: "AGENT_OUTDATED" },
+      ]);
+      const en = await json("GET", "/devices/principal/users", { headers: { "Accept-Language": "en" } });
+      expect(en.body.error, code).toBe("The agent of site 'norte' does not know this operation; upgrade it.");
+    }
+  });
+
   test("allow-listed device codes keep the agent's text and their status", async () => {
     for (const [code, status] of [
       ["DEVICE_REJECTED", 500],
