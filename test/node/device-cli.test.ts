@@ -181,6 +181,21 @@ describe.concurrent.each([
     expect(sim.state.enabled).toBe(true);
   });
 
+  test("delete-user whose answer is lost after the terminal applied it: the op re-reads, reports the delete, keeps the snapshot", async () => {
+    const sim = await pool.start({ profile, users: 3, templates: 0 });
+    const victim = sim.state.users()[1]!;
+    // Garbage instead of DELETE_USER's reply: the delete was applied, the client cannot know (session broken).
+    sim.faults.set({ kind: "garbage", after: { command: codec.CMD.deleteUser }, once: true });
+    const file = join(tmp, `lost-${profile}.json`);
+    const r = await cli(["delete-user", ...target(sim, "--transport", transport, "--timeout", "1", "--user-id", victim.userId, "--snapshot-out", file)]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/deleted/);
+    expect(r.stderr).toMatch(/answer was lost, but the user is gone/);
+    expect(JSON.parse(readFileSync(file, "utf8")).snapshot.user.user_id).toBe(victim.userId);
+    expect(sim.state.users().some((u) => u.uid === victim.uid)).toBe(false);
+    expect(sim.state.enabled).toBe(true);
+  });
+
   test("sync-time sets the terminal clock to this machine's local time", async () => {
     const sim = await pool.start({ profile });
     sim.setTime({ year: 2001, month: 1, day: 1, hour: 0, minute: 0, second: 0 });
