@@ -28,6 +28,19 @@ export function hasTemplateTable(session: ZkSession): boolean {
   return (session as unknown as Record<symbol, unknown>)[TEMPLATES] === true;
 }
 
+/** Lets an operation leave its REFRESHDATA to the end of the burst (see deferRefresh). */
+const DEFER_REFRESH = Symbol.for("zk-relay.defer-refresh");
+
+/**
+ * For a write with more writes queued behind it on the same session (a burst, terminal disabled throughout): the
+ * REFRESHDATA it owes (zk-protocol §8.10) is sent once, right before the burst's ENABLE, instead of after each write.
+ * False on anything but a job's view (the caller then refreshes itself).
+ */
+export function deferRefresh(session: ZkSession): boolean {
+  const defer = (session as unknown as Record<symbol, unknown>)[DEFER_REFRESH];
+  return typeof defer === "function" && (defer as () => boolean)();
+}
+
 /** True when `session` is a job's view of a session whose connection already failed (a plain session: false). */
 export function sessionFailed(session: ZkSession): boolean {
   return (session as unknown as Record<symbol, unknown>)[FAILED] === true;
@@ -46,6 +59,8 @@ export interface TerminalFlags {
   beforeDisable?: () => Promise<void>;
   /** Called once an ENABLE is acknowledged. */
   afterEnable?: () => void;
+  /** A write of a burst left its REFRESHDATA to the end of the burst (deferRefresh): sent before the next ENABLE. */
+  refreshOwed?: boolean;
 }
 
 const cloneUsers = (list: readonly ZkUser[]): ZkUser[] => list.map((u) => ({ ...u, raw: u.raw.slice() }));
@@ -84,13 +99,23 @@ export class SessionHandle {
     return isDead(this.session);
   }
 
-  /** ENABLEDEVICE on the terminal (the worker's call: a job's enable() is deferred). */
+  /** ENABLEDEVICE on the terminal (the worker's call: a job's enable() is deferred), after a REFRESHDATA still owed. */
   async enable(): Promise<void> {
     this.forget();
+    if (this.terminal.refreshOwed) {
+      // Best effort, like the op's own refresh after its commit point; a broken session fails the ENABLE next and
+      // the worker retries on a fresh session, where this runs again (the flag is the terminal's, not the session's).
+      await this.refresh().catch(() => undefined);
+    }
     await this.watch(() => this.session.enable());
     this.terminal.disabled = false;
     this.disabledAckAt = undefined;
     this.terminal.afterEnable?.();
+  }
+
+  private async refresh(): Promise<void> {
+    await this.watch(() => this.session.refreshData());
+    this.terminal.refreshOwed = false;
   }
 
   private async disable(): Promise<void> {
@@ -179,6 +204,7 @@ export class SessionHandle {
       getTemplates: () => this.getTemplates(),
       deleteTemplate: (uid: number, finger: number) => this.deleteTemplate(uid, finger),
       freeSizes: () => this.freeSizes(),
+      refreshData: () => this.refresh(),
       deleteUser: (uid: number) => this.deleteUser(uid),
     };
     // Reads and writes that leave the user table alone keep the caches.
@@ -187,6 +213,7 @@ export class SessionHandle {
       get: (target, prop) => {
         if (prop === FAILED) return this.failed;
         if (prop === TEMPLATES) return this.templates !== undefined && this.lockedByUs();
+        if (prop === DEFER_REFRESH) return () => (this.terminal.refreshOwed = true);
         if (Object.prototype.hasOwnProperty.call(own, prop)) return own[prop];
         const value = Reflect.get(target, prop, target) as unknown;
         if (typeof value !== "function" || prop === "constructor") return value;

@@ -2,7 +2,7 @@
 import { isErrorCode, CodedError } from "../../shared/errors";
 import type { UserSnapshot } from "../../shared/ops";
 import type { ZkSession, ZkTemplate, ZkUser } from "../zk/types";
-import { leavesSessionUsable } from "../devices/session-handle";
+import { deferRefresh, leavesSessionUsable } from "../devices/session-handle";
 import { checkStillWanted, codeOf, refusedOutright, rereadUsers } from "./commit";
 import { findUser, withDisabled } from "./guard";
 import { toBase64, toUser } from "./map";
@@ -89,11 +89,12 @@ async function settleUnknown(
   return reread.session;
 }
 
-/** The templates the terminal kept are deleted (template-cleanup.ts), then one REFRESHDATA (§8.10). */
+/** The templates the terminal kept are deleted (template-cleanup.ts), then one REFRESHDATA (§8.10) — now or at the burst's end. */
 async function afterCommit(session: ZkSession, uid: number, templates: readonly ZkTemplate[], ctx: OpContext, fingersBefore?: number): Promise<void> {
   try {
     await dropTemplates(session, uid, templates, fingersBefore);
-    await session.refreshData();
+    // In a burst of queued writes the terminal stays disabled between them: one REFRESHDATA before its ENABLE serves all.
+    if (!((ctx.queuedWrites?.() ?? 0) > 0 && deferRefresh(session))) await session.refreshData();
   } catch (err) {
     ctx.logger.warn("user deleted, but the clean-up after it failed", {
       uid,

@@ -47,6 +47,9 @@ describe("per-terminal queue against the simulator", () => {
     // Buffered reads (PREPARE_BUFFER): the user table once, and the (small) template table once for the whole burst.
     expect(named(log, CMD.prepareBuffer)).toHaveLength(1 + 1);
     expect(named(log, CMD.getUserTemp)).toHaveLength(0);
+    // One REFRESHDATA for the burst, right before its ENABLE.
+    expect(named(log, CMD.refreshData)).toHaveLength(1);
+    expect(log.findIndex((c) => c.command === CMD.refreshData)).toBe(log.length - 3);
     expect(log.at(-2)!.command).toBe(CMD.enableDevice);
     expect(sim.state.users().map((u) => u.userId)).toEqual(["1002", "1005"]);
     expect(sim.state.enabled).toBe(true);

@@ -528,10 +528,29 @@ describe("createDispatcher", () => {
     expect(names.filter((n) => n === "getTemplate")).toHaveLength(0);
     expect(names.filter((n) => n === "freeSizes").length).toBeLessThanOrEqual(ids.length);
     expect(names.filter((n) => n === "deleteUser")).toHaveLength(5);
-    expect(names.filter((n) => n === "refreshData")).toHaveLength(5); // one per op
+    // One REFRESHDATA for the whole burst, by the last delete, before the ENABLE (the terminal was disabled throughout).
+    expect(names.filter((n) => n === "refreshData")).toHaveLength(1);
+    expect(names.lastIndexOf("refreshData")).toBeGreaterThan(names.lastIndexOf("deleteUser"));
+    expect(names.lastIndexOf("refreshData")).toBeLessThan(names.lastIndexOf("enable"));
     expect(names.filter((n) => n === "enable")).toHaveLength(1);
     expect(names.lastIndexOf("enable")).toBeGreaterThan(names.lastIndexOf("deleteUser"));
     expect(t.userList().map((u) => u.userId)).toEqual(["3012"]);
+    expect(t.enabled).toBe(true);
+  });
+
+  it("a REFRESHDATA left to the burst's end is still sent before ENABLE when the write queued behind fails", async () => {
+    const d = createDispatcher({ sessionFactory: t.factory() });
+    const [first, second] = await Promise.allSettled([
+      dispatch(d, "users.delete", { user_id: "1001" }),
+      dispatch(d, "users.delete", { user_id: "no-such-user" }),
+    ]);
+    expect(first.status).toBe("fulfilled");
+    expect(second).toMatchObject({ status: "rejected", reason: { code: "USER_NOT_FOUND" } });
+    await d.pool.idle();
+    const names = t.callNames();
+    expect(names.filter((n) => n === "refreshData")).toHaveLength(1);
+    expect(names.lastIndexOf("refreshData")).toBeGreaterThan(names.indexOf("deleteUser"));
+    expect(names.lastIndexOf("refreshData")).toBeLessThan(names.lastIndexOf("enable"));
     expect(t.enabled).toBe(true);
   });
 
