@@ -55,6 +55,13 @@ export function localize(c: Context<AppEnv>, e: unknown, device: DeviceRow, user
       return new RelayError(e.code, message(lang, "INTERNAL"));
     case "RESULT_TOO_LARGE":
       return new RelayError(e.code, message(lang, e.code));
+    case "RESTORE_CONFLICT": {
+      // Who holds the user_id or uid is the one agent detail the caller gets (checked: three plain fields).
+      const h = (e.details?.held_by ?? {}) as { uid?: unknown; user_id?: unknown; name?: unknown };
+      const held_by = { uid: Number(h.uid) || 0, user_id: String(h.user_id ?? "").slice(0, 24), name: String(h.name ?? "").slice(0, 24) };
+      const held = `uid ${held_by.uid} (user_id '${held_by.user_id}', '${held_by.name}')`;
+      return new RelayError(e.code, message(lang, e.code, { user_id: userId ?? held_by.user_id, held }), { held_by });
+    }
     case "AGENT_OUTDATED":
       return new RelayError(e.code, message(lang, e.code, { site_id: device.site_id }));
     case "DEVICE_UNREACHABLE": {

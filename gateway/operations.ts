@@ -110,7 +110,7 @@ export const OPERATIONS: Operation[] = [
     bodyOptional: true,
     data: OPS["users.restore"].result,
     ...msg,
-    errors: [...RELAY, "SNAPSHOT_NOT_FOUND", "RESTORE_IN_PROGRESS", "USER_EXISTS"],
+    errors: [...RELAY, "SNAPSHOT_NOT_FOUND", "RESTORE_IN_PROGRESS", "SNAPSHOT_ALREADY_RESTORED", "RESTORE_CONFLICT", "USER_EXISTS"],
   }),
   op("users", "POST", "/devices/:id/users/:user_id/enroll-finger", "users.enrollFinger", "write", "Start enrollment of finger 0-9", {
     body: S.EnrollBody,

@@ -92,7 +92,8 @@ export const OPS = {
     args: UserFields.extend({ user_id: UserId, uid: z.number().int().min(1).max(65535).optional() }),
     result: z.object({ user: User }),
   },
-  "users.update": { args: UserFields.extend({ user_id: UserId }), result: z.object({ user: User }) },
+  // `before`: the user as it was (the audit log's before-state); absent from older agents.
+  "users.update": { args: UserFields.extend({ user_id: UserId }), result: z.object({ user: User, before: User.optional() }) },
   // durableResult: the answer carries data the gateway must keep (the undo snapshot); the agent's outbox holds it
   // on disk until the gateway acknowledges it, whatever happens to the link or the caller meanwhile.
   "users.delete": {

@@ -59,7 +59,8 @@ export const updateUser: OpHandler<"users.update"> = (session, args, ctx) =>
     checkStillWanted(ctx, "the user write");
     await session.setUserRaw(record);
     await session.refreshData();
-    return { user: toUser(decodeRecord(record)) };
+    // `before` is what the audit log records as the state before the change.
+    return { user: toUser(decodeRecord(record)), before: toUser(existing) };
   });
 
 /**

@@ -13,6 +13,8 @@ export const DEVICE_FAILURE_CODES: ErrorCode[] = [
   "DEVICE_BUSY",
   "AGENT_OFFLINE",
   "RELAY_TIMEOUT",
+  "RESULT_TOO_LARGE",
+  "AGENT_OUTDATED",
 ];
 
 /**
@@ -25,6 +27,7 @@ export const DEVICE_FAILURE_CODES: ErrorCode[] = [
 export const AGENT_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   "USER_NOT_FOUND",
   "USER_EXISTS",
+  "RESTORE_CONFLICT",
   "VALIDATION_FAILED",
   ...DEVICE_FAILURE_CODES,
 ]);

@@ -27,7 +27,8 @@ export const users = new Hono<AppEnv>()
   .put("/users/:user_id", requireRole("write"), async (c) => {
     const userId = validParam(c, "user_id", UserId);
     const input = await validBody(c, UpdateUserBody);
-    const { user } = await runOp(c, c.var.device, "users.update", { ...input, user_id: userId });
+    const { user, before } = await runOp(c, c.var.device, "users.update", { ...input, user_id: userId });
+    if (before) noteAudit(c, { before });
     return okMessage(c, message(c.var.lang, "USER_UPDATED", { user_id: userId }), user);
   })
   .delete("/users/:user_id", requireRole("write"), async (c) => {
