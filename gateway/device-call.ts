@@ -24,7 +24,7 @@ export async function runOp<O extends OpName>(
   onAgentError?: AgentErrorHook,
 ): Promise<OpResult<O>> {
   try {
-    const meta = { keyId: c.get("principal")?.keyId, deviceCreatedAt: device.created_at };
+    const meta = { keyId: c.get("principal")?.keyId, deviceCreatedAt: device.created_at, deadline: c.get("deadline") };
     return await callAgent(c.env, device.site_id, toTarget(device), op, args, meta);
   } catch (e) {
     if (onAgentError && e instanceof RelayError) await onAgentError(e);
