@@ -34,9 +34,10 @@ export async function runOp<O extends OpName>(
 }
 
 /**
- * Our own codes get our own (Spanish/English) text; device-side codes keep the agent's text verbatim, as the
- * seed's 500 "Connection timeout to device <ip>:<port>" does. Agent `details` are dropped (not API), but for
- * DEVICE_UNREACHABLE's `details.reason`.
+ * Every code gets our own (Spanish/English) text — DEVICE_UNREACHABLE the seed's "Connection timeout to device
+ * <ip>:<port>" from the registry — so an agent's text never reaches the caller verbatim (VALIDATION_FAILED keeps
+ * its field detail, sanitised). Agent `details` are dropped (not API), but for DEVICE_UNREACHABLE's
+ * `details.reason` and RESTORE_CONFLICT's `held_by`.
  */
 export function localize(c: Context<AppEnv>, e: unknown, device: DeviceRow, userId?: string): unknown {
   if (!(e instanceof RelayError)) return e;
@@ -65,10 +66,23 @@ export function localize(c: Context<AppEnv>, e: unknown, device: DeviceRow, user
     case "AGENT_OUTDATED":
       return new RelayError(e.code, message(lang, e.code, { site_id: device.site_id }));
     case "DEVICE_UNREACHABLE": {
-      // The seed's text stays as it is; why (timeout | refused | dns) is the one agent detail the API shows.
+      // The seed's text, built from our registry rather than taken from the agent; why (timeout | refused | dns)
+      // is the one agent detail the API shows.
       const reason = e.details?.reason;
-      return new RelayError(e.code, e.message, typeof reason === "string" ? { details: { reason } } : undefined);
+      const text = `Connection timeout to device ${device.ip}:${device.port}`;
+      return new RelayError(e.code, text, typeof reason === "string" ? { details: { reason: reason.slice(0, 16) } } : undefined);
     }
+    // Agent text is not passed on: our own message per code (the agent's stays in its log).
+    case "DEVICE_TIMEOUT":
+    case "DEVICE_AUTH_FAILED":
+    case "DEVICE_DISCONNECTED":
+    case "DEVICE_REJECTED":
+    case "DEVICE_FULL":
+    case "PROTOCOL_ERROR":
+      return new RelayError(e.code, message(lang, e.code, { device_id: device.id }));
+    case "VALIDATION_FAILED":
+      // The agent names the field its firmware refuses; kept, but as plain text of bounded length.
+      return new RelayError(e.code, e.message.replace(/[^\x20-\x7e\u00a0-\u024f]/g, "").slice(0, 300));
     default:
       return new RelayError(e.code, e.message);
   }
