@@ -4,6 +4,7 @@ import { dirname, resolve } from "node:path";
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { benchDeletes } from "./lib/delete-flows";
+import { benchGatewayAlone } from "./lib/gateway-alone";
 import { benchRelayOverhead, CALLS, WARMUP } from "./lib/relay-overhead";
 import { formatTable, machine, writeResults, type Row } from "./lib/report";
 import { startBenchSystem, type BenchSystem } from "./lib/setup";
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
   rows.push(...(await benchDeletes(system, progress)));
   const loadAfter = loadavg().map((x) => Math.round(x * 100) / 100);
   await shutdown();
+  rows.push(...(await benchGatewayAlone(progress)));
   progress(`everything stopped; load average ${loadAfter.join(" ")}`);
 
   console.log(`\n${formatTable(rows)}\n`);

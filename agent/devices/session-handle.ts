@@ -1,5 +1,5 @@
 // The worker's handle on one open session: what jobs did to it (broke it, disabled the terminal) and what stays true while disabled.
-import type { ZkFreeSizes, ZkSession, ZkUser } from "../zk/types";
+import type { ZkFreeSizes, ZkSession, ZkTemplate, ZkUser } from "../zk/types";
 import { isErrorCode } from "../../shared/errors";
 
 /**
@@ -32,6 +32,14 @@ export function leavesSessionUsable(err: unknown): boolean {
   return isErrorCode(code) && SESSION_STILL_GOOD.has(code);
 }
 
+/** Lets operations ask a job's session whether it holds the template table (see hasTemplateTable). */
+const TEMPLATES = Symbol.for("zk-relay.template-table");
+
+/** True when `session` is a job's view that already holds a valid template table (a burst read it): reading it is free. */
+export function hasTemplateTable(session: ZkSession): boolean {
+  return (session as unknown as Record<symbol, unknown>)[TEMPLATES] === true;
+}
+
 /** True when `session` is a job's view of a session whose connection already failed (a plain session: false). */
 export function sessionFailed(session: ZkSession): boolean {
   return (session as unknown as Record<symbol, unknown>)[FAILED] === true;
@@ -53,6 +61,7 @@ export interface TerminalFlags {
 }
 
 const cloneUsers = (list: readonly ZkUser[]): ZkUser[] => list.map((u) => ({ ...u, raw: u.raw.slice() }));
+const cloneTemplates = (list: readonly ZkTemplate[]): ZkTemplate[] => list.map((t) => ({ ...t, template: t.template.slice() }));
 
 /**
  * One open session. Jobs get `view`, which forwards every member but:
@@ -61,7 +70,9 @@ const cloneUsers = (list: readonly ZkUser[]): ZkUser[] => list.map((u) => ({ ...
  *   enables once the job — or the burst of queued writes it belongs to — is over (so 5 queued deletes disable once);
  * - while the terminal is disabled by us the keypad cannot change anything, so the user table and free sizes are
  *   read once: a DELETE_USER of ours removes that uid from the cached table; any other write drops the caches.
- *   The cached counts are upper bounds after our own deletes, which is all readUserTemplates needs.
+ *   The template table (a burst's one bulk read) is kept the same way: our DELETE_USER drops that uid's templates
+ *   from it (the terminal did, or the delete removes them next) and our DELETE_USERTEMP drops one; the free sizes
+ *   are read again after a DELETE_USER, so the delete can see whether the terminal removed the templates itself.
  */
 export class SessionHandle {
   /** A command failed in a way that makes this session unsafe to reuse. */
@@ -70,6 +81,7 @@ export class SessionHandle {
   private disabledAckAt: number | undefined;
   private users: ZkUser[] | undefined;
   private sizes: ZkFreeSizes | undefined;
+  private templates: ZkTemplate[] | undefined;
 
   constructor(
     readonly session: ZkSession,
@@ -111,12 +123,13 @@ export class SessionHandle {
   private forget(): void {
     this.users = undefined;
     this.sizes = undefined;
+    this.templates = undefined;
   }
 
-  private async getUsers(): Promise<ZkUser[]> {
+  private async getUsers(known?: { users: number }): Promise<ZkUser[]> {
     if (this.users && this.lockedByUs()) return cloneUsers(this.users);
     const locked = this.lockedByUs();
-    const list = await this.watch(() => this.session.getUsers());
+    const list = await this.watch(() => this.session.getUsers(known));
     if (locked && this.lockedByUs()) this.users = cloneUsers(list);
     return list;
   }
@@ -129,14 +142,35 @@ export class SessionHandle {
     return sizes;
   }
 
+  private async getTemplates(): Promise<ZkTemplate[]> {
+    if (this.templates && this.lockedByUs()) return cloneTemplates(this.templates);
+    const locked = this.lockedByUs();
+    const list = await this.watch(() => this.session.getTemplates());
+    if (locked && this.lockedByUs()) this.templates = cloneTemplates(list);
+    return list;
+  }
+
   private async deleteUser(uid: number): Promise<void> {
+    this.sizes = undefined; // the counts change (templates too, on firmware that removes them)
     try {
       await this.watch(() => this.session.deleteUser(uid));
     } catch (err) {
       this.users = undefined; // applied or not: unknown
+      this.templates = undefined;
       throw err;
     }
     this.users = this.users?.filter((u) => u.uid !== uid);
+    this.templates = this.templates?.filter((t) => t.uid !== uid);
+  }
+
+  private async deleteTemplate(uid: number, finger: number): Promise<void> {
+    this.sizes = undefined;
+    try {
+      await this.watch(() => this.session.deleteTemplate(uid, finger));
+    } finally {
+      // Gone now, or (ACK_ERROR) not there in the first place; on any other failure the session is dropped anyway.
+      this.templates = this.templates?.filter((t) => !(t.uid === uid && t.finger === finger));
+    }
   }
 
   private async watch<T>(fn: () => Promise<T>): Promise<T> {
@@ -153,15 +187,18 @@ export class SessionHandle {
       close: async () => {},
       enable: async () => {},
       disable: () => this.disable(),
-      getUsers: () => this.getUsers(),
+      getUsers: (known?: { users: number }) => this.getUsers(known),
+      getTemplates: () => this.getTemplates(),
+      deleteTemplate: (uid: number, finger: number) => this.deleteTemplate(uid, finger),
       freeSizes: () => this.freeSizes(),
       deleteUser: (uid: number) => this.deleteUser(uid),
     };
     // Reads and writes that leave the user table alone keep the caches.
-    const keeps = new Set<PropertyKey>(["getTime", "info", "getAttendance", "getTemplates", "getTemplate", "deleteTemplate", "refreshData", "setTime"]);
+    const keeps = new Set<PropertyKey>(["getTime", "info", "getAttendance", "getTemplate", "getUserTemplates", "refreshData", "setTime"]);
     return new Proxy(this.session, {
       get: (target, prop) => {
         if (prop === FAILED) return this.failed;
+        if (prop === TEMPLATES) return this.templates !== undefined && this.lockedByUs();
         if (Object.prototype.hasOwnProperty.call(own, prop)) return own[prop];
         const value = Reflect.get(target, prop, target) as unknown;
         if (typeof value !== "function" || prop === "constructor") return value;

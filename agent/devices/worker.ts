@@ -35,6 +35,8 @@ export interface JobOptions {
 export interface JobContext {
   /** Replaces the job's broken session with a fresh one to the same terminal (the worker closes both later). */
   reconnect(): Promise<ZkSession>;
+  /** Writes waiting behind this job; they will run on the same session with the terminal still disabled (a burst). */
+  queuedWrites(): number;
 }
 
 export type JobFn<T> = (session: ZkSession, job: JobContext) => Promise<T>;
@@ -160,7 +162,7 @@ export class TerminalWorker {
     if (job.signal?.aborted) return job.reject(this.goneError());
     let outcome: { ok: true; value: unknown } | { ok: false; err: unknown };
     try {
-      outcome = { ok: true, value: await job.run(handle.view, { reconnect: () => this.reconnect(job.target) }) };
+      outcome = { ok: true, value: await job.run(handle.view, { reconnect: () => this.reconnect(job.target), queuedWrites: () => this.waiting.filter((j) => j.mutates).length }) };
     } catch (err) {
       outcome = { ok: false, err };
     }

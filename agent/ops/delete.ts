@@ -6,6 +6,7 @@ import { leavesSessionUsable } from "../devices/session-handle";
 import { checkStillWanted, codeOf, refusedOutright, rereadUsers } from "./commit";
 import { findUser, withDisabled } from "./guard";
 import { toBase64, toUser } from "./map";
+import { dropTemplates } from "./template-cleanup";
 import { readUserTemplates } from "./templates";
 import type { OpContext, OpHandler, OpInput } from "./types";
 
@@ -22,8 +23,10 @@ import type { OpContext, OpHandler, OpInput } from "./types";
  */
 export const deleteUser: OpHandler<"users.delete"> = (session, args, ctx) =>
   withDisabled(session, async () => {
-    const user = findUser(await session.getUsers(), args.user_id);
-    const templates = await readUserTemplates(session, user.uid);
+    // One GET_FREE_SIZES serves the user read, the choice of template read and the clean-up check after.
+    const sizes = await session.freeSizes();
+    const user = findUser(await session.getUsers({ users: sizes.users }), args.user_id);
+    const templates = await readUserTemplates(session, user.uid, { ...sizes, burst: 1 + (ctx.queuedWrites?.() ?? 0) });
     const snapshot: UserSnapshot = {
       format: user.format,
       record: toBase64(user.raw),
@@ -38,7 +41,7 @@ export const deleteUser: OpHandler<"users.delete"> = (session, args, ctx) =>
     } catch (err) {
       after = await settleUnknown(err, session, user, snapshot, args, ctx);
     }
-    await afterCommit(after, user.uid, templates, ctx);
+    await afterCommit(after, user.uid, templates, ctx, after === session ? sizes.fingers : undefined);
     return { user: snapshot.user, snapshot };
   });
 
@@ -86,20 +89,10 @@ async function settleUnknown(
   return reread.session;
 }
 
-/**
- * Firmware differs on whether DELETE_USER also drops the user's templates (zk-protocol §8.9, §17); a template
- * left behind would be inherited by the next user given this uid, so the ones we saw are deleted explicitly
- * (ACK_ERROR = already gone, fine). Then one REFRESHDATA (§8.10).
- */
-async function afterCommit(session: ZkSession, uid: number, templates: readonly ZkTemplate[], ctx: OpContext): Promise<void> {
+/** The templates the terminal kept are deleted (template-cleanup.ts), then one REFRESHDATA (§8.10). */
+async function afterCommit(session: ZkSession, uid: number, templates: readonly ZkTemplate[], ctx: OpContext, fingersBefore?: number): Promise<void> {
   try {
-    for (const t of templates) {
-      try {
-        await session.deleteTemplate(uid, t.finger);
-      } catch (err) {
-        if (codeOf(err) !== "DEVICE_REJECTED") throw err;
-      }
-    }
+    await dropTemplates(session, uid, templates, fingersBefore);
     await session.refreshData();
   } catch (err) {
     ctx.logger.warn("user deleted, but the clean-up after it failed", {

@@ -58,7 +58,7 @@ export function createDispatcher(opts: DispatcherOptions = {}): Dispatcher {
       return pool.run(
         req.device,
         req.deadline,
-        (session, job) => runOp(req.op, session, req.args as OpInput<OpName>, { ...ctx, reconnect: job.reconnect }),
+        (session, job) => runOp(req.op, session, req.args as OpInput<OpName>, { ...ctx, reconnect: job.reconnect, queuedWrites: job.queuedWrites }),
         { signal: req.signal, mutates: WRITE_OPS.has(req.op) },
       );
     },

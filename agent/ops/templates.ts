@@ -1,34 +1,61 @@
-// Reads one user's fingerprint templates, choosing the read whose packet count does not grow with the table.
+// Reads one user's fingerprint templates the cheapest complete way: one bulk table read, or ten single reads (pipelined where the terminal allows).
 import type { ZkSession, ZkTemplate } from "../zk/types";
+import { hasTemplateTable } from "../devices/session-handle";
 
 export const FINGERS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] as const;
 
 /**
- * Templates on the terminal up to which the bulk table read is the cheaper one over TCP: ~1.2 KB each
- * (zk-protocol §10), so 48 fit one 65,472-byte READ_BUFFER chunk (§7.4).
+ * Bytes a template takes in the bulk table, as an estimate before reading it: templates are 0.5-1.6 KB
+ * (zk-protocol §10) plus a 6-byte entry header (§10.1). Rather high than low, so the bulk read is not chosen on
+ * an optimistic guess.
  */
-export const BULK_MAX_TEMPLATES = 48;
+export const TEMPLATE_BYTES_ESTIMATE = 1100;
+
+/** READ_BUFFER chunk (§7.4) and its cost in packets from the terminal: PREPARE_DATA + DATA + ACK_OK over TCP, one datagram per ≤1,024 bytes over UDP (§7.3). */
+const CHUNK = 65_472;
+const TCP_PACKETS_PER_CHUNK = 3;
+const UDP_PACKETS_PER_CHUNK = 2 + Math.ceil(CHUNK / 1024);
+
+/** What the caller already knows: the terminal's template count (GET_FREE_SIZES, §5.5) and how many deletes share the session. */
+export interface TemplateReadPlan {
+  /** Templates on the terminal (free sizes `fingers`). */
+  fingers: number;
+  /** Users on the terminal (free sizes `users`): with `fingers`, the average a single read will find. */
+  users: number;
+  /** Users whose templates this session will read in a row (this one and the queued deletes behind it); default 1. */
+  burst?: number;
+}
 
 /**
- * One user's templates, finger 0-9 in order.
- *
- * Packet counts (zk-protocol §7, §10): the bulk table read (§10.1) costs PREPARE_BUFFER + ack, then 4 packets per
- * 65,472-byte chunk over TCP (but one datagram per ≤1,024 bytes over UDP), then FREE_DATA + ack — it ships every
- * template on the terminal: 3,000 users × 2 fingers × ~1.2 KB ≈ 7 MB ≈ 110 chunks (~450 packets) over TCP, ~7,000
- * datagrams over UDP, to keep one or two. Ten single reads (§10.2) cost 2 packets per empty finger and ~4-5 per
- * enrolled one: ~20-30 packets whatever the table size. So: single reads for big tables and for UDP; the bulk
- * read only for a small table over TCP (one chunk, ~10 packets), where it is cheaper *and* exact — a single read
- * carries no flag, so the client reports those templates as valid (flag 1) and a duress finger (flag 3) would
- * come back as a normal one on restore. One GET_FREE_SIZES first (2 packets) also skips everything on card-only
- * terminals.
+ * Packets from the terminal for each way (zk-protocol §7, §10):
+ * - bulk (§10.1): PREPARE_BUFFER + FREE_DATA, and per 65,472-byte chunk 3 packets over TCP or ~66 datagrams over
+ *   UDP — for every template on the terminal, but once for the whole burst;
+ * - single reads (§10.2): one ACK_ERROR per empty finger and ~3 packets per enrolled one, per user.
+ * The bulk read is also exact where single reads are not: it carries each template's flag (a duress finger, flag
+ * 3, comes back as such), which a single read does not.
  */
-export async function readUserTemplates(session: ZkSession, uid: number): Promise<ZkTemplate[]> {
-  const sizes = await session.freeSizes();
-  if (sizes.fingers === 0) return [];
-  if (session.transport === "tcp" && sizes.fingers <= BULK_MAX_TEMPLATES) {
+export function bulkIsCheaper(transport: "tcp" | "udp", plan: TemplateReadPlan): boolean {
+  const chunks = Math.ceil((plan.fingers * TEMPLATE_BYTES_ESTIMATE + 4) / CHUNK);
+  const bulk = 2 + chunks * (transport === "tcp" ? TCP_PACKETS_PER_CHUNK : UDP_PACKETS_PER_CHUNK);
+  const perUser = plan.users > 0 ? plan.fingers / plan.users : 0;
+  const single = FINGERS.length + 2 * Math.min(FINGERS.length, perUser);
+  return bulk < Math.max(1, plan.burst ?? 1) * single;
+}
+
+/**
+ * One user's templates, finger 0-9 in order — every one the terminal holds for `uid`, whichever way is taken
+ * (test/node/finger-discovery.test.ts checks both ways against each other and the terminal). No templates on the
+ * terminal (card-only terminals) skips the read. In a burst the bulk table is read once: the session keeps it
+ * while the terminal stays disabled by us (SessionHandle), so the next deletes read nothing.
+ */
+export async function readUserTemplates(session: ZkSession, uid: number, plan?: TemplateReadPlan): Promise<ZkTemplate[]> {
+  const known = plan ?? (await session.freeSizes());
+  if (known.fingers === 0) return [];
+  if (hasTemplateTable(session) || bulkIsCheaper(session.transport, known)) {
     const all = await session.getTemplates();
     return all.filter((t) => t.uid === uid && t.template.length > 0).sort((a, b) => a.finger - b.finger);
   }
+  if (session.getUserTemplates) return session.getUserTemplates(uid, FINGERS);
   const out: ZkTemplate[] = [];
   for (const finger of FINGERS) {
     const t = await session.getTemplate(uid, finger);

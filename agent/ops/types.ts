@@ -19,6 +19,8 @@ export interface OpContext {
   writeMarginMs?: number;
   /** A fresh session to the same terminal after the op's one broke (the terminal queue's); absent outside it. */
   reconnect?: () => Promise<ZkSession>;
+  /** Writes queued behind this op on the same session (a burst): lets a delete read all templates once for all. */
+  queuedWrites?: () => number;
   /**
    * Durable-result ops call this right before their commit point with the result they will report if the change
    * happens; it returns once that is on disk (the agent's outbox). Absent: no outbox (tests, direct use).

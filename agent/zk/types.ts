@@ -107,7 +107,8 @@ export interface ZkSession {
   /** CMD_REFRESHDATA: the terminal reloads its tables; call once after writes (§8.10). */
   refreshData(): Promise<void>;
 
-  getUsers(): Promise<ZkUser[]>;
+  /** `known.users`: a user count just read with the terminal disabled, so GET_FREE_SIZES is not sent again. */
+  getUsers(known?: { users: number }): Promise<ZkUser[]>;
   /** Upserts by uid, in the device's record format. */
   setUser(user: ZkUserInput): Promise<void>;
   /** Writes a record read earlier byte for byte (restore). */
@@ -120,6 +121,8 @@ export interface ZkSession {
   getTemplates(): Promise<ZkTemplate[]>;
   /** One template, or undefined when that finger is empty. */
   getTemplate(uid: number, finger: number): Promise<ZkTemplate | undefined>;
+  /** Several fingers of one user at once (pipelined where the terminal allows); absent fingers left out. Optional. */
+  getUserTemplates?(uid: number, fingers?: readonly number[]): Promise<ZkTemplate[]>;
   deleteTemplate(uid: number, finger: number): Promise<void>;
   /** Batch upload of users (raw records) with their templates (zk-protocol §10.4). */
   saveUsersWithTemplates(users: Uint8Array[], templates: ZkTemplate[]): Promise<void>;

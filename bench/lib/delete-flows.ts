@@ -1,5 +1,5 @@
 // (c) Deleting on a 3,000-user terminal at 2 ms per packet: our flow (relay + per-terminal queue + snapshot) against
-// the seed's (pyzk style: a fresh connection per request), one delete and a burst of five, wall time and packets.
+// the seed's (pyzk style: a fresh connection per request), one delete and a burst of twenty, wall time and packets.
 import { CMD } from "../../agent/zk/codec";
 import { connectZk } from "../../agent/zk";
 import { createDispatcher } from "../../agent/ops";
@@ -17,7 +17,8 @@ type Flow = (people: readonly PersonSpec[]) => Promise<void>;
 
 /**
  * The seed's delete as its Flask + pyzk server runs it (seed/delete-user-endpoint.txt, DESIGN §1), with our ZK
- * client: connect → disable → read every user → find by user_id → delete_user(uid) + refresh → enable → disconnect.
+ * client: connect → disable → read every user → find by user_id → delete_user(uid) → enable → disconnect. pyzk's
+ * delete_user sends REFRESHDATA after DELETE_USER (zk-protocol §8.9), so the flow does too.
  */
 export async function seedDelete(target: DeviceTarget, userId: string): Promise<void> {
   const session = await connectZk({ host: target.ip, port: target.port, transport: "tcp", commKey: target.password, timeoutMs: target.timeout * 1000 });
@@ -26,8 +27,8 @@ export async function seedDelete(target: DeviceTarget, userId: string): Promise<
     try {
       const user = (await session.getUsers()).find((u) => u.userId === userId);
       if (!user) throw new Error(`seed flow: user '${userId}' not found`);
-      // Like pyzk's delete_user, our client's deleteUser sends REFRESHDATA right after DELETE_USER.
       await session.deleteUser(user.uid);
+      await session.refreshData();
     } finally {
       await session.enable();
     }

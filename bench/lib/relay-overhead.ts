@@ -37,7 +37,7 @@ export async function benchRelayOverhead(b: BenchSystem, progress: (line: string
   // The gateway's share alone: same key check and D1 registry read, answered without the relay.
   const registry = summarize(await sampleSequential(CALLS, WARMUP, () => expectOk(b.api, `/devices/${CLOCK_TERMINAL}`)));
   progress(`gateway only GET /devices/{id}: median ${registry.median_ms} ms`);
-  rows.push({ bench: "relay", what: "GET /devices/{id}: gateway alone (API key + D1 registry read, no relay, no terminal)", ...pick(registry) });
+  rows.push({ bench: "relay", what: "GET /devices/{id}: gateway alone (API key + registry row, from the isolate cache; no relay, no terminal)", ...pick(registry) });
   for (const c of CASES) {
     const args = OPS[c.op].args.parse({}) as OpInput<OpName>;
     const relayed = summarize(await sampleSequential(CALLS, WARMUP, () => expectOk(b.api, c.path)));

@@ -14,8 +14,8 @@ export const BIG_TERMINAL = "grande";
 export const BIG_USERS = 3000;
 export const BIG_LATENCY_MS = 2;
 /** The people (c) deletes, each with two enrolled fingers; put back after every measured delete. */
-export const DOOMED: PersonSpec[] = Array.from({ length: 5 }, (_, i) => ({
-  userId: `B9000${i + 1}`,
+export const DOOMED: PersonSpec[] = Array.from({ length: 20 }, (_, i) => ({
+  userId: `B90${String(i + 1).padStart(3, "0")}`,
   name: `Baja ${i + 1}`,
   fingers: [0, 1],
 }));

@@ -5,6 +5,7 @@ import { apiError } from "../http/errors";
 import { touchKey } from "../db/keys";
 import { later } from "../http/later";
 import { bearerToken } from "./bearer";
+import { timed } from "./cached-rows";
 import { BOOTSTRAP_KEY_ID, resolvePrincipal } from "./principal";
 
 export interface ApiKeyOptions {
@@ -19,7 +20,7 @@ export function apiKeyAuth(opts: ApiKeyOptions = {}): MiddlewareHandler<AppEnv> 
   return async (c, next) => {
     if (opts.isPublic?.(c)) return next();
     const secret = bearerToken(c.req.header("authorization"));
-    const resolved = secret === undefined ? null : await resolvePrincipal(c.env, secret);
+    const resolved = secret === undefined ? null : await timed(c, "key", () => resolvePrincipal(c.env, secret));
     if (!resolved) throw apiError(c, "UNAUTHORIZED");
     const { principal, lastUsedAt } = resolved;
     c.set("principal", principal);

@@ -2,10 +2,11 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { DeviceId } from "../../shared/device";
 import type { RelayError } from "../../shared/errors";
-import { getDevice, listDevices } from "../db/devices";
+import { listDevices } from "../db/devices";
 import type { AppEnv } from "../http/app-env";
 import { validParam } from "../http/body";
 import { apiError } from "../http/errors";
+import { deviceById, timed } from "./cached-rows";
 import { canSeeSite } from "./principal";
 
 /** Sets c.var.device from the `:id` path parameter; unknown or out-of-scope ids answer the seed's 404. */
@@ -14,7 +15,7 @@ export function deviceFromPath(): MiddlewareHandler<AppEnv> {
     const id = validParam(c, "id", DeviceId);
     // Mounted both on /devices/:id and /devices/:id/*: load once.
     if (c.get("device")?.id !== id) {
-      const row = await getDevice(c.env.DB, id);
+      const row = await timed(c, "registry", () => deviceById(c.env, id));
       if (!row || !canSeeSite(c.get("principal"), row.site_id)) throw await deviceNotFound(c, id);
       c.set("device", row);
     }

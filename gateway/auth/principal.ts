@@ -1,6 +1,7 @@
 // Who is calling: resolves a bearer secret to `{keyId, role, sites}` (the env ADMIN_API_KEY or a stored key).
 import type { Env } from "../env";
-import { findActiveKeyByHash, parseSites } from "../db/keys";
+import { parseSites } from "../db/keys";
+import { activeKeyByHash } from "./cached-rows";
 import { sha256Hex, timingSafeEqualText } from "./crypto";
 
 export const ROLES = ["read", "write", "admin"] as const;
@@ -31,7 +32,7 @@ export async function resolvePrincipal(env: Env, secret: string): Promise<Resolv
     return { principal: { keyId: BOOTSTRAP_KEY_ID, role: "admin", sites: null }, lastUsedAt: null };
   }
   const hash = await sha256Hex(secret);
-  const row = await findActiveKeyByHash(env.DB, hash);
+  const row = await activeKeyByHash(env, hash);
   // The hash lookup finds the row; the constant-time compare keeps the final decision timing-flat.
   if (!row || !(await timingSafeEqualText(row.key_hash, hash))) return null;
   return { principal: { keyId: row.id, role: row.role, sites: parseSites(row.sites) }, lastUsedAt: row.last_used_at };

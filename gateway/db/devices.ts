@@ -1,5 +1,6 @@
 // devices repository: the registry rows, their public shape (never the comm key) and the agent's dial target.
 import type { DeviceTarget, Transport } from "../../shared/device";
+import { forgetDevice } from "../auth/cache";
 
 export interface DeviceRow {
   id: string;
@@ -63,6 +64,7 @@ export type NewDevice = Omit<DeviceRow, "created_at" | "updated_at">;
 
 /** Inserts a device; false when the id is taken. */
 export async function insertDevice(db: D1Database, d: NewDevice, now: string): Promise<boolean> {
+  forgetDevice(d.id);
   const res = await db
     .prepare(
       `INSERT INTO devices (id, site_id, name, ip, port, password, timeout, transport, created_at, updated_at)
@@ -74,14 +76,18 @@ export async function insertDevice(db: D1Database, d: NewDevice, now: string): P
 }
 
 /** Writes every mutable field of `d` (the caller merged the partial update); returns the stored row. */
-export function updateDevice(db: D1Database, d: NewDevice, now: string): Promise<DeviceRow | null> {
-  return db
+export async function updateDevice(db: D1Database, d: NewDevice, now: string): Promise<DeviceRow | null> {
+  // Forgotten after the write too: a request of this isolate may have cached the old row while it ran.
+  forgetDevice(d.id);
+  const row = await db
     .prepare(
       `UPDATE devices SET site_id = ?, name = ?, ip = ?, port = ?, password = ?, timeout = ?, transport = ?, updated_at = ?
        WHERE id = ? RETURNING *`,
     )
     .bind(d.site_id, d.name, d.ip, d.port, d.password, d.timeout, d.transport, now, d.id)
     .first<DeviceRow>();
+  forgetDevice(d.id);
+  return row;
 }
 
 /**
@@ -90,9 +96,11 @@ export function updateDevice(db: D1Database, d: NewDevice, now: string): Promise
  * see or restore them.
  */
 export async function deleteDevice(db: D1Database, id: string): Promise<boolean> {
+  forgetDevice(id);
   const [, res] = await db.batch([
     db.prepare("DELETE FROM user_snapshots WHERE device_id = ?").bind(id),
     db.prepare("DELETE FROM devices WHERE id = ?").bind(id),
   ]);
+  forgetDevice(id);
   return res.meta.changes === 1;
 }

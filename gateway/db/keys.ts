@@ -1,5 +1,6 @@
 // api_keys repository: keys are stored only as SHA-256 hashes; the key itself is shown once at creation.
 import type { Role } from "../auth/principal";
+import { forgetKey, keyUsed } from "../auth/cache";
 
 export interface KeyRow {
   id: string;
@@ -55,13 +56,16 @@ export async function listKeys(db: D1Database): Promise<KeyRow[]> {
 }
 
 /** Marks a live key revoked; returns the updated row, or null when there was no live key with that id. */
-export function revokeKey(db: D1Database, id: string, now: string): Promise<KeyRow | null> {
-  return db
+export async function revokeKey(db: D1Database, id: string, now: string): Promise<KeyRow | null> {
+  const row = await db
     .prepare("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL RETURNING *")
     .bind(now, id)
     .first<KeyRow>();
+  if (row) forgetKey(row.key_hash);
+  return row;
 }
 
 export async function touchKey(db: D1Database, id: string, now: string): Promise<void> {
+  keyUsed(id, now);
   await db.prepare("UPDATE api_keys SET last_used_at = ? WHERE id = ?").bind(now, id).run();
 }

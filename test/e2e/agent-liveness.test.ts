@@ -18,7 +18,7 @@ let secondDir: string;
 beforeAll(async () => {
   sys = await startSystem({
     site: "vivo",
-    gateway: { vars: { AGENT_SILENCE_MS: "3000" } },
+    gateway: { bindings: { AGENT_SILENCE_MS: "3000" } },
     agentEnv: { ZK_RELAY_PING_INTERVAL_MS: "500" },
     terminals: {
       reloj: { transport: "tcp", timeout: 1, sim: { profile: "tft", users: 5, records: 20, templates: 2, people: [{ userId: "801", name: "Sara", fingers: [2] }] } },

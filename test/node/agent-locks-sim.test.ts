@@ -44,8 +44,9 @@ describe("per-terminal queue against the simulator", () => {
     expect(named(log, CMD.disableDevice)).toHaveLength(1);
     expect(named(log, CMD.enableDevice)).toHaveLength(1);
     expect(named(log, CMD.deleteUser)).toHaveLength(5);
-    // Buffered reads (PREPARE_BUFFER): the user table once, plus each delete's own bulk template read (a small table).
-    expect(named(log, CMD.prepareBuffer)).toHaveLength(1 + 5);
+    // Buffered reads (PREPARE_BUFFER): the user table once, and the (small) template table once for the whole burst.
+    expect(named(log, CMD.prepareBuffer)).toHaveLength(1 + 1);
+    expect(named(log, CMD.getUserTemp)).toHaveLength(0);
     expect(log.at(-2)!.command).toBe(CMD.enableDevice);
     expect(sim.state.users().map((u) => u.userId)).toEqual(["1002", "1005"]);
     expect(sim.state.enabled).toBe(true);

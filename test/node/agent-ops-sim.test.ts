@@ -108,7 +108,8 @@ describe.each([
   });
 
   it("a big table's user (single template reads) also restores with identical template bytes", async () => {
-    const sim = await sims.start({ profile, data: sampleData(60) });
+    // 200 more people with a finger each: the template table (4 chunks) costs more than ten single reads.
+    const sim = await sims.start({ profile, data: sampleData(200) });
     const d = createDispatcher();
     const dev = simTarget(sim);
     const before = templatesOf(sim, 2);

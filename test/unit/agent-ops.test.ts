@@ -255,23 +255,19 @@ describe("users.delete (the seed) and users.restore", () => {
     expect(t.byUserId("1002")).toBeUndefined();
     expect(t.templates.filter((x) => x.uid === 2)).toEqual([]);
     expect(t.templates).toHaveLength(1); // other users' fingers untouched
-    // A small table over TCP: one bulk template read (cheaper than ten single reads, and keeps the flags).
-    expect(t.callNames()).toEqual([
-      "disable",
-      "getUsers",
-      "freeSizes",
-      "getTemplates",
-      "deleteUser",
-      "deleteTemplate",
-      "deleteTemplate",
-      "refreshData",
-      "enable",
-    ]);
+    // One GET_FREE_SIZES for the user read and the template plan; a small table over TCP: one bulk template read
+    // (cheaper than ten single reads, and keeps the flags); after DELETE_USER one more GET_FREE_SIZES shows the
+    // terminal removed both templates itself, so no DELETE_USERTEMP is sent.
+    expect(t.callNames()).toEqual(["disable", "freeSizes", "getUsers", "getTemplates", "deleteUser", "freeSizes", "refreshData", "enable"]);
     expect(t.enabled).toBe(true);
   });
 
   it("reads a big table's user with ten single reads, and always so over UDP", async () => {
-    for (let uid = 100; uid < 160; uid++) t.templates.push({ uid, finger: 0, flag: 1, template: tpl(uid) });
+    // 300 more people with a finger each: the bulk table (~6 chunks) costs more than ten single reads.
+    for (let uid = 100; uid < 400; uid++) {
+      t.addUser({ uid, userId: String(9000 + uid) });
+      t.templates.push({ uid, finger: 0, flag: 1, template: tpl(uid) });
+    }
     const big = await op("users.delete", { user_id: "1002" });
     expect(big.snapshot.templates.map((x) => x.finger)).toEqual([0, 6]);
     expect(t.callNames().filter((c) => c === "getTemplate")).toHaveLength(10);
@@ -287,6 +283,15 @@ describe("users.delete (the seed) and users.restore", () => {
     t.deleteDropsTemplates = false;
     await op("users.delete", { user_id: "1002" });
     expect(t.templates.filter((x) => x.uid === 2)).toEqual([]);
+    // It looked first (the count did not fall), then deleted each one.
+    expect(t.callNames().slice(4, 8)).toEqual(["deleteUser", "freeSizes", "deleteTemplate", "deleteTemplate"]);
+  });
+
+  it("a single template is deleted without looking first: that costs what looking would", async () => {
+    t.templates = t.templates.filter((x) => !(x.uid === 2 && x.finger === 6));
+    await op("users.delete", { user_id: "1002" });
+    expect(t.callNames().slice(4, 6)).toEqual(["deleteUser", "deleteTemplate"]);
+    expect(t.templates.filter((x) => x.uid === 2)).toEqual([]);
   });
 
   it("USER_NOT_FOUND (404) with details {user_id}; nothing deleted, terminal re-enabled", async () => {
@@ -297,7 +302,7 @@ describe("users.delete (the seed) and users.restore", () => {
       details: { user_id: "123" },
     });
     expect(t.users.size).toBe(3);
-    expect(t.callNames()).toEqual(["disable", "getUsers", "enable"]);
+    expect(t.callNames()).toEqual(["disable", "freeSizes", "getUsers", "enable"]);
   });
 
   it("reports success once DELETE_USER went through, even when the clean-up after it fails", async () => {
@@ -497,7 +502,12 @@ describe("createDispatcher", () => {
     const names = t.callNames();
     expect(names.filter((n) => n === "disable")).toHaveLength(1);
     expect(names.filter((n) => n === "getUsers")).toHaveLength(1);
-    expect(names.filter((n) => n === "freeSizes")).toHaveLength(1);
+    // The template table once for the whole burst (its cost is shared by five deletes); GET_FREE_SIZES at most once
+    // per delete: the count changes with each DELETE_USER, and a delete that looked after its own DELETE_USER
+    // (two or more templates) hands that fresh count to the next.
+    expect(names.filter((n) => n === "getTemplates")).toHaveLength(1);
+    expect(names.filter((n) => n === "getTemplate")).toHaveLength(0);
+    expect(names.filter((n) => n === "freeSizes").length).toBeLessThanOrEqual(ids.length);
     expect(names.filter((n) => n === "deleteUser")).toHaveLength(5);
     expect(names.filter((n) => n === "refreshData")).toHaveLength(5); // one per op
     expect(names.filter((n) => n === "enable")).toHaveLength(1);

@@ -2,6 +2,7 @@
 import { exports } from "cloudflare:workers";
 import { env } from "cloudflare:workers";
 import { RELAY_VERSION, parseFrame, type RequestFrame } from "../../shared/relay";
+import { forgetAll } from "../../gateway/auth/cache";
 
 export const BASE = "http://gateway.test";
 export const ADMIN = env.ADMIN_API_KEY;
@@ -203,4 +204,6 @@ export function deletedUser(userId: string, fingers = 2, name?: string) {
 export async function wipe(): Promise<void> {
   const tables = ["audit_log", "user_snapshots", "idempotency", "devices", "api_keys", "sites"];
   await env.DB.batch(tables.map((t) => env.DB.prepare(`DELETE FROM ${t}`)));
+  // Rows removed behind the API's back: the isolate's key and registry cache must not remember them.
+  forgetAll();
 }

@@ -194,9 +194,9 @@ async function receiveChunk(conn: ZkConnection, ex: Exchange, out: Uint8Array, s
 /**
  * After PREPARE_DATA: CMD_DATA packets until `size` bytes arrived, then ACK_OK. Data packets' session ids are not
  * checked (§2.3). `size` is the device's word: above `maxBytes` it is refused before anything is allocated.
+ * `ex`: the command whose answer this is (default: the current one; pipelined reads name theirs).
  */
-export async function receiveData(conn: ZkConnection, size: number, maxBytes: number): Promise<Uint8Array> {
-  const ex = conn.currentExchange;
+export async function receiveData(conn: ZkConnection, size: number, maxBytes: number, ex = conn.currentExchange): Promise<Uint8Array> {
   if (!ex) throw new ZkProtocolError("No command in flight");
   if (size > maxBytes) throw new ZkProtocolError(`Device announced ${size} bytes of data, more than the ${maxBytes} expected`);
   const out = new Uint8Array(size);

@@ -11,6 +11,9 @@ export class Exchange {
   private head = 0;
   failure: Error | undefined;
   wake: (() => void) | undefined;
+  /** Arrival index (per connection) of this command's first and latest packet: shows whether answers interleaved. */
+  firstArrival: number | undefined;
+  lastArrival: number | undefined;
 
   constructor(
     readonly command: number,
@@ -34,7 +37,11 @@ export class Exchange {
     return p;
   }
 
-  push(p: DecodedPacket): void {
+  push(p: DecodedPacket, arrival?: number): void {
+    if (arrival !== undefined) {
+      this.firstArrival ??= arrival;
+      this.lastArrival = arrival;
+    }
     this.queue.push(p);
     this.wake?.();
   }
@@ -69,6 +76,8 @@ export class ZkConnection {
   badChecksums = 0;
   /** Event listeners that threw (each one's error went to `onListenerError`). */
   listenerErrors = 0;
+  /** Reply packets routed to a command so far: their order tells a pipelining client whether answers came in order. */
+  private arrivals = 0;
   private replyId: number;
   private current: Exchange | undefined;
   private readonly inflight = new Map<number, Exchange>();
@@ -209,7 +218,7 @@ export class ZkConnection {
       this.ignored++;
       return;
     }
-    ex.push(p);
+    ex.push(p, this.arrivals++);
   }
 
   /** Runs every event listener; one that throws must not take the socket handler (and the process) down with it. */

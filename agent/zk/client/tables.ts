@@ -1,9 +1,10 @@
 // Table reads of a session: users, attendance, templates via bulk reads, and the single-template read (zk-protocol §8–§10).
 import * as c from "../codec";
+import type { DecodedPacket } from "../codec";
 import { ZkProtocolError, ZkRejectedError } from "../errors";
 import type { ZkAttendance, ZkTemplate, ZkUser } from "../types";
 import { bulkRead, receiveData, type BulkReadOptions } from "./bulk-read";
-import type { ZkConnection } from "./connection";
+import type { Exchange, ZkConnection } from "./connection";
 import { attendanceStream, userStream } from "./table-stream";
 
 const { CMD, REPLY } = c;
@@ -83,9 +84,14 @@ export async function readTemplates(conn: ZkConnection, count: number, opts: Bul
 /** _CMD_GET_USERTEMP 88: direct DATA, PREPARE_DATA + DATA + ACK_OK, or ACK_ERROR when the finger is empty (§10.2). */
 export async function readSingleTemplate(conn: ZkConnection, uid: number, finger: number): Promise<ZkTemplate | undefined> {
   const reply = await conn.exchange(CMD.getUserTemp, c.userTempPayload(uid, finger));
+  return templateAnswer(conn, conn.currentExchange, reply, uid, finger);
+}
+
+/** The rest of one GET_USERTEMP answer after its first packet `reply`, on exchange `ex` (pipelined reads name theirs). */
+export async function templateAnswer(conn: ZkConnection, ex: Exchange | undefined, reply: DecodedPacket, uid: number, finger: number): Promise<ZkTemplate | undefined> {
   let data: Uint8Array;
   if (reply.command === CMD.data) data = reply.payload;
-  else if (reply.command === CMD.prepareData) data = await receiveData(conn, c.parsePrepareData(reply.payload).size, MAX_TEMPLATE_BYTES);
+  else if (reply.command === CMD.prepareData) data = await receiveData(conn, c.parsePrepareData(reply.payload).size, MAX_TEMPLATE_BYTES, ex);
   else if (reply.command === REPLY.ackError) return undefined;
   else throw new ZkRejectedError(CMD.getUserTemp, reply.command);
   if (data.length > MAX_TEMPLATE_BYTES) throw new ZkProtocolError(`Template of ${data.length} bytes is larger than any template`);

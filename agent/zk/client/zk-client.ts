@@ -6,6 +6,7 @@ import type { BulkReadOptions } from "./bulk-read";
 import type { EventListener, ZkConnection } from "./connection";
 import { Mutex } from "./mutex";
 import { command } from "./reply";
+import { readFingers, type PipelineMode, type ProbeState } from "./template-probe";
 import { fillIdentifiers, needsUserMap, readAttendance, readSingleTemplate, readTemplates, readUsers, type ZkAttendanceReadOptions } from "./tables";
 import { uploadBuffer } from "./upload";
 
@@ -27,6 +28,8 @@ export interface ZkClientOptions extends BulkReadOptions {
  * as a safety net behind withZkSession's own re-enable; long reads merely let the keypad wake up early.
  */
 export const DISABLE_TIMEOUT_SEC = 300;
+
+const ALL_FINGERS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] as const;
 
 /** Longest wait for EXIT's ACK when closing. */
 const EXIT_WAIT_MS = 1000;
@@ -58,6 +61,7 @@ export class ZkClient implements ZkSession {
   private templateTable: { list: ZkTemplate[]; sentAt: number } | undefined;
   private readonly lock = new Mutex();
   private closing: Promise<void> | undefined;
+  private readonly probe: ProbeState = { mode: "unknown" };
 
   constructor(
     private readonly conn: ZkConnection,
@@ -76,6 +80,10 @@ export class ZkClient implements ZkSession {
   /** True once the socket is gone. */
   get dead(): boolean {
     return this.conn.dead;
+  }
+  /** Whether this connection pipelines template reads (see readFingers): unknown until tried, then in-order or off. */
+  get templatePipelining(): PipelineMode {
+    return this.probe.mode;
   }
   /** Replies whose checksum did not match (kept unless `strictChecksum`, §2.2). */
   get badChecksums(): number {
@@ -132,8 +140,9 @@ export class ZkClient implements ZkSession {
     return this.lock.run(async () => void (await this.cmd(CMD.refreshData)));
   }
 
-  getUsers(): Promise<ZkUser[]> {
-    return this.lock.run(() => this.users());
+  /** `known.users`: the count of a GET_FREE_SIZES the caller just made with the terminal disabled, so it is not asked again. */
+  getUsers(known?: { users: number }): Promise<ZkUser[]> {
+    return this.lock.run(() => this.users(known?.users));
   }
   /** USER_WRQ from fields; a password longer than the record's field is refused (cutting it would change the PIN). */
   setUser(user: ZkUserInput): Promise<void> {
@@ -190,6 +199,29 @@ export class ZkClient implements ZkSession {
           this.conn.finish();
         }
       }
+    });
+  }
+  /**
+   * Several fingers of one user (default all ten), pipelined over TCP where the terminal allows (template-probe.ts);
+   * on firmware without command 88 they come out of the bulk table, as getTemplate's do.
+   */
+  async getUserTemplates(uid: number, fingers: readonly number[] = ALL_FINGERS): Promise<ZkTemplate[]> {
+    return this.lock.run(async () => {
+      if (!this.noSingleTemplateRead) {
+        try {
+          return await readFingers(this.conn, uid, fingers, this.probe, this.opts.retries ?? 3);
+        } catch (err) {
+          if (!(err instanceof ZkRejectedError && err.replyCode === REPLY.ackUnknown)) throw err;
+          this.noSingleTemplateRead = true;
+          this.conn.finish();
+        }
+      }
+      const out: ZkTemplate[] = [];
+      for (const f of fingers) {
+        const t = await this.templateFromTable(uid, f);
+        if (t) out.push(t);
+      }
+      return out;
     });
   }
 
@@ -269,8 +301,8 @@ export class ZkClient implements ZkSession {
     return c.decodeZkTime(c.parseU32((await this.cmd(CMD.getTime)).payload));
   }
 
-  private async users(): Promise<ZkUser[]> {
-    const list = await readUsers(this.conn, (await this.sizes()).users, this.opts);
+  private async users(count?: number): Promise<ZkUser[]> {
+    const list = await readUsers(this.conn, count ?? (await this.sizes()).users, this.opts);
     if (list.length > 0) this.format = list[0]!.format;
     return list;
   }

@@ -23,6 +23,8 @@ export interface ResolvedOptions {
   strictChecksum: boolean;
   autoReenableOnDisconnect: boolean;
   duplicateUserIdPolicy: "allow" | "reject";
+  answerOrder: "in-order" | "reversed";
+  deleteUserKeepsTemplates: boolean;
   unsupportedCommands: ReadonlySet<number>;
   userSize: 28 | 72;
   attendanceSize: 8 | 16 | 40;
@@ -84,6 +86,8 @@ export function resolveOptions(o: SimulatorOptions): ResolvedOptions {
     strictChecksum: o.strictChecksum ?? false,
     autoReenableOnDisconnect: o.autoReenableOnDisconnect ?? false,
     duplicateUserIdPolicy: o.duplicateUserIdPolicy ?? "allow",
+    answerOrder: answerOrder(o.answerOrder),
+    deleteUserKeepsTemplates: o.deleteUserKeepsTemplates ?? false,
     unsupportedCommands: new Set(o.unsupportedCommands ?? []),
     userSize: profile === "tft" ? 72 : 28,
     attendanceSize,
@@ -99,4 +103,9 @@ function nonNegative(name: string, v: number | undefined): number {
   if (v === undefined) return 0;
   if (!Number.isFinite(v) || v < 0) throw new SimError("SIM_INVALID_OPTIONS", `${name} must be ≥ 0, got ${v}`);
   return v;
+}
+
+function answerOrder(v: string | undefined): "in-order" | "reversed" {
+  if (v === undefined || v === "in-order" || v === "reversed") return v ?? "in-order";
+  throw new SimError("SIM_INVALID_OPTIONS", `answerOrder must be "in-order" or "reversed", got '${v}'`);
 }

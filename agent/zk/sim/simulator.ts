@@ -37,6 +37,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     sessions,
     timing: { latencyMs: opts.latencyMs, bytesPerSecond: opts.bytesPerSecond },
     singleSession: opts.singleSession,
+    answerOrder: opts.answerOrder,
     sent: (packets, bytes) => {
       counters.packets += packets;
       counters.bytes += bytes;

@@ -21,6 +21,8 @@ export class DeviceState {
   readonly attendanceSize: 8 | 16 | 40;
   readonly options: Map<string, string>;
   readonly caps: { users: number; fingers: number; records: number };
+  /** DELETE_USER keeps the templates (firmware that does not remove them). */
+  private readonly deleteKeepsTemplates: boolean;
   enabled = true;
   /** CMD_STATE_RRQ value (zk-protocol §5.4): 0 waiting. */
   machineState = 0;
@@ -39,6 +41,7 @@ export class DeviceState {
     this.attendanceSize = opts.attendanceSize;
     this.options = defaultDeviceOptions(opts.profile, opts.serial, opts.seed, opts.host);
     this.caps = { ...CAPS[opts.profile] };
+    this.deleteKeepsTemplates = opts.deleteUserKeepsTemplates;
   }
 
   get serial(): string {
@@ -79,12 +82,12 @@ export class DeviceState {
     } else this.records[slot] = raw.slice();
     this.cache.users = undefined;
   }
-  /** Removes the user and their templates (said to happen on real devices, §8.9); attendance stays. */
+  /** Removes the user and their templates (said to happen on real devices, §8.9; unless deleteUserKeepsTemplates); attendance stays. */
   deleteUser(uid: number): boolean {
     if (!this.uidSlot.has(uid)) return false;
     this.records = this.records.filter((r) => (r[0]! | (r[1]! << 8)) !== uid);
     this.reindex();
-    this.fingers = this.fingers.filter((t) => t.uid !== uid);
+    if (!this.deleteKeepsTemplates) this.fingers = this.fingers.filter((t) => t.uid !== uid);
     this.cache = { attendance: this.cache.attendance };
     return true;
   }

@@ -4,6 +4,7 @@ import { TcpUnframer } from "../codec";
 import type { Engine } from "./engine";
 import { toWire } from "./link";
 import { Pacer, type PacerTiming } from "./pacer";
+import { ReverseBatcher } from "./reorder";
 import type { Link, Outgoing, Session, SessionTable } from "./session";
 
 export interface TransportDeps {
@@ -11,6 +12,8 @@ export interface TransportDeps {
   sessions: SessionTable;
   timing: PacerTiming;
   singleSession: boolean;
+  /** "reversed": pipelined requests are answered last first (sim/reorder.ts). */
+  answerOrder?: "in-order" | "reversed";
   sent(packets: number, bytes: number): void;
   log?: (line: string) => void;
 }
@@ -66,6 +69,10 @@ export function startTcpServer(host: string, port: number, deps: TransportDeps):
     }
     links.add(link);
     const unframer = new TcpUnframer();
+    const serve = (p: Uint8Array) => {
+      if (!link.closed) deps.engine.handle(link, p);
+    };
+    const reorder = deps.answerOrder === "reversed" ? new ReverseBatcher(serve) : undefined;
     socket.on("data", (chunk) => {
       let packets: Uint8Array[];
       try {
@@ -75,12 +82,16 @@ export function startTcpServer(host: string, port: number, deps: TransportDeps):
         socket.destroy();
         return;
       }
-      for (const p of packets) if (!link.closed) deps.engine.handle(link, p);
+      for (const p of packets) {
+        if (reorder) reorder.push(p);
+        else serve(p);
+      }
     });
     socket.on("error", () => {}); // resets by clients are normal; 'close' follows
     socket.on("close", () => {
       link.closed = true;
       link.pacer.close();
+      reorder?.close();
       links.delete(link);
       if (link.session) deps.sessions.close(link.session);
     });

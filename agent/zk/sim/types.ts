@@ -46,6 +46,13 @@ export interface SimulatorOptions {
   autoReenableOnDisconnect?: boolean;
   /** What USER_WRQ does with a user_id that another uid already has (default "allow", §8.1). */
   duplicateUserIdPolicy?: "allow" | "reject";
+  /**
+   * "reversed": a terminal that does not answer pipelined TCP requests in order — requests arriving within a few ms
+   * of each other are answered last first, each under its own reply id (default "in-order"; see sim/reorder.ts).
+   */
+  answerOrder?: "in-order" | "reversed";
+  /** DELETE_USER leaves the user's templates behind, as some firmware may (default false: removed, §8.9, §17). */
+  deleteUserKeepsTemplates?: boolean;
   /** Commands this firmware does not have: answered ACK_UNKNOWN like any unknown code (e.g. [88], no single-template read). */
   unsupportedCommands?: number[];
   /** zk6 attendance record size (default 16). */

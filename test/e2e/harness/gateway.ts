@@ -13,8 +13,8 @@ export interface GatewayOptions {
   adminKey?: string;
   /** Directory for D1 and Durable Object data; a fresh temp dir (removed on stop) when omitted. */
   persistDir?: string;
-  /** Extra text bindings (wrangler.toml [vars]), e.g. AGENT_SILENCE_MS. */
-  vars?: Record<string, string>;
+  /** Extra text bindings (e.g. REGISTRY_CACHE_MS, SERVER_TIMING for benchmarks). */
+  bindings?: Record<string, string>;
 }
 
 export interface Gateway {
@@ -37,7 +37,7 @@ export interface Gateway {
  * The bindings of wrangler.toml, repeated by hand (Miniflare does not read wrangler.toml): D1 `DB`,
  * Durable Object `SITE_RELAY` = class SiteRelay on SQLite storage, secret ADMIN_API_KEY.
  */
-function options(script: string, port: number, adminKey: string, dir: string, sink: string[], vars: Record<string, string> = {}) {
+function options(script: string, port: number, adminKey: string, dir: string, sink: string[], extra: Record<string, string> = {}) {
   const capture = (stream: Readable) => stream.on("data", (chunk: Buffer) => pushLines(sink, chunk.toString()));
   return {
     host: "127.0.0.1",
@@ -48,7 +48,7 @@ function options(script: string, port: number, adminKey: string, dir: string, si
     compatibilityFlags: ["nodejs_compat"],
     d1Databases: { DB: "registry" },
     durableObjects: { SITE_RELAY: { className: "SiteRelay", useSQLite: true } },
-    bindings: { ...vars, ADMIN_API_KEY: adminKey },
+    bindings: { ...extra, ADMIN_API_KEY: adminKey },
     d1Persist: join(dir, "d1"),
     durableObjectsPersist: join(dir, "do"),
     log: new Log(LogLevel.WARN),
@@ -66,10 +66,10 @@ function pushLines(sink: string[], text: string) {
   if (sink.length > 500) sink.splice(0, sink.length - 500);
 }
 
-async function boot(script: string, port: number, adminKey: string, dir: string, sink: string[], vars?: Record<string, string>) {
+async function boot(script: string, port: number, adminKey: string, dir: string, sink: string[], extra?: Record<string, string>) {
   // After a restart the old listener may take a moment to release the port.
   for (let attempt = 0; ; attempt++) {
-    const mf = new Miniflare(options(script, port, adminKey, dir, sink, vars));
+    const mf = new Miniflare(options(script, port, adminKey, dir, sink, extra));
     try {
       const url = await mf.ready;
       return { mf, port: Number(url.port) };
@@ -88,7 +88,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<Gateway> 
   const ownDir = opts.persistDir === undefined;
   const dir = opts.persistDir ?? (await mkdtemp(join(tmpdir(), "zk-relay-e2e-")));
   const sink: string[] = [];
-  let { mf, port } = await boot(script, 0, adminKey, dir, sink, opts.vars);
+  let { mf, port } = await boot(script, 0, adminKey, dir, sink, opts.bindings);
   const migrate = async () =>
     applyMigrations((await mf.getD1Database("DB")) as unknown as D1Like, join(ROOT, "gateway/migrations"));
   await migrate();
@@ -103,7 +103,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<Gateway> 
     logs: () => [...sink],
     async restart() {
       await mf.dispose();
-      ({ mf } = await boot(script, port, adminKey, dir, sink, opts.vars));
+      ({ mf } = await boot(script, port, adminKey, dir, sink, opts.bindings));
       await migrate();
     },
     async stop() {
