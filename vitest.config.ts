@@ -27,6 +27,8 @@ export default defineConfig(async () => {
             name: "node",
             environment: "node",
             include: ["test/unit/**/*.test.ts", "test/node/**/*.test.ts", "test/e2e/**/*.test.ts"],
+            // The bins run compiled JavaScript (dist-node/): build it from the source under test first.
+            globalSetup: ["./test/build-bins.global.ts"],
             testTimeout: 30_000,
             hookTimeout: 60_000,
           },

@@ -1,12 +1,11 @@
 // Relay operations: one per device endpoint, each with the zod schemas of its arguments and result.
 import { z } from "zod";
+import { isCalendarDay } from "./calendar";
 
-/** True when year-month-day is a real calendar day (30 Feb and month 13 are not). */
+/** True when the string's year-month-day is a real calendar day (shared/calendar.ts). */
 function isCalendarDate(s: string): boolean {
   const [y, m, d] = s.slice(0, 10).split("-").map(Number) as [number, number, number];
-  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
-  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1];
-  return days !== undefined && d >= 1 && d <= days;
+  return isCalendarDay(y, m, d);
 }
 
 /** True when "HH:mm:ss" is a real time of day (no 24:00:00, no leap seconds: terminals have none). */

@@ -1,10 +1,7 @@
-// Output of the on-site device CLI: aligned text tables for people, plain objects for --json.
-import type { AttendanceRecord } from "../../shared/ops";
-import { toUser } from "../ops/map";
-import { codec } from "../zk";
-import type { ZkDeviceInfo, ZkTemplate, ZkUser } from "../zk/types";
+// Output of the on-site device CLI: aligned text tables of the operations' results (the HTTP API's shapes).
+import type { AttendanceRecord, DeviceInfo, User } from "../../shared/ops";
 
-/** Columns padded to their widest cell; an empty list prints a dash line. */
+/** Columns padded to their widest cell; an empty list prints "(none)". */
 export function table(headers: string[], rows: (string | number)[][]): string {
   if (rows.length === 0) return "(none)";
   const cells = [headers, ...rows.map((r) => r.map(String))];
@@ -19,35 +16,28 @@ export function keyValues(pairs: [string, string | number][]): string {
   return pairs.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n");
 }
 
-export function infoJson(info: ZkDeviceInfo) {
-  return { ...info, time: codec.formatDeviceTime(info.time) };
-}
-
-export function infoText(info: ZkDeviceInfo): string {
-  const s = info.sizes;
+export function infoText(info: DeviceInfo): string {
   return keyValues([
     ["serial", info.serial],
     ["platform", info.platform],
     ["firmware", info.firmware],
-    ["device name", info.deviceName],
+    ["device name", info.name],
     ["MAC", info.mac],
-    ["fingerprint alg.", info.fpVersion],
-    ["users", `${s.users} / ${s.usersCap}`],
-    ["fingerprints", `${s.fingers} / ${s.fingersCap}`],
-    ["records", `${s.records} / ${s.recordsCap}`],
-    ["device time", codec.formatDeviceTime(info.time)],
+    ["fingerprint alg.", info.fp_version],
+    ["users", `${info.counts.users} / ${info.capacity.users}`],
+    ["fingerprints", `${info.counts.fingers} / ${info.capacity.fingers}`],
+    ["records", `${info.counts.records} / ${info.capacity.records}`],
+    ["device time", info.time],
   ]);
 }
 
-/** Users as the HTTP API shows them (agent/ops/map's toUser), group_id included. */
-export function usersText(users: ZkUser[]): string {
+export function usersText(users: User[]): string {
   return table(
     ["uid", "user_id", "name", "privilege", "card", "group_id"],
-    users.map(toUser).map((u) => [u.uid, u.user_id, u.name, u.privilege, u.card, u.group_id]),
+    users.map((u) => [u.uid, u.user_id, u.name, u.privilege, u.card, u.group_id]),
   );
 }
 
-/** Records in the HTTP API's shape (agent/ops/map's toAttendance). */
 export function attendanceText(records: AttendanceRecord[]): string {
   return table(
     ["user_id", "timestamp", "status", "punch"],
@@ -55,10 +45,6 @@ export function attendanceText(records: AttendanceRecord[]): string {
   );
 }
 
-export function fingerJson(t: ZkTemplate) {
-  return { finger: t.finger, flag: t.flag, size: t.template.length };
-}
-
-export function fingersText(templates: ZkTemplate[]): string {
-  return table(["finger", "flag", "bytes"], templates.map((t) => [t.finger, t.flag, t.template.length]));
+export function fingersText(fingers: Array<{ finger: number; size: number; valid: boolean }>): string {
+  return table(["finger", "bytes", "valid"], fingers.map((f) => [f.finger, f.size, f.valid ? "yes" : "no"]));
 }

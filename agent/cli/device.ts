@@ -1,41 +1,15 @@
-// `zk-relay-agent device …`: the technician's direct line to one terminal on the LAN, no gateway involved.
+// `zk-relay-agent device …`: the technician's direct line to one terminal, running the agent's own operations.
+import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { DeviceTarget } from "../../shared/device";
 import { isErrorCode, type ErrorCode } from "../../shared/errors";
-import { freeUid } from "../ops/guard";
-import { toAttendance, toUser } from "../ops/map";
-import { codec, isZkError, withZkSession, type ZkClientConnectOptions } from "../zk";
-import type { ZkSession, ZkUser } from "../zk/types";
-import * as out from "./device-format";
+import { OPS, UserSnapshot, type OpName } from "../../shared/ops";
+import { createLogger } from "../log";
+import { createDispatcher } from "../ops";
+import { COMMON_FLAGS, deviceHelp, SUBCOMMAND_NAMES, SUBCOMMANDS, subcommandHelp, type Flags, type Subcommand, type SubcommandName } from "./device-commands";
+import { startProgress, type ProgressStream } from "./progress";
 
-const COMMANDS = ["info", "users", "attendance", "add-user", "delete-user", "time", "sync-time", "fingers"] as const;
-type Command = (typeof COMMANDS)[number];
-
-const USAGE = `usage: zk-relay-agent device <${COMMANDS.join("|")}> --ip <ip> [--port 4370] [--comm-key N]
-       [--transport tcp|udp|auto] [--timeout ms] [--json]
-  add-user     --user-id <id> --name <name> [--privilege N] [--password P] [--card N]
-  delete-user  --user-id <id>
-  fingers      --user-id <id>
-  attendance   [--user-id <id>] [--date YYYY-MM-DD]`;
-
-const OPTIONS = {
-  ip: { type: "string" },
-  port: { type: "string" },
-  "comm-key": { type: "string" },
-  transport: { type: "string" },
-  timeout: { type: "string" },
-  json: { type: "boolean" },
-  "user-id": { type: "string" },
-  name: { type: "string" },
-  privilege: { type: "string" },
-  password: { type: "string" },
-  card: { type: "string" },
-  date: { type: "string" },
-  help: { type: "boolean", short: "h" },
-} as const;
-
-type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>["values"];
-
-/** An error the CLI reports with its own code (bad arguments, user not found…). */
+/** An error the CLI reports with its own code (bad arguments mostly). */
 class CliError extends Error {
   constructor(
     readonly code: ErrorCode,
@@ -46,210 +20,180 @@ class CliError extends Error {
   }
 }
 
-/** Runs one device command; resolves to the exit code (0 ok, 1 failure, 2 bad arguments). Errors: one stderr line. */
-export async function runDeviceCli(argv: string[]): Promise<number> {
+export interface CliIo {
+  stdout: { write(text: string): unknown };
+  stderr: ProgressStream;
+}
+
+/** A technician's command has no gateway waiting on it: the op may take as long as the terminal needs. */
+const CLI_DEADLINE_MS = 10 * 60_000;
+
+/**
+ * Runs one device command through the same dispatcher the relay uses (agent/ops: per-terminal queue, session
+ * handling, snapshot before delete, read-back after writes, unknown-outcome handling); resolves to the exit code:
+ * 0 ok, 1 failure, 2 bad arguments. Errors are one stderr line.
+ */
+export async function runDeviceCli(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  let snapshotOut: SnapshotFile | undefined;
   try {
-    const { command, values } = parse(argv);
-    if (command === "help") {
-      console.log(USAGE);
+    const parsed = parse(argv);
+    if ("help" in parsed) {
+      io.stdout.write(`${parsed.help}\n`);
       return 0;
     }
-    const result = await run(command, values, connectOptions(values));
-    console.log(values.json ? JSON.stringify(result.json, null, 2) : result.text);
-    if (result.warning) console.error(`warning: ${result.warning.replace(/\s*\n\s*/g, " ")}`);
+    const { name, flags } = parsed;
+    const sub = SUBCOMMANDS[name] as Subcommand;
+    const target = targetOf(flags);
+    const args = opArgs(sub, name, flags);
+    if (name === "delete-user" && typeof flags["snapshot-out"] === "string") snapshotOut = createSnapshotFile(flags["snapshot-out"]);
+    const result = await dispatch(sub.op, target, args, sub.slow ? io.stderr : undefined, io.stderr);
+    if (snapshotOut) snapshotOut.write((result as { snapshot: unknown }).snapshot, target);
+    io.stdout.write(`${flags.json ? JSON.stringify(sub.json ? sub.json(result as never) : result, null, 2) : sub.text(result as never, flags)}\n`);
     return 0;
   } catch (err) {
-    const { code, message } = describe(err);
-    // One line on stderr; the comm key never appears in any message we build (ZK errors carry host:port only).
+    const { code, message, details } = describe(err);
+    // delete-user whose outcome is unknown: the snapshot came with the error; keep it, the user may be gone.
+    if (snapshotOut && details?.snapshot !== undefined) {
+      snapshotOut.write(details.snapshot, undefined);
+      io.stderr.write(`warning: the snapshot was written to ${snapshotOut.path}: restore-user can put the user back if the delete happened\n`);
+    } else snapshotOut?.discard();
+    // One line; the comm key never appears in any message we build (errors carry host:port only).
     const hint = code === "BAD_REQUEST" ? " (see: zk-relay-agent device --help)" : "";
-    console.error(`error: ${code}: ${message.replace(/\s*\n\s*/g, " ")}${hint}`);
+    const reason = typeof details?.reason === "string" ? ` (reason: ${details.reason})` : "";
+    io.stderr.write(`error: ${code}: ${message.replace(/\s*\n\s*/g, " ")}${reason}${hint}\n`);
     return code === "BAD_REQUEST" ? 2 : 1;
   }
 }
 
-function parse(argv: string[]): { command: Command | "help"; values: Values } {
-  let parsed;
+type Parsed = { help: string } | { name: SubcommandName; flags: Flags };
+
+function parse(argv: string[]): Parsed {
+  const first = argv.find((a) => !a.startsWith("-"));
+  if (first === undefined || first === "help") return { help: deviceHelp() };
+  if (!(SUBCOMMAND_NAMES as string[]).includes(first)) throw new CliError("BAD_REQUEST", `unknown command '${first}'`);
+  const name = first as SubcommandName;
+  const sub = SUBCOMMANDS[name] as Subcommand;
+  const options = Object.fromEntries(Object.entries({ ...sub.flags, ...COMMON_FLAGS }).map(([k, v]) => [k, { type: v.type }]));
+  let values: Flags;
+  let positionals: string[];
   try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    ({ values, positionals } = parseArgs({ args: argv, options: options as never, allowPositionals: true, strict: true }) as { values: Flags; positionals: string[] });
   } catch (err) {
     const e = err as { code?: string; message: string };
     // Never echo a stray positional: it may be a comm key typed after a misspelt option.
     throw new CliError("BAD_REQUEST", e.code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL" ? "unexpected argument" : e.message);
   }
-  const { values, positionals } = parsed;
-  if (values.help || positionals[0] === "help") return { command: "help", values };
-  const [command, ...extra] = positionals;
-  if (!command) throw new CliError("BAD_REQUEST", "missing command");
-  if (!(COMMANDS as readonly string[]).includes(command)) throw new CliError("BAD_REQUEST", `unknown command '${command}'`);
-  if (extra.length > 0) throw new CliError("BAD_REQUEST", "unexpected argument");
-  return { command: command as Command, values };
+  if (values.help) return { help: subcommandHelp(name) };
+  if (positionals.length > 1) throw new CliError("BAD_REQUEST", "unexpected argument");
+  for (const flag of sub.required ?? []) if (values[flag] === undefined) throw new CliError("BAD_REQUEST", `--${flag} is required`);
+  return { name, flags: values };
 }
 
-function connectOptions(v: Values): ZkClientConnectOptions {
-  if (!v.ip) throw new CliError("BAD_REQUEST", "--ip is required");
-  const transport = v.transport ?? "auto";
-  if (transport !== "tcp" && transport !== "udp" && transport !== "auto") throw new CliError("BAD_REQUEST", "--transport must be tcp, udp or auto");
-  return {
-    host: v.ip,
-    port: int(v.port, "--port", 1, 65535) ?? 4370,
-    commKey: int(v["comm-key"], "--comm-key", 0, 0xffffffff) ?? 0,
-    transport,
-    timeoutMs: int(v.timeout, "--timeout", 1, 600_000) ?? 5000,
+/** Flag names of the target's fields, for messages (the comm key's value is never repeated). */
+const TARGET_FLAG: Record<string, string> = { ip: "--ip", port: "--port", password: "--comm-key", timeout: "--timeout", transport: "--transport" };
+
+/** The terminal as a registry entry would describe it, checked by the same schema the relay frames use. */
+function targetOf(f: Flags): DeviceTarget {
+  if (typeof f.ip !== "string") throw new CliError("BAD_REQUEST", "--ip is required");
+  const number = (flag: string, v: unknown, dflt: number) => {
+    if (v === undefined) return dflt;
+    if (typeof v !== "string" || !/^\d+(\.\d+)?$/.test(v)) throw new CliError("BAD_REQUEST", `${flag} must be a number`);
+    return Number(v);
   };
-}
-
-/** A whole number in range, or undefined when absent; the message never repeats the value (it may be the key). */
-function int(text: string | undefined, name: string, min: number, max: number): number | undefined {
-  if (text === undefined) return undefined;
-  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
-    throw new CliError("BAD_REQUEST", `${name} must be a whole number from ${min} to ${max}`);
+  const parsed = DeviceTarget.safeParse({
+    id: "cli",
+    ip: f.ip,
+    port: number("--port", f.port, 4370),
+    password: number("--comm-key", f["comm-key"], 0),
+    timeout: number("--timeout", f.timeout, 5),
+    transport: f.transport ?? "auto",
+  });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const flag = TARGET_FLAG[String(issue.path[0])] ?? String(issue.path[0]);
+    throw new CliError("BAD_REQUEST", `${flag}: ${issue.message}`);
   }
-  return Number(text);
+  return parsed.data;
 }
 
-function requireUserId(v: Values): string {
-  if (!v["user-id"]) throw new CliError("BAD_REQUEST", "--user-id is required");
-  return v["user-id"];
+/** The op's arguments, validated by the op's own schema (shared/ops), exactly as the agent validates relay requests. */
+function opArgs(sub: Subcommand, name: SubcommandName, f: Flags): unknown {
+  const raw = name === "restore-user" ? { snapshot: readSnapshotFile(String(f.snapshot)) } : sub.args(f);
+  const parsed = OPS[sub.op].args.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const key = String(issue.path[0] ?? "");
+  const flag = key === "snapshot" ? "--snapshot" : `--${key.replace(/_/g, "-")}`;
+  throw new CliError("BAD_REQUEST", `${flag}: ${issue.message}`);
 }
 
-interface Output {
-  text: string;
-  json: unknown;
-  /** Printed on stderr after the result: something went wrong after the change was made. */
-  warning?: string;
+async function dispatch(op: OpName, device: DeviceTarget, args: unknown, progressTo: ProgressStream | undefined, stderr: ProgressStream) {
+  // Warnings of the operation (a lost answer settled by a re-read, a clean-up that failed) as readable lines.
+  const logger = createLogger({ format: "pretty", level: "warn", write: (line) => void stderr.write(line), secrets: device.password ? [device.password] : [] });
+  const dispatcher = createDispatcher({ logger });
+  const stop = progressTo ? startProgress(progressTo, `${op} from ${device.ip}:${device.port}`) : () => {};
+  try {
+    return await dispatcher.dispatch({ op, device, args, deadline: Date.now() + CLI_DEADLINE_MS });
+  } finally {
+    stop();
+    // The terminal is enabled again and the session closed before the process reports anything.
+    await dispatcher.pool.idle();
+    dispatcher.pool.stop();
+  }
+}
+
+interface SnapshotFile {
+  path: string;
+  write(snapshot: unknown, device: DeviceTarget | undefined): void;
+  discard(): void;
 }
 
 /**
- * REFRESHDATA once after a write (§8.10): the client's writes leave it to the caller. The write's own reply is the
- * commit point, so a refresh that fails turns into a warning, never into "failed" for a change that was made.
+ * Created (exclusively) before the delete, so a path that cannot be written fails before the user is gone; the
+ * snapshot is written into it once the operation answers.
  */
-async function refreshAfterWrite(s: ZkSession): Promise<string | undefined> {
+function createSnapshotFile(path: string): SnapshotFile {
+  let fd: number;
   try {
-    await s.refreshData();
-    return undefined;
+    fd = openSync(path, "wx", 0o600);
   } catch (err) {
-    const { code, message } = describe(err);
-    return `the change was made, but the terminal did not confirm REFRESHDATA (${code}: ${message}); it may show it only after a restart`;
+    throw new CliError("BAD_REQUEST", `--snapshot-out: cannot create ${path}: ${(err as Error).message}`);
   }
-}
-
-async function run(command: Command, v: Values, opts: ZkClientConnectOptions): Promise<Output> {
-  switch (command) {
-    case "info": {
-      const info = await withZkSession(opts, (s) => s.info());
-      return { text: out.infoText(info), json: out.infoJson(info) };
-    }
-    case "users": {
-      const users = await withZkSession(opts, (s) => s.getUsers());
-      return { text: out.usersText(users), json: users.map(toUser) };
-    }
-    case "attendance": {
-      const date = v.date;
-      if (date !== undefined && !isCalendarDate(date)) throw new CliError("BAD_REQUEST", "--date must be YYYY-MM-DD");
-      const all = await withZkSession(opts, (s) => s.getAttendance());
-      const records = all.map((r) => toAttendance(r)).filter(
-        (r) => (v["user-id"] === undefined || r.user_id === v["user-id"]) && (date === undefined || r.timestamp.startsWith(`${date} `)),
-      );
-      return { text: out.attendanceText(records), json: records };
-    }
-    case "add-user":
-      return addUser(v, opts);
-    case "delete-user": {
-      const userId = requireUserId(v);
-      const { user, warning } = await withZkSession(
-        opts,
-        async (s) => {
-          const found = await findUser(s, userId);
-          await s.deleteUser(found.uid);
-          return { user: found, warning: await refreshAfterWrite(s) };
-        },
-        { disable: true },
-      );
-      return { text: `User '${userId}' deleted (uid ${user.uid}).`, json: { deleted: toUser(user) }, warning };
-    }
-    case "time": {
-      const t = await withZkSession(opts, (s) => s.getTime());
-      return { text: codec.formatDeviceTime(t), json: { time: codec.formatDeviceTime(t) } };
-    }
-    case "sync-time": {
-      const { t, warning } = await withZkSession(opts, async (s) => {
-        // Terminals keep local wall-clock time (§6): give them this machine's local time.
-        await s.setTime(codec.fromDate(new Date()));
-        const warning = await refreshAfterWrite(s);
-        return { t: await s.getTime(), warning };
-      });
-      return { text: `Device time set to ${codec.formatDeviceTime(t)}.`, json: { time: codec.formatDeviceTime(t) }, warning };
-    }
-    case "fingers": {
-      const userId = requireUserId(v);
-      const templates = await withZkSession(opts, async (s) => {
-        const user = await findUser(s, userId);
-        const found = [];
-        // Ten single reads (§10.2) cost less than the whole template table on a full terminal.
-        for (let finger = 0; finger <= 9; finger++) {
-          const t = await s.getTemplate(user.uid, finger);
-          if (t) found.push(t);
-        }
-        return found;
-      });
-      return { text: out.fingersText(templates), json: { user_id: userId, fingers: templates.map(out.fingerJson) } };
-    }
-  }
-}
-
-async function addUser(v: Values, opts: ZkClientConnectOptions): Promise<Output> {
-  const userId = requireUserId(v);
-  if (v.name === undefined) throw new CliError("BAD_REQUEST", "--name is required");
-  const input = {
-    userId,
-    name: v.name,
-    privilege: int(v.privilege, "--privilege", 0, 255) ?? 0,
-    password: v.password ?? "",
-    card: int(v.card, "--card", 0, 0xffffffff) ?? 0,
+  let open = true;
+  const close = () => {
+    if (open) closeSync(fd);
+    open = false;
   };
-  // No record holds more than 8 password bytes: a bad argument, refused before dialling. The client itself refuses
-  // 6-8 bytes once it knows the terminal has 28-byte records (VALIDATION_FAILED).
-  try {
-    codec.checkPasswordFits(input.password, 72);
-  } catch (err) {
-    throw new CliError("BAD_REQUEST", `--password: ${(err as Error).message} (5 bytes on 28-byte terminals)`);
-  }
-  const { user, warning } = await withZkSession(
-    opts,
-    async (s) => {
-      // Reading the users first also tells the client which record format the terminal uses (§8.7).
-      const users = await s.getUsers();
-      if (users.some((u) => u.userId === userId)) throw new CliError("USER_EXISTS", `User '${userId}' already exists.`);
-      const uid = freeUid(users);
-      await s.setUser({ uid, ...input });
-      return { user: { uid, ...input }, warning: await refreshAfterWrite(s) };
+  return {
+    path,
+    write(snapshot, device) {
+      const doc = { kind: "zk-relay user snapshot", device: device ? `${device.ip}:${device.port}` : undefined, taken_at: new Date().toISOString(), snapshot };
+      writeSync(fd, `${JSON.stringify(doc, null, 2)}\n`);
+      close();
     },
-    { disable: true },
-  );
-  const created = { uid: user.uid, user_id: userId, name: user.name, privilege: user.privilege, card: user.card };
-  return { text: `User '${userId}' created (uid ${user.uid}).`, json: { created }, warning };
+    discard() {
+      close();
+      unlinkSync(path);
+    },
+  };
 }
 
-/** A real calendar day as YYYY-MM-DD, checked by the codec's own device-time parser. */
-function isCalendarDate(text: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
+/** A delete-user --snapshot-out file (or a bare snapshot, as the gateway stores them). */
+function readSnapshotFile(path: string): unknown {
+  let doc: unknown;
   try {
-    codec.parseDeviceTime(`${text} 00:00:00`);
-    return true;
-  } catch {
-    return false;
+    doc = JSON.parse(readFileSync(path, "utf8"));
+  } catch (err) {
+    throw new CliError("BAD_REQUEST", `--snapshot: cannot read ${path}: ${(err as Error).message}`);
   }
+  const snapshot = (doc as { snapshot?: unknown } | null)?.snapshot ?? doc;
+  if (!UserSnapshot.safeParse(snapshot).success) throw new CliError("BAD_REQUEST", `--snapshot: ${path} holds no user snapshot`);
+  return snapshot;
 }
 
-async function findUser(s: ZkSession, userId: string): Promise<ZkUser> {
-  const user = (await s.getUsers()).find((u) => u.userId === userId);
-  if (!user) throw new CliError("USER_NOT_FOUND", `User '${userId}' not found.`);
-  return user;
-}
-
-function describe(err: unknown): { code: ErrorCode; message: string } {
-  if (err instanceof CliError || isZkError(err)) return { code: err.code, message: err.message };
-  const e = err as { code?: unknown; message?: unknown };
-  if (isErrorCode(e?.code)) return { code: e.code, message: String(e.message) };
+function describe(err: unknown): { code: ErrorCode; message: string; details?: Record<string, unknown> } {
+  const e = err as { code?: unknown; message?: unknown; details?: unknown };
+  const details = e?.details && typeof e.details === "object" ? (e.details as Record<string, unknown>) : undefined;
+  if (isErrorCode(e?.code)) return { code: e.code, message: String(e.message), details };
   return { code: "INTERNAL", message: err instanceof Error ? err.message : String(err) };
 }

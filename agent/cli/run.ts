@@ -49,14 +49,21 @@ export function gatewayUrl(raw: string): string {
   return `${scheme}//${u.host}${pathname}`;
 }
 
-/** The agent's version, from package.json (the hello frame's `version`). */
+/**
+ * The agent's version, from the package's package.json (the hello frame's `version`): the nearest one above this
+ * module, which is agent/cli/ in a checkout and dist-node/ (or its chunks/) in the compiled, installed package.
+ */
 export function agentVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: unknown };
-    return typeof pkg.version === "string" ? pkg.version.slice(0, 64) : "0.0.0";
-  } catch {
-    return "0.0.0";
+  for (const up of ["../../package.json", "../package.json", "../../../package.json"]) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), "utf8")) as { name?: unknown; version?: unknown };
+      if (pkg.name !== "zk-relay") continue;
+      return typeof pkg.version === "string" ? pkg.version.slice(0, 64) : "0.0.0";
+    } catch {
+      // not there: try the next level
+    }
   }
+  return "0.0.0";
 }
 
 /** Positive integer environment overrides (timing knobs for tests and unusual networks). */

@@ -1,7 +1,7 @@
-// Builds the raw user record a create/update writes: API fields → 28/72-byte record, untouched bytes kept verbatim.
+// Builds the raw user record a create/update writes: API fields → 28/72-byte record (the codec's USER_LAYOUTS), other bytes kept.
 import { RelayError } from "../../shared/errors";
 import type { ZkUser, ZkUserInput } from "../zk/types";
-import { decodeUser28, decodeUser72, encodeUser28, encodeUser72 } from "../zk/codec/user";
+import { decodeUser28, decodeUser72, encodeUser, fieldRange, type UserField, type UserFormat } from "../zk/codec/user";
 
 /** The API's writable user fields (shared/ops.ts UserFields). */
 export interface UserChanges {
@@ -12,22 +12,14 @@ export interface UserChanges {
   group_id?: string;
 }
 
-type Field = Exclude<keyof UserChanges, "group_id">;
-type Range = readonly [start: number, end: number];
+type Changed = Exclude<keyof UserChanges, "group_id">;
 
-/** Byte ranges per field (zk-protocol §8.3 / §8.4); group_id is handled on its own (see patchGroup). */
-const RANGES: Record<28 | 72, Record<Field, Range>> = {
-  72: { privilege: [2, 3], password: [3, 11], name: [11, 35], card: [35, 39] },
-  28: { privilege: [2, 3], password: [3, 8], name: [8, 16], card: [16, 20] },
-};
-/** The group number: byte 39 of the 72-byte record (§8.3), byte 21 of the 28-byte one (§8.4). */
-const GROUP_BYTE = { 72: 39, 28: 21 } as const;
-/** pyzk's group_id text, adrobinoga's time-zone fields (§8.3): bytes 40-46 of the 72-byte record. */
-const GROUP_TEXT: Range = [40, 47];
-const PASSWORD_LEN = { 72: 8, 28: 5 } as const;
+/** API field → the record field it writes (offsets and limits: USER_LAYOUTS in the codec); group_id: see patchGroup. */
+const FIELD_OF: Record<Changed, UserField> = { name: "name", privilege: "privilege", password: "password", card: "card" };
 
-export function encodeRecord(format: 28 | 72, input: ZkUserInput): Uint8Array {
-  return format === 72 ? encodeUser72(input) : encodeUser28(input);
+/** A record of `format` from fields; any field longer than its bytes is refused (VALIDATION_FAILED naming the limit). */
+export function encodeRecord(format: UserFormat, input: ZkUserInput): Uint8Array {
+  return encodeUser(format, input);
 }
 
 export function decodeRecord(raw: Uint8Array): ZkUser {
@@ -46,18 +38,8 @@ export function groupFields(groupId: string, format: 28 | 72): Pick<ZkUserInput,
   return { group: 1, groupId };
 }
 
-function checkFits(format: 28 | 72, changes: UserChanges): void {
-  if (changes.password !== undefined && changes.password.length > PASSWORD_LEN[format]) {
-    // Truncating would silently give the person a different PIN.
-    throw new RelayError("VALIDATION_FAILED", `password longer than ${PASSWORD_LEN[format]} digits does not fit a ${format}-byte user record`, {
-      field: "password",
-    });
-  }
-}
-
 /** A new user's record. */
-export function newUserRecord(format: 28 | 72, uid: number, userId: string, changes: UserChanges): Uint8Array {
-  checkFits(format, changes);
+export function newUserRecord(format: UserFormat, uid: number, userId: string, changes: UserChanges): Uint8Array {
   return encodeRecord(format, {
     uid,
     userId,
@@ -75,19 +57,19 @@ export function newUserRecord(format: 28 | 72, uid: number, userId: string, chan
  */
 export function patchedUserRecord(existing: ZkUser, changes: UserChanges): Uint8Array {
   const format = existing.format;
-  checkFits(format, changes);
+  // The fresh record only lends the changed fields' bytes; its user_id is a placeholder that is never copied.
   const fresh = encodeRecord(format, {
     uid: existing.uid,
-    userId: existing.userId,
+    userId: "0",
     name: changes.name ?? "",
     privilege: changes.privilege ?? 0,
     password: changes.password ?? "",
     card: changes.card ?? 0,
   });
   const out = existing.raw.slice();
-  for (const field of Object.keys(RANGES[format]) as Field[]) {
-    if (changes[field] === undefined) continue;
-    const [start, end] = RANGES[format][field];
+  for (const change of Object.keys(FIELD_OF) as Changed[]) {
+    if (changes[change] === undefined) continue;
+    const [start, end] = fieldRange(format, FIELD_OF[change]);
     out.set(fresh.subarray(start, end), start);
   }
   if (changes.group_id !== undefined) patchGroup(out, format, changes.group_id);
@@ -102,17 +84,18 @@ export function patchedUserRecord(existing: ZkUser, changes: UserChanges): Uint8
 function patchGroup(out: Uint8Array, format: 28 | 72, groupId: string): void {
   const fields = groupFields(groupId, format);
   if (fields.groupId === "") {
-    out[GROUP_BYTE[format]] = fields.group!;
-    if (format === 72 && holdsGroupText(out)) out.fill(0, GROUP_TEXT[0], GROUP_TEXT[1]);
+    out[fieldRange(format, "group")[0]] = fields.group!;
+    if (format === 72 && holdsGroupText(out)) out.fill(0, ...fieldRange(72, "groupId"));
     return;
   }
-  const text = encodeRecord(72, { uid: 0, userId: "", groupId: fields.groupId });
-  out.set(text.subarray(GROUP_TEXT[0], GROUP_TEXT[1]), GROUP_TEXT[0]);
+  const text = encodeRecord(72, { uid: 0, userId: "0", groupId: fields.groupId });
+  const [start, end] = fieldRange(72, "groupId");
+  out.set(text.subarray(start, end), start);
 }
 
 /** True when bytes 40-46 read as pyzk's group text: at least one character, no control bytes before the first NUL. */
 function holdsGroupText(raw: Uint8Array): boolean {
-  const [start, end] = GROUP_TEXT;
+  const [start, end] = fieldRange(72, "groupId");
   if (raw[start] === 0) return false;
   for (let i = start; i < end && raw[i] !== 0; i++) if (raw[i]! < 0x20) return false;
   return true;

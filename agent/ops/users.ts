@@ -1,19 +1,15 @@
 // User operations except delete/restore: list, create, update, remote finger enrolment, enrolled fingers.
 import { RelayError } from "../../shared/errors";
-import type { ZkSession, ZkUser } from "../zk/types";
+import type { UserFormat } from "../zk/codec/user";
 import { checkStillWanted } from "./commit";
 import { findUser, freeUid, withDisabled } from "./guard";
 import { toUser } from "./map";
 import { readUserTemplates } from "./templates";
 import type { OpHandler } from "./types";
-import { decodeRecord, groupFields, newUserRecord, patchedUserRecord } from "./user-record";
+import { newUserRecord, patchedUserRecord } from "./user-record";
+import { chooseUserFormat, firstRecord, writeUserVerified } from "./user-write";
 
 export const listUsers: OpHandler<"users.list"> = async (session) => ({ users: (await session.getUsers()).map(toUser) });
-
-/** The terminal's record size: from the table when it has users, else what the session learned at connect. */
-function recordFormat(session: ZkSession, users: readonly ZkUser[]): 28 | 72 | undefined {
-  return users[0]?.format ?? session.userFormat;
-}
 
 /**
  * users.create: 409 USER_EXISTS when the badge number is taken (the device itself would accept a duplicate,
@@ -34,33 +30,24 @@ export const createUser: OpHandler<"users.create"> = (session, args, ctx) =>
     } else {
       uid = freeUid(users);
     }
-    const format = recordFormat(session, users);
-    if (format === undefined) {
-      // An empty terminal whose record size is still unknown: let the client pick it, then read the one user back.
-      const { name, privilege, password, card, group_id } = args;
-      checkStillWanted(ctx, "the user write");
-      await session.setUser({ uid, userId: args.user_id, name, privilege, password, card, ...(group_id !== undefined ? groupFields(group_id, 72) : {}) });
-      await session.refreshData();
-      return { user: toUser(findUser(await session.getUsers(), args.user_id)) };
-    }
-    const record = newUserRecord(format, uid, args.user_id, args);
+    const choice = await chooseUserFormat(session, users);
+    const build = (format: UserFormat) => newUserRecord(format, uid, args.user_id, args);
+    const record = firstRecord(choice, build);
     checkStillWanted(ctx, "the user write");
-    await session.setUserRaw(record);
-    await session.refreshData();
-    return { user: toUser(decodeRecord(record)) };
+    const rebuild = choice.source === "table" ? undefined : build;
+    return { user: toUser(await writeUserVerified(session, { record, userId: args.user_id, rebuild }, ctx)) };
   });
 
-/** users.update: only the given fields change; the rest of the record is written back byte for byte. */
+/** users.update: only the given fields change; the rest of the record is written back byte for byte, then read back. */
 export const updateUser: OpHandler<"users.update"> = (session, args, ctx) =>
   withDisabled(session, async () => {
     const existing = findUser(await session.getUsers(), args.user_id);
     const { user_id: _userId, ...changes } = args;
     const record = patchedUserRecord(existing, changes);
     checkStillWanted(ctx, "the user write");
-    await session.setUserRaw(record);
-    await session.refreshData();
+    const user = toUser(await writeUserVerified(session, { record, userId: args.user_id, previous: existing.raw }, ctx));
     // `before` is what the audit log records as the state before the change.
-    return { user: toUser(decodeRecord(record)), before: toUser(existing) };
+    return { user, before: toUser(existing) };
   });
 
 /**

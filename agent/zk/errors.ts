@@ -23,8 +23,11 @@ export class ZkProtocolError extends ZkError {
 
 /** Input we were asked to encode that the wire format cannot hold (bad uid, non-numeric id on 28-byte firmware…). */
 export class ZkInvalidInputError extends ZkError {
-  constructor(message: string) {
+  /** Which field and which limit, for relay error frames (e.g. `{field: "name", max_bytes: 8, bytes: 16}`). */
+  readonly details?: Record<string, unknown>;
+  constructor(message: string, details?: Record<string, unknown>) {
     super("VALIDATION_FAILED", message);
+    if (details) this.details = details;
   }
 }
 

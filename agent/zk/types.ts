@@ -99,6 +99,8 @@ export interface ZkSession {
   readonly packets: { sent: number; received: number };
 
   info(): Promise<ZkDeviceInfo>;
+  /** One option value (CMD_OPTIONS_RRQ, zk-protocol §5.2), "" when unknown; optional for sessions that cannot ask. */
+  readOption?(name: string): Promise<string>;
   freeSizes(): Promise<ZkFreeSizes>;
   getTime(): Promise<ZkDateTime>;
   setTime(time: ZkDateTime): Promise<void>;

@@ -194,7 +194,7 @@ describe("users (§8.8, §8.9)", () => {
     expect((await c.next()).command).toBe(2001);
   });
 
-  it("zk6 stores the 28-byte record of §13; tft converts it to 72 bytes", async () => {
+  it("zk6 stores the 28-byte record of §13; tft reads those 28 bytes in its own 72-byte layout, as firmware would", async () => {
     const zk6 = await connected({ users: 0, templates: 0, profile: "zk6" }, "udp");
     zk6.c.send(USER_WRQ_ALICE);
     await zk6.c.next();
@@ -202,15 +202,22 @@ describe("users (§8.8, §8.9)", () => {
     expect(alice).toMatchObject({ uid: 5, userId: "1005", name: "Alice", privilege: 14, card: 123456, format: 28 });
     const tft = await connected({ users: 0, templates: 0 });
     tft.c.send(USER_WRQ_ALICE);
-    await tft.c.next();
-    expect(tft.s.state.users()[0]).toMatchObject({ uid: 5, userId: "1005", name: "Alice", format: 72 });
+    expect((await tft.c.next()).command).toBe(2000);
+    // Not converted: the name field starts at byte 11 ("ce" of "Alice"), the user_id at 48 lies past the 28 bytes sent.
+    const [misread] = tft.s.state.users();
+    expect(misread).toMatchObject({ uid: 5, userId: "", name: "ce", card: 0, format: 72 });
+    expect([...misread!.raw.subarray(0, 28)]).toEqual([...USER_WRQ_ALICE.subarray(8)]);
+    expect(misread!.raw.subarray(28).every((b) => b === 0)).toBe(true);
   });
 
-  it("a 72-byte record with a non-numeric user_id cannot go on a zk6 terminal", async () => {
+  it("a 72-byte record on a zk6 terminal: its first 28 bytes, read in the 28-byte layout (name bytes become the card)", async () => {
     const { s, c } = await connected({ users: 0, templates: 0, profile: "zk6" }, "udp");
     c.send(USER_WRQ_BOB);
-    expect((await c.next()).command).toBe(2001);
-    expect(s.state.users()).toEqual([]);
+    expect((await c.next()).command).toBe(2000);
+    const [misread] = s.state.users();
+    // Bytes 16-19 are "mith" of "Bob Smith"; the user_id at 24-27 is zero padding of the 72-byte name.
+    expect(misread).toMatchObject({ uid: 7, userId: "0", name: "", card: 0x6874696d, format: 28 });
+    expect([...misread!.raw]).toEqual([...BOB_72.subarray(0, 28)]);
   });
 
   it("upserts by uid, and applies the duplicate user_id policy", async () => {

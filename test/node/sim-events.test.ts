@@ -79,7 +79,7 @@ describe("EF_ATTLOG events (§11.2, §11.3)", () => {
 });
 
 describe("remote enrolment (§10.6)", () => {
-  it("STARTENROLL stores a template and sends EF_FINGER and EF_ENROLLFINGER", async () => {
+  it("STARTENROLL: three rounds of EF_FINGER + EF_FPFTR (score 100), then the template and EF_ENROLLFINGER", async () => {
     const { s, c } = await registered({}, "tcp", hex("f4 01 2d b8 cf 45 0e 00 ff ff 00 00"));
     const user = s.state.users()[0]!;
     const payload = new Uint8Array(26);
@@ -88,8 +88,14 @@ describe("remote enrolment (§10.6)", () => {
     payload[25] = 1;
     c.send(request(61, 30, payload));
     expect((await c.next()).command).toBe(2000);
-    const finger = await c.next();
-    expect([finger.command, finger.sessionId, finger.replyId]).toEqual([500, 2, 0]);
+    // pyzk's enroll_user reads two events per round, three rounds, before the result.
+    for (let round = 0; round < 3; round++) {
+      const finger = await c.next();
+      expect([finger.command, finger.sessionId, finger.replyId, finger.payload.length]).toEqual([500, 2, 0, 0]); // EF_FINGER
+      const score = await c.next();
+      expect([score.command, score.sessionId, ...score.payload]).toEqual([500, 256, 100]); // EF_FPFTR, score 100
+      expect(s.state.templates().some((t) => t.uid === user.uid && t.finger === 4)).toBe(false);
+    }
     const done = await c.next();
     expect([done.sessionId, done.payload[0], done.payload[1]]).toEqual([8, 0, 0]); // EF_ENROLLFINGER, result 0
     expect(s.state.templates().some((t) => t.uid === user.uid && t.finger === 4)).toBe(true);
@@ -97,5 +103,26 @@ describe("remote enrolment (§10.6)", () => {
     payload.set(new TextEncoder().encode("nobody"));
     c.send(request(61, 31, payload));
     expect((await c.next()).command).toBe(2001);
+  });
+});
+
+describe("a user added while another client listens (§11.5)", () => {
+  it("USER_WRQ from one client sends EF_ENROLLUSER with the uid to the client registered for it", async () => {
+    const s = await start({ users: 3, records: 0, templates: 0, singleSession: false });
+    const listener = await connect(s, "udp");
+    listener.send(request(500, 2, hex("ff ff 00 00"))); // every event
+    await listener.next();
+    const writer = await connect(s, "udp");
+    const record = new Uint8Array(72);
+    record.set([42, 0], 0); // uid 42
+    record.set(new TextEncoder().encode("4242"), 48);
+    writer.send(request(8, 3, record));
+    expect((await writer.next()).command).toBe(2000);
+    const event = await listener.next();
+    expect([event.command, event.sessionId, event.replyId, ...event.payload]).toEqual([500, 4, 0, 42, 0]);
+    // Added through the control API (as at the keypad): the same event.
+    s.addUser({ uid: 43, userId: "4343" });
+    const again = await listener.next();
+    expect([again.sessionId, ...again.payload]).toEqual([4, 43, 0]);
   });
 });

@@ -98,7 +98,8 @@ describe("users.list / create / update", () => {
     const { user } = await op("users.create", { user_id: "2000", name: "Zoe", card: 42, group_id: "7", password: "99" });
     expect(user).toEqual({ uid: 6, user_id: "2000", name: "Zoe", privilege: 0, card: 42, group_id: "7" });
     expect(t.byUserId("2000")).toMatchObject({ uid: 6, password: "99", group: 7 });
-    expect(t.callNames()).toEqual(["disable", "getUsers", "setUserRaw", "refreshData", "enable"]);
+    // The table read back after the write proves the user landed as sent.
+    expect(t.callNames()).toEqual(["disable", "getUsers", "setUserRaw", "refreshData", "getUsers", "enable"]);
   });
 
   it("stores group text in the 72-byte record's group_id field", async () => {
@@ -131,7 +132,9 @@ describe("users.list / create / update", () => {
     expect(await codeOf(op("users.create", { user_id: "77", group_id: "night" }))).toBe("VALIDATION_FAILED");
     expect(await codeOf(op("users.create", { user_id: "77", password: "123456" }))).toBe("VALIDATION_FAILED");
     expect(t.enabled).toBe(true);
-    const { user } = await op("users.create", { user_id: "77", name: "Maximiliano", password: "12345" });
+    // 11 bytes of name do not fit the 8-byte field: refused, not cut to "Maximili".
+    expect(await codeOf(op("users.create", { user_id: "77", name: "Maximiliano" }))).toBe("VALIDATION_FAILED");
+    const { user } = await op("users.create", { user_id: "77", name: "Maximili", password: "12345" });
     expect(user).toEqual({ uid: 6, user_id: "77", name: "Maximili", privilege: 0, card: 0, group_id: "1" });
   });
 

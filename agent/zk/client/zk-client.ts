@@ -119,6 +119,11 @@ export class ZkClient implements ZkSession {
     });
   }
 
+  /** One CMD_OPTIONS_RRQ value (§5.2); "" when the terminal does not know the name. */
+  readOption(name: string): Promise<string> {
+    return this.lock.run(() => this.option(name));
+  }
+
   freeSizes(): Promise<ZkFreeSizes> {
     return this.lock.run(() => this.sizes());
   }
@@ -144,13 +149,15 @@ export class ZkClient implements ZkSession {
   getUsers(known?: { users: number }): Promise<ZkUser[]> {
     return this.lock.run(() => this.users(known?.users));
   }
-  /** USER_WRQ from fields; a password longer than the record's field is refused (cutting it would change the PIN). */
+  /**
+   * USER_WRQ from fields, in the format the terminal served (a guess on an empty one: agent/ops decides it from the
+   * terminal's options and verifies by read-back). A field longer than its bytes is refused, never cut.
+   */
   setUser(user: ZkUserInput): Promise<void> {
     return this.lock.run(async () => {
       // Write in the format the device served; unknown → 72 on TCP, 28 on UDP (§8.8, pyzk's guess).
       const format = this.format ?? (this.transport === "tcp" ? 72 : 28);
-      c.checkPasswordFits(user.password ?? "", format, this.opts.encoding);
-      const record = format === 72 ? c.encodeUser72(user, this.opts.encoding) : c.encodeUser28(user, this.opts.encoding);
+      const record = c.encodeUser(format, user, this.opts.encoding);
       await this.writeUser(record);
     });
   }

@@ -1,14 +1,9 @@
 // Device clock encodings: the u32 "ZK time" with 31-day months (zk-protocol §6) and the 6-byte event time (§11.3).
 import type { ZkDateTime } from "../types";
 import { ZkInvalidInputError, ZkProtocolError } from "../errors";
+// The calendar rule lives once, beside the API's date schemas; month lengths come from there, without a Date.
+import { daysInMonth } from "../../../shared/calendar";
 
-const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const;
-
-/** Gregorian month length without a Date (this runs once per decoded record, 100 000 times for a large log). */
-function daysInMonth(year: number, month: number): number {
-  if (month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)) return 29;
-  return MONTH_DAYS[month - 1]!;
-}
 
 function isInt(v: unknown, min: number, max: number): boolean {
   return typeof v === "number" && Number.isInteger(v) && v >= min && v <= max;

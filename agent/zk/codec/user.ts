@@ -1,52 +1,58 @@
-// User records: 72-byte TFT/"ZK8" (zk-protocol §8.3) and 28-byte "ZK6" (§8.4) layouts, and the user table.
+// User records: encode and decode the 72-byte TFT/"ZK8" and 28-byte "ZK6" layouts of user-layout.ts, and the user table.
 import type { ZkUser, ZkUserInput } from "../types";
-import { ZkInvalidInputError, ZkProtocolError } from "../errors";
-import { ByteWriter, decodeFixedAt, encodedLength } from "./bytes";
+import { ZkProtocolError } from "../errors";
+import { decodeFixedAt, encodeFixed } from "./bytes";
 import { encodeTable, nearestDividingSize, recordSizeOf } from "./table";
+import { checkUserFits, USER_LAYOUTS, type UserField, type UserFormat, type UserLayout } from "./user-layout";
 
-/** A 72-byte record. Name and user_id keep one byte for the firmware's NUL terminator (§8.3). */
-export function encodeUser72(u: ZkUserInput, encoding = "utf-8"): Uint8Array {
-  return new ByteWriter(72)
-    .u16le(u.uid)
-    .u8(u.privilege ?? 0)
-    .fixedText(u.password ?? "", 8, encoding)
-    .bytes(nulTerminated(u.name ?? "", 24, encoding))
-    .u32le(u.card ?? 0)
-    .u8(u.group ?? 1) // adrobinoga: group number, default 1 (§8.3)
-    .fixedText(u.groupId ?? "", 7, "utf-8")
-    .u8(0)
-    .bytes(nulTerminated(u.userId, 24, "utf-8"))
-    .finish();
-}
+export * from "./user-layout";
 
-/** A 28-byte record; user_id must be a number that fits a u32 (§8.4). */
-export function encodeUser28(u: ZkUserInput, encoding = "utf-8"): Uint8Array {
-  return new ByteWriter(28)
-    .u16le(u.uid)
-    .u8(u.privilege ?? 0)
-    .fixedText(u.password ?? "", 5, encoding)
-    .fixedText(u.name ?? "", 8, encoding)
-    .u32le(u.card ?? 0)
-    .u8(0)
-    .u8(u.group ?? 1)
-    .i16le(0) // time zone
-    .u32le(numericUserId(u.userId))
-    .finish();
-}
-
-/** Bytes of the password field: 8 in the 72-byte record (§8.3), 5 in the 28-byte one (§8.4). */
-export const PASSWORD_FIELD_BYTES = { 72: 8, 28: 5 } as const;
-
-/**
- * Refuses a password the record's field cannot hold whole (VALIDATION_FAILED). The encoders cut text to its field,
- * which is right for a name but would silently give the person a different PIN. The message never repeats it.
- */
-export function checkPasswordFits(password: string, format: 28 | 72, encoding = "utf-8"): void {
-  const max = PASSWORD_FIELD_BYTES[format];
-  const bytes = encodedLength(password, encoding);
-  if (bytes > max) {
-    throw new ZkInvalidInputError(`password of ${bytes} bytes does not fit the ${max}-byte field of a ${format}-byte user record`);
+/** A record of `format` from fields, every field checked against the layout's byte limits first (never cut). */
+export function encodeUser(format: UserFormat, u: ZkUserInput, encoding = "utf-8"): Uint8Array {
+  checkUserFits(format, u, encoding);
+  const { fields } = USER_LAYOUTS[format];
+  const out = new Uint8Array(format);
+  const view = new DataView(out.buffer);
+  const values: Record<UserField, string | number> = {
+    uid: u.uid,
+    privilege: u.privilege ?? 0,
+    password: u.password ?? "",
+    name: u.name ?? "",
+    card: u.card ?? 0,
+    group: u.group ?? 1, // adrobinoga: group number, default 1 (§8.3)
+    groupId: u.groupId ?? "",
+    userId: u.userId,
+  };
+  for (const field of Object.keys(fields) as UserField[]) {
+    const spec = fields[field]!;
+    const value = values[field];
+    switch (spec.kind) {
+      case "u8":
+        out[spec.at] = Number(value);
+        break;
+      case "u16":
+        view.setUint16(spec.at, Number(value), true);
+        break;
+      case "u32":
+      case "decimal":
+        view.setUint32(spec.at, Number(value), true);
+        break;
+      case "text":
+        out.set(encodeFixed(String(value), spec.bytes, spec.charset === "ascii" ? "utf-8" : encoding), spec.at);
+        break;
+    }
   }
+  return out;
+}
+
+/** A 72-byte record (§8.3). */
+export function encodeUser72(u: ZkUserInput, encoding = "utf-8"): Uint8Array {
+  return encodeUser(72, u, encoding);
+}
+
+/** A 28-byte record (§8.4); user_id must be a number that fits a u32. */
+export function encodeUser28(u: ZkUserInput, encoding = "utf-8"): Uint8Array {
+  return encodeUser(28, u, encoding);
 }
 
 /** Decodes a 72-byte record; `raw` keeps the exact bytes (restore writes them back). */
@@ -64,32 +70,35 @@ export function decodeUser28(bytes: Uint8Array, encoding = "utf-8"): ZkUser {
 // Fields are read in place at `p` (no view or reader object per record: a table holds thousands, and a typed-array
 // view costs more than decoding the record); `raw` is the one copy each record needs.
 
-/** The 72-byte record at b[p…] (offsets of §8.3). */
+const L72 = USER_LAYOUTS[72].fields as Required<UserLayout["fields"]>;
+const L28 = USER_LAYOUTS[28].fields as Omit<Required<UserLayout["fields"]>, "groupId">;
+
+/** The 72-byte record at b[p…] (offsets from USER_LAYOUTS[72]). */
 function user72At(b: Uint8Array, p: number, encoding: string): ZkUser {
   return {
-    uid: u16(b, p),
-    userId: decodeFixedAt(b, p + 48, 24),
-    name: decodeFixedAt(b, p + 11, 24, encoding),
-    privilege: b[p + 2]!,
-    password: decodeFixedAt(b, p + 3, 8, encoding),
-    card: u32(b, p + 35),
-    group: b[p + 39]!,
-    groupId: decodeFixedAt(b, p + 40, 7),
+    uid: u16(b, p + L72.uid.at),
+    userId: decodeFixedAt(b, p + L72.userId.at, L72.userId.bytes),
+    name: decodeFixedAt(b, p + L72.name.at, L72.name.bytes, encoding),
+    privilege: b[p + L72.privilege.at]!,
+    password: decodeFixedAt(b, p + L72.password.at, L72.password.bytes, encoding),
+    card: u32(b, p + L72.card.at),
+    group: b[p + L72.group.at]!,
+    groupId: decodeFixedAt(b, p + L72.groupId.at, L72.groupId.bytes),
     format: 72,
     raw: b.slice(p, p + 72),
   };
 }
 
-/** The 28-byte record at b[p…] (offsets of §8.4: password 3–7, name 8–15, card 16, group 21, user_id 24). */
+/** The 28-byte record at b[p…] (offsets from USER_LAYOUTS[28]; the numeric user_id shown as its decimal string). */
 function user28At(b: Uint8Array, p: number, encoding: string): ZkUser {
   return {
-    uid: u16(b, p),
-    userId: String(u32(b, p + 24)),
-    name: decodeFixedAt(b, p + 8, 8, encoding),
-    privilege: b[p + 2]!,
-    password: decodeFixedAt(b, p + 3, 5, encoding),
-    card: u32(b, p + 16),
-    group: b[p + 21]!,
+    uid: u16(b, p + L28.uid.at),
+    userId: String(u32(b, p + L28.userId.at)),
+    name: decodeFixedAt(b, p + L28.name.at, L28.name.bytes, encoding),
+    privilege: b[p + L28.privilege.at]!,
+    password: decodeFixedAt(b, p + L28.password.at, L28.password.bytes, encoding),
+    card: u32(b, p + L28.card.at),
+    group: b[p + L28.group.at]!,
     groupId: "",
     format: 28,
     raw: b.slice(p, p + 28),
@@ -132,17 +141,4 @@ export function decodeUserRange(body: Uint8Array, size: 28 | 72, from: number, t
 /** u32 prefix + records: the buffer a device serves for a user read. */
 export function encodeUserTable(records: readonly Uint8Array[]): Uint8Array {
   return encodeTable(records);
-}
-
-function nulTerminated(text: string, size: number, encoding: string): Uint8Array {
-  const out = new Uint8Array(size);
-  out.set(new ByteWriter(size - 1).fixedText(text, size - 1, encoding).finish());
-  return out;
-}
-
-function numericUserId(userId: string): number {
-  if (!/^\d{1,10}$/.test(userId) || Number(userId) > 0xffffffff) {
-    throw new ZkInvalidInputError(`user_id '${userId}' must be a number up to 4294967295 on 28-byte firmware`);
-  }
-  return Number(userId);
 }

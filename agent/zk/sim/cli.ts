@@ -4,7 +4,7 @@ import { SimError } from "./errors";
 import { startSimulator } from "./simulator";
 import type { SimulatorOptions } from "./types";
 
-const USAGE = `usage: zk-relay-sim --port <p> [--host 127.0.0.1] [--profile tft|zk6] [--comm-key N]
+const USAGE = `usage: zk-relay-sim --port <p> [--host 127.0.0.1] [--profile tft|zk6] [--tcp] [--comm-key N]
        [--users N] [--records N] [--templates N] [--latency-ms N] [--data file.json] [--seed N] [--verbose]
 --latency-ms defaults to 1 here: node-zklib in another process takes one TCP frame per read and
 needs frames spaced (zk-protocol §7.7).`;
@@ -32,6 +32,7 @@ export function parseSimArgs(argv: string[]): SimulatorOptions & { help?: boolea
       "latency-ms": { type: "string" },
       data: { type: "string" },
       seed: { type: "string" },
+      tcp: { type: "boolean" },
       verbose: { type: "boolean", short: "v" },
       help: { type: "boolean", short: "h" },
     },
@@ -46,6 +47,7 @@ export function parseSimArgs(argv: string[]): SimulatorOptions & { help?: boolea
     port: int("port", values.port),
     host: values.host,
     profile,
+    ...(values.tcp ? { tcp: true } : {}),
     commKey: int("comm-key", values["comm-key"]),
     users: int("users", values.users),
     records: int("records", values.records),
@@ -87,7 +89,7 @@ export async function runSimCli(argv: string[]): Promise<number> {
     process.once("SIGTERM", stop);
   });
   const s = sim.state;
-  const transports = sim.profile === "tft" ? "tcp+udp" : "udp";
+  const transports = sim.tcp ? "tcp+udp" : "udp";
   console.log(
     `zk-relay-sim: ${sim.profile} profile on ${transports} ${sim.host}:${sim.port} ` +
       `(${s.users().length} users, ${s.attendance().length} records, ${s.templates().length} templates)`,

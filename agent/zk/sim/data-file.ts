@@ -6,7 +6,7 @@ import { hexToBytes, parseDeviceTime } from "../codec";
 import { SimError } from "./errors";
 import type { GeneratedData } from "./generate";
 import type { SimData } from "./types";
-import { encodeUserIn, toDeviceRecord } from "./user-records";
+import { encodeUserIn, convertRecord } from "./user-records";
 
 const u16 = z.number().int().min(1).max(65535);
 const SimDataSchema = z.object({
@@ -68,7 +68,7 @@ export function convertData(input: SimData | unknown, userSize: 28 | 72): Genera
   };
   const users = (d.users ?? []).map((u, i) =>
     where("users", i, () => {
-      if (u.raw !== undefined) return toDeviceRecord(hexToBytes(u.raw), userSize);
+      if (u.raw !== undefined) return convertRecord(hexToBytes(u.raw), userSize);
       if (u.uid === undefined || u.userId === undefined) throw new Error("needs uid and userId (or raw)");
       return encodeUserIn({ ...u, uid: u.uid, userId: u.userId }, userSize);
     }) as Uint8Array,

@@ -48,17 +48,37 @@ export class EventHub {
   }
 
   /**
-   * CMD_STARTENROLL accepted: after a moment the "finger" is scanned, a template stored, and EF_FINGER /
-   * EF_ENROLLFINGER (u16 result 0, u16 size, user_id, finger — §10.6, §11.5) go to sessions that asked for them.
+   * A user was added or changed (USER_WRQ, a batch upload, or the control API): EF_ENROLLUSER with the u16 uid
+   * (§11.5) to every session that asked for it — a second client listening for events learns of the new user.
    */
-  enroll(uid: number, userId: string, finger: number, delayMs = 50): void {
-    const timer = setTimeout(() => {
+  userEnrolled(uid: number): void {
+    const payload = new Uint8Array(2);
+    new DataView(payload.buffer).setUint16(0, uid, true);
+    this.broadcast(EF.enrollUser, payload);
+  }
+
+  /**
+   * CMD_STARTENROLL accepted: the person presents the finger three times, as on a real terminal (§10.6): each round
+   * is EF_FINGER (finger on the sensor, no data) then EF_FPFTR (1 byte: quality score, 100 = good); after the third,
+   * the template is stored and EF_ENROLLFINGER (u16 result 0, u16 template size, user_id, finger) follows. A client
+   * that waits for each round (pyzk's enroll_user reads two events per round, three rounds) gets every one of them.
+   */
+  enroll(uid: number, userId: string, finger: number, roundMs = 40): void {
+    const rounds = 3;
+    let step = 0;
+    const next = () => {
       if (!this.state.hasUid(uid)) return;
+      if (step < rounds) {
+        this.broadcast(EF.finger, new Uint8Array(0));
+        this.broadcast(EF.fpftr, Uint8Array.of(100));
+        step++;
+        schedule();
+        return;
+      }
       const template = new Uint8Array(600 + ((uid * 37 + finger * 11) % 600));
       for (let i = 0; i < template.length; i++) template[i] = (i * 131 + uid * 7 + finger) & 0xff;
       template.set([0x53, 0x53, 0x32, 0x31], 2);
       this.state.putTemplate({ uid, finger, flag: 1, template });
-      this.broadcast(EF.finger, new Uint8Array(0));
       const payload = new Uint8Array(4 + 24 + 1);
       const view = new DataView(payload.buffer);
       view.setUint16(0, 0, true);
@@ -66,7 +86,8 @@ export class EventHub {
       payload.set(encodeFixed(userId, 24), 4);
       payload[28] = finger;
       this.broadcast(EF.enrollFinger, payload);
-    }, delayMs);
-    timer.unref();
+    };
+    const schedule = () => setTimeout(next, roundMs).unref();
+    schedule();
   }
 }

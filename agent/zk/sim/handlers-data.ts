@@ -2,21 +2,16 @@
 import { decodeFixed, parseDeleteUser, parseUserTemp } from "../codec";
 import type { Outgoing } from "./session";
 import { error, ok, parsed, type Request } from "./request";
-import { toDeviceRecord, uidOf } from "./user-records";
+import { asFirmwareReads, uidOf } from "./user-records";
 
 /**
- * Upserts one user record of either size into the device's own size (§14 item 11). False when it cannot be stored:
- * uid 0, a non-numeric user_id on 28-byte firmware, a duplicate user_id under the "reject" policy, or a full device.
+ * Upserts one user record, read in the device's own layout whatever its length (asFirmwareReads). False when it
+ * cannot be stored: not a 28- or 72-byte record, uid 0, a duplicate user_id under the "reject" policy, or a full device.
  */
 export function storeUser(req: Request, raw: Uint8Array): boolean {
   const { state, opts } = req.ctx;
   if (raw.length !== 28 && raw.length !== 72) return false;
-  let record: Uint8Array;
-  try {
-    record = toDeviceRecord(raw, state.userSize);
-  } catch {
-    return false;
-  }
+  const record = asFirmwareReads(raw, state.userSize);
   const uid = uidOf(record);
   if (uid === 0) return false;
   if (!state.hasUid(uid) && state.userCount >= state.caps.users) return false;
@@ -26,6 +21,7 @@ export function storeUser(req: Request, raw: Uint8Array): boolean {
     if (owner !== undefined && owner !== uid) return false;
   }
   state.putUser(record);
+  req.ctx.events.userEnrolled(uid);
   return true;
 }
 

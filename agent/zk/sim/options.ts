@@ -26,6 +26,8 @@ export interface ResolvedOptions {
   answerOrder: "in-order" | "reversed";
   deleteUserKeepsTemplates: boolean;
   unsupportedCommands: ReadonlySet<number>;
+  tcp: boolean;
+  deviceOptions: Record<string, string | null>;
   userSize: 28 | 72;
   attendanceSize: 8 | 16 | 40;
   eventForm: SimEventForm;
@@ -89,6 +91,8 @@ export function resolveOptions(o: SimulatorOptions): ResolvedOptions {
     answerOrder: answerOrder(o.answerOrder),
     deleteUserKeepsTemplates: o.deleteUserKeepsTemplates ?? false,
     unsupportedCommands: new Set(o.unsupportedCommands ?? []),
+    tcp: o.tcp ?? profile === "tft",
+    deviceOptions: o.deviceOptions ?? {},
     userSize: profile === "tft" ? 72 : 28,
     attendanceSize,
     eventForm,

@@ -14,7 +14,7 @@ import { DeviceState } from "./state";
 import { startTcpServer, type TcpServer, type TransportDeps } from "./tcp-server";
 import { startUdpServer, type UdpServer } from "./udp-server";
 import type { Fault, SimStateView, Simulator, SimulatorOptions } from "./types";
-import { encodeUserIn, toDeviceRecord } from "./user-records";
+import { encodeUserIn, convertRecord } from "./user-records";
 
 const BIND_ATTEMPTS = 20;
 
@@ -71,6 +71,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     port: udp.port,
     host: opts.host,
     profile: opts.profile,
+    tcp: tcp !== undefined,
     state: view,
     commandLog: engine.commandLog,
     get packetsSent() {
@@ -87,8 +88,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     },
     emitAttendance: (rec?: Partial<ZkAttendance>) => events.attendance(rec),
     addUser: (user: ZkUserInput | Uint8Array) => {
-      const raw = user instanceof Uint8Array ? toDeviceRecord(user, state.userSize) : encodeUserIn(user, state.userSize);
+      const raw = user instanceof Uint8Array ? convertRecord(user, state.userSize) : encodeUserIn(user, state.userSize);
       state.putUser(raw);
+      events.userEnrolled(raw[0]! | (raw[1]! << 8));
       return raw.length === 72 ? decodeUser72(raw) : decodeUser28(raw);
     },
     deleteUser: (uid: number) => state.deleteUser(uid),
@@ -128,14 +130,14 @@ function load(state: DeviceState, data: GeneratedData): void {
   state.templateTable();
 }
 
-/** TCP first (tft), then UDP on the number TCP got; with port 0, retry when that number is taken for UDP. */
+/** TCP first (tft, or `tcp`), then UDP on the number TCP got; with port 0, retry when that number is taken for UDP. */
 async function bind(opts: ResolvedOptions, deps: TransportDeps): Promise<{ tcp?: TcpServer; udp: UdpServer }> {
   let last: unknown;
   for (let attempt = 0; attempt < BIND_ATTEMPTS; attempt++) {
     let tcp: TcpServer | undefined;
     try {
       // zk6 terminals speak UDP only: nothing listens on TCP, so clients get ECONNREFUSED (§1, §4.1).
-      if (opts.profile === "tft") tcp = await startTcpServer(opts.host, opts.port, deps);
+      if (opts.tcp) tcp = await startTcpServer(opts.host, opts.port, deps);
       const udp = await startUdpServer(opts.host, tcp?.port ?? opts.port, deps);
       return { tcp, udp };
     } catch (err) {

@@ -40,6 +40,10 @@ export class DeviceState {
     this.userSize = opts.userSize;
     this.attendanceSize = opts.attendanceSize;
     this.options = defaultDeviceOptions(opts.profile, opts.serial, opts.seed, opts.host);
+    for (const [name, value] of Object.entries(opts.deviceOptions)) {
+      if (value === null) this.options.delete(name);
+      else this.options.set(name, value);
+    }
     this.caps = { ...CAPS[opts.profile] };
     this.deleteKeepsTemplates = opts.deleteUserKeepsTemplates;
   }

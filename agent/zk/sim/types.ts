@@ -46,6 +46,10 @@ export interface SimulatorOptions {
   autoReenableOnDisconnect?: boolean;
   /** What USER_WRQ does with a user_id that another uid already has (default "allow", §8.1). */
   duplicateUserIdPolicy?: "allow" | "reject";
+  /** Listen on TCP as well as UDP (default: tft yes, zk6 no — a 28-byte terminal with TCP when set on zk6, §1). */
+  tcp?: boolean;
+  /** Option table changes (CMD_OPTIONS_RRQ, §5.2): a value replaces the default, null removes the name. */
+  deviceOptions?: Record<string, string | null>;
   /**
    * "reversed": a terminal that does not answer pipelined TCP requests in order — requests arriving within a few ms
    * of each other are answered last first, each under its own reply id (default "in-order"; see sim/reorder.ts).
@@ -119,6 +123,8 @@ export interface Simulator {
   readonly port: number;
   readonly host: string;
   readonly profile: SimProfile;
+  /** Whether TCP is served too (UDP always is). */
+  readonly tcp: boolean;
   readonly state: SimStateView;
   readonly commandLog: CommandLogEntry[];
   /** ZK packets sent so far (every transport, events included). */

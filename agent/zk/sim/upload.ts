@@ -31,7 +31,8 @@ export function saveUserTemplates(req: Request): Outgoing[] {
   if (!blob) return error(req);
   let batch: ReturnType<typeof decodeUserTemplateBatch>;
   try {
-    batch = decodeUserTemplateBatch(blob);
+    // The firmware reads user entries of its own size (§10.4): a batch of the other size is refused, not converted.
+    batch = decodeUserTemplateBatch(blob, req.ctx.state.userSize);
   } catch {
     return error(req);
   }

@@ -91,7 +91,7 @@ describe("bad input rejects the returned promise, never throws synchronously, an
     const { t, s } = client();
     await expect(s.setUser({ uid: 7, userId: "7", password: "123456789" })).rejects.toMatchObject({
       code: "VALIDATION_FAILED",
-      message: expect.stringMatching(/8-byte field of a 72-byte user record/),
+      message: expect.stringMatching(/a 72-byte user record holds at most 8 bytes of password/),
     });
     expect(t.sent).toEqual([]);
     await s.setUser({ uid: 7, userId: "7", password: "12345678" });

@@ -2,7 +2,9 @@
 import { describe, expect, test } from "vitest";
 import fc from "fast-check";
 import {
-  checkPasswordFits,
+  checkUserFits,
+  USER_LAYOUTS,
+  userFormatFromOptions,
   decodeFixed,
   decodeUser28,
   decodeUser72,
@@ -108,13 +110,59 @@ describe("user table (§7.1, §8.7)", () => {
   });
 });
 
-describe("password field (§8.3, §8.4)", () => {
-  test("fits whole or is refused, by bytes, without repeating it", () => {
-    expect(() => checkPasswordFits("12345678", 72)).not.toThrow();
-    expect(() => checkPasswordFits("12345", 28)).not.toThrow();
-    expect(() => checkPasswordFits("123456789", 72)).toThrowError(expect.objectContaining({ code: "VALIDATION_FAILED", message: expect.stringMatching(/8-byte field of a 72-byte/) }));
-    expect(() => checkPasswordFits("123456", 28)).toThrowError(expect.objectContaining({ code: "VALIDATION_FAILED", message: expect.not.stringContaining("123456") }));
-    expect(() => checkPasswordFits("ñññ", 28)).toThrowError(/6 bytes/); // 3 characters, 6 UTF-8 bytes
+describe("byte limits (§8.3, §8.4): refused, never cut", () => {
+  test("password fits whole or is refused, by bytes, without repeating it", () => {
+    expect(() => checkUserFits(72, { password: "12345678" })).not.toThrow();
+    expect(() => checkUserFits(28, { password: "12345" })).not.toThrow();
+    expect(() => checkUserFits(72, { password: "123456789" })).toThrowError(
+      expect.objectContaining({ code: "VALIDATION_FAILED", message: expect.stringMatching(/72-byte user record holds at most 8 bytes of password/) }),
+    );
+    expect(() => checkUserFits(28, { password: "123456" })).toThrowError(expect.objectContaining({ code: "VALIDATION_FAILED", message: expect.not.stringContaining("123456") }));
+    expect(() => checkUserFits(28, { password: "ñññ" })).toThrowError(/6 bytes/); // 3 characters, 6 UTF-8 bytes
+  });
+
+  test("names: 8 bytes on 28-byte records, 23 (+ NUL) on 72-byte ones, counted in the terminal's charset", () => {
+    expect(() => checkUserFits(28, { name: "Ana Pere" })).not.toThrow();
+    expect(() => encodeUser28({ uid: 1, userId: "1", name: "Ana Perez Garcia" })).toThrowError(
+      expect.objectContaining({ code: "VALIDATION_FAILED", details: { field: "name", max_bytes: 8, bytes: 16, charset: "utf-8" } }),
+    );
+    expect(() => checkUserFits(72, { name: "x".repeat(23) })).not.toThrow();
+    expect(() => checkUserFits(72, { name: "x".repeat(24) })).toThrowError(/at most 23 bytes of name/);
+    // 11 accented letters are 22 UTF-8 bytes and fit; 12 are 24 and do not — nor do 24 of them (48 bytes).
+    expect(() => checkUserFits(72, { name: "é".repeat(11) })).not.toThrow();
+    expect(() => checkUserFits(72, { name: "é".repeat(12) })).toThrowError(/24 bytes in utf-8/);
+    expect(() => checkUserFits(72, { name: "é".repeat(24) })).toThrowError(/48 bytes in utf-8/);
+    // In a one-byte charset the same letters take one byte each.
+    expect(() => checkUserFits(72, { name: "é".repeat(23) }, "windows-1252")).not.toThrow();
+  });
+
+  test("user_id: 23 ASCII bytes on 72-byte records (the 24th would become the NUL), a u32 number on 28-byte ones", () => {
+    expect(() => encodeUser72({ uid: 1, userId: "A".repeat(23) })).not.toThrow();
+    expect(() => encodeUser72({ uid: 1, userId: "A".repeat(24) })).toThrowError(
+      expect.objectContaining({ code: "VALIDATION_FAILED", details: expect.objectContaining({ field: "user_id", max_bytes: 23 }) }),
+    );
+    expect(() => encodeUser72({ uid: 1, userId: "Añ" })).toThrowError(/printable ASCII/);
+    expect(() => encodeUser28({ uid: 1, userId: "4294967295" })).not.toThrow();
+    expect(() => encodeUser28({ uid: 1, userId: "4294967296" })).toThrowError(expect.objectContaining({ details: expect.objectContaining({ field: "user_id" }) }));
+  });
+
+  test("the layout table covers every byte range once, inside the record", () => {
+    for (const size of [28, 72] as const) {
+      const taken = new Array<number>(size).fill(0);
+      for (const spec of Object.values(USER_LAYOUTS[size].fields)) for (let i = spec!.at; i < spec!.at + spec!.bytes; i++) taken[i]!++;
+      expect(taken.every((n) => n <= 1)).toBe(true);
+      expect(taken.length).toBe(size);
+    }
+  });
+});
+
+describe("record size from the terminal's options (§5.2)", () => {
+  test("TFT platforms and ~UserExtFmt=1 say 72; ~UserExtFmt=0 on another platform says 28; nothing → unknown", () => {
+    expect(userFormatFromOptions({ platform: "ZMM220_TFT", userExtFmt: "" })).toBe(72);
+    expect(userFormatFromOptions({ platform: "ZEM560", userExtFmt: "1" })).toBe(72);
+    expect(userFormatFromOptions({ platform: "ZEM560", userExtFmt: "0" })).toBe(28);
+    expect(userFormatFromOptions({ platform: "", userExtFmt: "0" })).toBeUndefined();
+    expect(userFormatFromOptions({ platform: "ZEM560", userExtFmt: "" })).toBeUndefined();
   });
 });
 
