@@ -14,11 +14,11 @@ import { adminKeys } from "./routes/admin-keys";
 import { adminSites } from "./routes/admin-sites";
 import { attendance } from "./routes/attendance";
 import { auditLog } from "./routes/audit";
-import { deviceOps } from "./routes/device-ops";
 import { devices } from "./routes/devices";
 import { docs } from "./routes/docs";
 import { offboarding } from "./routes/offboarding";
 import { root } from "./routes/root";
+import { terminal } from "./routes/terminal";
 import { users } from "./routes/users";
 
 const PUBLIC_PATHS = new Set(["/", "/openapi.json", "/docs"]);
@@ -46,8 +46,9 @@ app.route("/agent", agentConnect);
 app.route("/devices", devices);
 // Every /devices/{id}/… route starts from the registry row the caller may see (else the seed's 404).
 app.use("/devices/:id/*", deviceFromPath());
-app.route("/devices/:id", deviceOps);
 app.route("/devices/:id", users);
+// Every terminal operation, as declared in shared/ops.ts.
+app.route("/", terminal);
 app.route("/", attendance);
 app.route("/users", offboarding);
 app.route("/admin/sites", adminSites);

@@ -1,19 +1,19 @@
-// Calls an op on a registry device through its site's agent, turning relay failures into the API's messages.
+// Calls an op on a registry device through its site's agent; failures come out as CodedErrors with the device's params.
 import type { Context } from "hono";
-import { RelayError } from "../shared/errors";
-import { message } from "../shared/messages";
+import { CodedError, errorSpec } from "../shared/errors";
+import type { MessageParams } from "../shared/messages";
 import type { OpArgs, OpName, OpResult } from "../shared/ops";
 import { toTarget, type DeviceRow } from "./db/devices";
 import type { AppEnv } from "./http/app-env";
-import { langOf } from "./http/language";
 import { callAgent } from "./relay/call-agent";
 
-/** Sees the agent's error as it came, `details` included, before it is localised for the caller. */
-export type AgentErrorHook = (e: RelayError) => Promise<void>;
+/** Sees the agent's error as it came, `details` included, before they are dropped for the caller. */
+export type AgentErrorHook = (e: CodedError) => Promise<void>;
 
 /**
- * Runs `op` on `device`; a RelayError comes out with the caller's language (see `localize`). `userId` names the
- * user in USER_* messages when the args do not carry it (users.restore sends a snapshot).
+ * Runs `op` on `device`. A CodedError comes out with the params its message needs (device, site, and the user
+ * named by `userId` or the args) — the text is made at the edge — and without the agent's `details`, which are
+ * not API, but for the contract's `publicDetails` (DEVICE_UNREACHABLE's `reason`). `userId` names the user when the args do not carry it (users.restore sends a snapshot).
  */
 export async function runOp<O extends OpName>(
   c: Context<AppEnv>,
@@ -27,63 +27,29 @@ export async function runOp<O extends OpName>(
     const meta = { keyId: c.get("principal")?.keyId, deviceCreatedAt: device.created_at, deadline: c.get("deadline") };
     return await callAgent(c.env, device.site_id, toTarget(device), op, args, meta);
   } catch (e) {
-    if (onAgentError && e instanceof RelayError) await onAgentError(e);
+    if (e instanceof CodedError && onAgentError) await onAgentError(e);
     const fromArgs = (args as { user_id?: unknown }).user_id;
-    throw localize(c, e, device, userId ?? (typeof fromArgs === "string" ? fromArgs : undefined));
+    throw forCaller(e, device, userId ?? (typeof fromArgs === "string" ? fromArgs : undefined));
   }
 }
 
 /**
- * Every code gets our own (Spanish/English) text — DEVICE_UNREACHABLE the seed's "Connection timeout to device
- * <ip>:<port>" from the registry — so an agent's text never reaches the caller verbatim (VALIDATION_FAILED keeps
- * its field detail, sanitised). Agent `details` are dropped (not API), but for DEVICE_UNREACHABLE's
- * `details.reason` and RESTORE_CONFLICT's `held_by`.
+ * A relayed op's failure as the caller will see it: the params its message needs (device, site, user) and only
+ * the contract's `publicDetails` of the agent's details. Anything but a CodedError passes unchanged.
  */
-export function localize(c: Context<AppEnv>, e: unknown, device: DeviceRow, userId?: string): unknown {
-  if (!(e instanceof RelayError)) return e;
-  const lang = langOf(c);
-  switch (e.code) {
-    case "USER_NOT_FOUND":
-    case "USER_EXISTS":
-      return userId === undefined ? new RelayError(e.code, e.message) : new RelayError(e.code, message(lang, e.code, { user_id: userId }));
-    case "AGENT_OFFLINE":
-      return new RelayError(e.code, message(lang, e.code, { site_id: device.site_id }));
-    case "DEVICE_BUSY":
-      return new RelayError(e.code, message(lang, e.code));
-    case "RELAY_TIMEOUT":
-      return new RelayError(e.code, message(lang, e.code, { device_id: device.id }));
-    case "INTERNAL":
-      return new RelayError(e.code, message(lang, "INTERNAL"));
-    case "RESULT_TOO_LARGE":
-      return new RelayError(e.code, message(lang, e.code));
-    case "RESTORE_CONFLICT": {
-      // Who holds the user_id or uid is the one agent detail the caller gets (checked: three plain fields).
-      const h = (e.details?.held_by ?? {}) as { uid?: unknown; user_id?: unknown; name?: unknown };
-      const held_by = { uid: Number(h.uid) || 0, user_id: String(h.user_id ?? "").slice(0, 24), name: String(h.name ?? "").slice(0, 24) };
-      const held = `uid ${held_by.uid} (user_id '${held_by.user_id}', '${held_by.name}')`;
-      return new RelayError(e.code, message(lang, e.code, { user_id: userId ?? held_by.user_id, held }), { held_by });
-    }
-    case "AGENT_OUTDATED":
-      return new RelayError(e.code, message(lang, e.code, { site_id: device.site_id }));
-    case "DEVICE_UNREACHABLE": {
-      // The seed's text, built from our registry rather than taken from the agent; why (timeout | refused | dns)
-      // is the one agent detail the API shows.
-      const reason = e.details?.reason;
-      const text = `Connection timeout to device ${device.ip}:${device.port}`;
-      return new RelayError(e.code, text, typeof reason === "string" ? { details: { reason: reason.slice(0, 16) } } : undefined);
-    }
-    // Agent text is not passed on: our own message per code (the agent's stays in its log).
-    case "DEVICE_TIMEOUT":
-    case "DEVICE_AUTH_FAILED":
-    case "DEVICE_DISCONNECTED":
-    case "DEVICE_REJECTED":
-    case "DEVICE_FULL":
-    case "PROTOCOL_ERROR":
-      return new RelayError(e.code, message(lang, e.code, { device_id: device.id }));
-    case "VALIDATION_FAILED":
-      // The agent names the field its firmware refuses; kept, but as plain text of bounded length.
-      return new RelayError(e.code, e.message.replace(/[^\x20-\x7e\u00a0-\u024f]/g, "").slice(0, 300));
-    default:
-      return new RelayError(e.code, e.message);
+export function forCaller(e: unknown, device: DeviceRow, userId?: string): unknown {
+  if (!(e instanceof CodedError)) return e;
+  // ip/port: DEVICE_UNREACHABLE's seed text is built from the registry, not taken from the agent.
+  const params: MessageParams = { device_id: device.id, site_id: device.site_id, ip: device.ip, port: device.port, ...(userId === undefined ? {} : { user_id: userId }) };
+  if (e.code === "RESTORE_CONFLICT") {
+    // Who holds the user_id or uid: the one structured agent detail the caller gets, reduced to three plain fields.
+    const h = (e.details?.held_by ?? {}) as { uid?: unknown; user_id?: unknown; name?: unknown };
+    const held_by = { uid: Number(h.uid) || 0, user_id: String(h.user_id ?? "").slice(0, 24), name: String(h.name ?? "").slice(0, 24) };
+    params.held = `uid ${held_by.uid} (user_id '${held_by.user_id}', '${held_by.name}')`;
+    return new CodedError(e.code, e.message, { held_by }, { ...e.params, ...params }, e.key);
   }
+  const shown = (errorSpec(e.code).publicDetails ?? []).filter((k) => typeof e.details?.[k] === "string");
+  const details = shown.length > 0 ? { details: Object.fromEntries(shown.map((k) => [k, e.details![k]])) } : undefined;
+  // The contract's own key for codes whose text is ours; the params win over the agent's (it names no registry device).
+  return new CodedError(e.code, e.message, details, { ...e.params, ...params }, e.key);
 }

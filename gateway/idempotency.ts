@@ -33,7 +33,7 @@ export function idempotency(opts: IdempotencyOptions = {}): MiddlewareHandler<Ap
     const principal = c.get("principal");
     if (idemKey === undefined || !MUTATING.has(c.req.method) || !principal || opts.exclude?.(c)) return next();
     if (!KEY_PATTERN.test(idemKey)) {
-      throw validationFailed(c, [{ path: [IDEMPOTENCY_HEADER], message: "1-255 printable ASCII characters" }]);
+      throw validationFailed([{ path: [IDEMPOTENCY_HEADER], message: "1-255 printable ASCII characters" }]);
     }
     const { text } = await readBody(c);
     const url = new URL(c.req.url);
@@ -42,7 +42,7 @@ export function idempotency(opts: IdempotencyOptions = {}): MiddlewareHandler<Ap
     const now = Date.now();
     const got = await claim(db, principal.keyId, idemKey, fingerprint, now);
     later(c, sweep(db, now));
-    if (got.kind === "conflict") throw apiError(c, "IDEMPOTENCY_CONFLICT");
+    if (got.kind === "conflict") throw apiError("IDEMPOTENCY_CONFLICT");
     // A route whose change may complete after its answer (a durable delete) records the real answer under it.
     if (got.kind === "claimed") c.set("idem", { keyId: principal.keyId, idemKey, fingerprint });
     if (got.kind === "replay") {

@@ -1,12 +1,10 @@
-// The catalogue of HTTP operations: one entry per route, the source of openapi.json, /docs and audit action names.
+// The HTTP operations: terminal ops derived from shared/ops.ts, plus the gateway's own routes; the source of openapi.json and audit action names.
 import { z } from "zod";
 import type { ErrorCode } from "../shared/errors";
-import { DeviceInfo, OPS } from "../shared/ops";
-import type { Role } from "./auth/principal";
-import { DEVICE_FAILURE_CODES } from "./relay/agent-codes";
+import { OP_NAMES, OPS, type HttpMethod, type OpName, type Role } from "../shared/ops";
 import * as S from "./schemas";
 
-export type Method = "GET" | "POST" | "PUT" | "DELETE";
+export type Method = HttpMethod;
 
 export interface Operation {
   method: Method;
@@ -24,30 +22,63 @@ export interface Operation {
   /** Success status, the schema of `data` (omitted when the answer is only a message), other top-level fields. */
   ok: { status: 200 | 201 | 101; data?: z.ZodType; message?: boolean; more?: Record<string, z.ZodType> };
   errors: ErrorCode[];
+  /** Codes answered with another status than their contract's. */
+  statusOf?: Partial<Record<ErrorCode, number>>;
+  /** Relayed to the site's agent (so it may fail as any relayed call does). */
+  relayed?: boolean;
+  /** Writes an audit row (mutating methods only). */
+  audited: boolean;
 }
 
 type Extra = Partial<Pick<Operation, "body" | "bodyOptional" | "query" | "errors">> & Partial<Omit<Operation["ok"], "status">> & {
   status?: Operation["ok"]["status"];
 };
 
-/** One catalogue entry; `tag` is the group shown in the docs. */
+/** One gateway route's entry; `tag` is the group shown in the docs. */
 function op(tag: string, method: Method, path: string, id: string, auth: Operation["auth"], summary: string, x: Extra = {}): Operation {
   const { status = 200, data, message, more, errors = [], ...rest } = x;
-  return { method, path, id, summary, tag, auth, ...rest, ok: { status, data, message, more }, errors };
+  return { method, path, id, summary, tag, auth, ...rest, ok: { status, data, message, more }, errors, audited: method !== "GET" };
+}
+
+/** `/devices/{id}/users/{user_id}` → `/devices/:id/users/:user_id` */
+const honoPath = (path: string) => path.replace(/\{([A-Za-z_]+)\}/g, ":$1");
+
+/** The HTTP operation of a declared terminal op. */
+function terminalOp(name: OpName): Operation {
+  const decl = OPS[name];
+  const { http } = decl;
+  const result = decl.result as z.ZodType;
+  const data =
+    http.dataSchema ?? (http.data === true ? result : http.data === undefined ? undefined : (result as z.ZodObject).shape[http.data]);
+  const schema = http.schema ?? decl.args;
+  return {
+    method: http.method,
+    path: honoPath(http.path),
+    id: name,
+    summary: http.summary,
+    tag: http.tag,
+    auth: http.role,
+    ...(http.input === "body" ? { body: schema, bodyOptional: http.bodyOptional } : {}),
+    ...(http.input === "query" ? { query: schema as z.ZodObject } : {}),
+    ok: { status: http.status ?? 200, data: data as z.ZodType | undefined, message: http.message !== undefined },
+    errors: ["DEVICE_NOT_FOUND", ...(http.input ? (["VALIDATION_FAILED"] as ErrorCode[]) : []), ...(http.errors ?? [])],
+    statusOf: http.statusOf,
+    relayed: true,
+    audited: decl.audited,
+  };
 }
 
 const DEV: ErrorCode[] = ["DEVICE_NOT_FOUND"];
-// Whatever a relayed op can fail with, besides its own codes.
-const RELAY: ErrorCode[] = [...DEV, ...DEVICE_FAILURE_CODES];
 const INPUT: ErrorCode[] = ["VALIDATION_FAILED"];
 const msg = { message: true };
 
-export const OPERATIONS: Operation[] = [
+/** The gateway's own routes (registry, offboarding, administration, service); terminal ops follow from OPS. */
+const GATEWAY_ROUTES: Operation[] = [
   op("service", "GET", "/", "status", "public", "Service status and device count", {
     data: z.object({ service: z.string(), status: z.literal("ok"), version: z.string(), devices: z.number().int() }),
   }),
   op("service", "GET", "/openapi.json", "openapi", "public", "This OpenAPI 3.1 document"),
-  op("service", "GET", "/docs", "docs", "public", "HTML page listing the operations"),
+  op("service", "GET", "/docs", "docs", "public", "Interactive API reference (Scalar) of this document"),
   op("agent", "GET", "/agent/connect", "agent.connect", "site-token", "WebSocket the site agent dials (Bearer site token)", {
     status: 101,
     errors: ["UNAUTHORIZED", "BAD_REQUEST"],
@@ -70,57 +101,7 @@ export const OPERATIONS: Operation[] = [
   }),
   op("devices", "DELETE", "/devices/:id", "devices.delete", "admin", "Remove a device from the registry", { ...msg, errors: DEV }),
 
-  op("device", "GET", "/devices/:id/ping", "device.ping", "read", "Reachability and device time (503 when unreachable)", {
-    data: OPS["device.ping"].result.extend({ reachable: z.literal(true) }),
-    errors: RELAY,
-  }),
-  op("device", "GET", "/devices/:id/info", "device.info", "read", "Serial, platform, firmware, counts, capacities", {
-    data: DeviceInfo,
-    errors: RELAY,
-  }),
-  op("device", "GET", "/devices/:id/time", "time.get", "read", "Device clock", { data: OPS["time.get"].result, errors: RELAY }),
-  op("device", "POST", "/devices/:id/sync-time", "time.sync", "write", "Set the device clock (default: the agent's clock)", {
-    body: S.SyncTimeBody,
-    bodyOptional: true,
-    data: OPS["time.sync"].result,
-    ...msg,
-    errors: RELAY,
-  }),
 
-  op("users", "GET", "/devices/:id/users", "users.list", "read", "Users on the device", { data: S.User.array(), errors: RELAY }),
-  op("users", "POST", "/devices/:id/users", "users.create", "write", "Create a user", {
-    body: S.CreateUserBody,
-    status: 201,
-    data: S.User,
-    ...msg,
-    errors: [...RELAY, ...INPUT, "USER_EXISTS"],
-  }),
-  op("users", "PUT", "/devices/:id/users/:user_id", "users.update", "write", "Update a user", {
-    body: S.UpdateUserBody,
-    data: S.User,
-    ...msg,
-    errors: [...RELAY, ...INPUT, "USER_NOT_FOUND"],
-  }),
-  op("users", "DELETE", "/devices/:id/users/:user_id", "users.delete", "write", "Delete a user (the seed); a snapshot is kept", {
-    ...msg,
-    errors: [...RELAY, "USER_NOT_FOUND"],
-  }),
-  op("users", "POST", "/devices/:id/users/:user_id/restore", "users.restore", "write", "Put a deleted user back, fingers included", {
-    body: S.RestoreBody,
-    bodyOptional: true,
-    data: OPS["users.restore"].result,
-    ...msg,
-    errors: [...RELAY, "SNAPSHOT_NOT_FOUND", "RESTORE_IN_PROGRESS", "SNAPSHOT_ALREADY_RESTORED", "RESTORE_CONFLICT", "USER_EXISTS"],
-  }),
-  op("users", "POST", "/devices/:id/users/:user_id/enroll-finger", "users.enrollFinger", "write", "Start enrollment of finger 0-9", {
-    body: S.EnrollBody,
-    ...msg,
-    errors: [...RELAY, ...INPUT, "USER_NOT_FOUND"],
-  }),
-  op("users", "GET", "/devices/:id/users/:user_id/fingers", "users.fingers", "read", "Enrolled fingers", {
-    data: OPS["users.fingers"].result.shape.fingers,
-    errors: [...RELAY, "USER_NOT_FOUND"],
-  }),
   op("users", "GET", "/devices/:id/deleted-users", "users.deleted", "read", "Deleted users that can be restored, newest first", {
     data: S.DeletedUser.array(),
     errors: DEV,
@@ -131,11 +112,6 @@ export const OPERATIONS: Operation[] = [
     errors: [...DEV, ...INPUT],
   }),
 
-  op("attendance", "GET", "/devices/:id/attendance", "attendance.list", "read", "Attendance records of one device", {
-    query: S.AttendanceQuery,
-    data: S.AttendanceRecord.array(),
-    errors: [...RELAY, ...INPUT],
-  }),
   op("attendance", "GET", "/attendance/all", "attendance.all", "read", "Every device's attendance in parallel; failures in `errors`", {
     query: S.AttendanceAllQuery,
     data: S.AttendanceRecord.extend({ device: z.string() }).array(),
@@ -182,6 +158,9 @@ export const OPERATIONS: Operation[] = [
     errors: INPUT,
   }),
 ];
+
+/** Every HTTP operation of the gateway. */
+export const OPERATIONS: Operation[] = [...GATEWAY_ROUTES, ...OP_NAMES.map(terminalOp)];
 
 const byRoute = new Map(OPERATIONS.map((o) => [`${o.method} ${o.path}`, o]));
 

@@ -1,8 +1,7 @@
 // zod schemas of the HTTP API (request bodies, queries, answer data); routes validate with them, openapi.json shows them.
 import { z } from "zod";
 import { CommKey, DeviceHost, DeviceId, Transport } from "../shared/device";
-import { AttendanceRecord, DateOnly, DeviceTime, Finger, User, UserFields, UserId } from "../shared/ops";
-import { ROLES } from "./auth/principal";
+import { AttendanceFilters, AttendanceRecord, OPS, ROLES, User, UserId } from "../shared/ops";
 
 /** Site ids follow the same rule as device ids (shared/device.ts). */
 export const SiteId = DeviceId;
@@ -50,19 +49,10 @@ export const Device = z.object({
   has_password: z.boolean(),
 });
 
-export const CreateUserBody = UserFields.extend({ user_id: UserId }).strict();
-export const UpdateUserBody = UserFields.strict().refine(nonEmpty, "give at least one field to change");
-export const RestoreBody = z.object({ snapshot_id: z.number().int().positive().optional() }).strict();
-export const EnrollBody = z.object({ finger: Finger }).strict();
-export const SyncTimeBody = z.object({ time: DeviceTime.optional() }).strict();
-
-export const AttendanceQuery = z.object({
-  user_id: UserId.optional(),
-  date: DateOnly.optional(),
-  from: DeviceTime.optional(),
-  to: DeviceTime.optional(),
-});
-export const AttendanceAllQuery = AttendanceQuery.pick({ user_id: true, date: true });
+/** The terminal ops' bodies are declared with the ops (shared/ops.ts); these names are kept for tests and tools. */
+export const CreateUserBody = OPS["users.create"].http.schema;
+export const AttendanceQuery = AttendanceFilters;
+export const AttendanceAllQuery = AttendanceFilters.pick({ user_id: true, date: true });
 
 /** `?devices=a,b` of DELETE /users/{user_id}. */
 export const OffboardQuery = z.object({

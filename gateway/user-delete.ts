@@ -1,17 +1,15 @@
 // Deleting a user with undo: the agent returns the user's snapshot, the gateway stores it for restore.
 import type { Context } from "hono";
-import { RelayError } from "../shared/errors";
-import { message } from "../shared/messages";
+import { coded, CodedError, hasFlag, localize } from "../shared/errors";
 import type { User } from "../shared/ops";
 import { toTarget, type DeviceRow } from "./db/devices";
 import { insertSnapshot, sweepSnapshots } from "./db/snapshots";
 import type { AppEnv } from "./http/app-env";
 import { langOf } from "./http/language";
 import { later } from "./http/later";
-import { localize } from "./device-call";
+import { forCaller } from "./device-call";
 import type { AuditPart } from "./audit";
 import { deletedBody } from "./delete-result";
-import { UNREACHABLE_CODES } from "./relay/agent-codes";
 import { callAgent } from "./relay/call-agent";
 import type { RelayMeta } from "./relay/contract";
 import { checkSnapshot } from "./snapshot-check";
@@ -64,8 +62,8 @@ export async function deleteUserWithSnapshot(
   try {
     result = await callAgent(c.env, device.site_id, toTarget(device), "users.delete", { user_id: userId }, meta);
   } catch (e) {
-    if (e instanceof RelayError) await keepUnknownOutcome(c, device, userId, e, relayId);
-    throw localize(c, e, device, userId);
+    if (e instanceof CodedError) await keepUnknownOutcome(c, device, userId, e, relayId);
+    throw forCaller(e, device, userId);
   }
   return { user: result.user, snapshotId: await saveSnapshot(c, device, userId, result.snapshot, relayId), relayId };
 }
@@ -75,7 +73,7 @@ export async function deleteUserWithSnapshot(
  * (details.outcome "unknown"): the error still reaches the caller, but the snapshot the agent took before
  * deleting is kept, so the user can be restored if they did go.
  */
-async function keepUnknownOutcome(c: Context<AppEnv>, device: DeviceRow, userId: string, e: RelayError, relayId: string): Promise<void> {
+async function keepUnknownOutcome(c: Context<AppEnv>, device: DeviceRow, userId: string, e: CodedError, relayId: string): Promise<void> {
   if (e.details?.outcome !== "unknown") return;
   const id = await saveSnapshot(c, device, userId, e.details.snapshot, relayId);
   console.warn(`users.delete on device ${device.id} for user_id ${userId}: outcome unknown (${e.code}); snapshot kept as ${id}`);
@@ -132,16 +130,16 @@ export async function offboardOne(c: Context<AppEnv>, device: DeviceRow, userId:
       audit: { ...at, action: "users.delete", status: 200, result: "ok", before: deleted.user, detail: deletedDetail(deleted), relay: deleted.relayId },
     };
   } catch (e) {
-    const err = e instanceof RelayError ? e : new RelayError("INTERNAL", message(langOf(c), "INTERNAL"));
-    if (!(e instanceof RelayError)) console.error(`[${c.get("requestId") ?? "-"}] offboarding ${device.id}: ${(e as Error).message}`);
+    const err = e instanceof CodedError ? e : coded("INTERNAL");
+    if (!(e instanceof CodedError)) console.error(`[${c.get("requestId") ?? "-"}] offboarding ${device.id}: ${(e as Error).message}`);
     const status = statusOf(err);
-    const result = status === "not_found" ? { device: device.id, status } : { device: device.id, status, error: err.message };
+    const result = status === "not_found" ? { device: device.id, status } : { device: device.id, status, error: localize(err, langOf(c)) };
     return { result, audit: { ...at, action: "users.delete", status: err.status, result: err.code, relay: relayId } };
   }
 }
 
-function statusOf(err: RelayError): OffboardStatus {
-  if (UNREACHABLE_CODES.has(err.code)) return "unreachable";
+function statusOf(err: CodedError): OffboardStatus {
+  if (hasFlag(err, "unreachable")) return "unreachable";
   switch (err.code) {
     case "USER_NOT_FOUND":
       return "not_found";

@@ -2,5 +2,6 @@
 export * from "./errors";
 export * from "./device";
 export * from "./ops";
+export * from "./budget";
 export * from "./relay";
 export * from "./messages";

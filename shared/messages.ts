@@ -1,8 +1,22 @@
 // Human messages of the HTTP API: Spanish by default (the seed's wording, word for word), English on request.
+import type { ErrorCode } from "./errors";
+
 export type Lang = "es" | "en";
 
-type Params = Record<string, string | number>;
-type Template = (p: Params) => string;
+/** What fills a message's blanks; `detail` is the raiser's own words (an agent's text, a validation issue). */
+export type MessageParams = Record<string, string | number | undefined>;
+type Template = (p: MessageParams) => string;
+/** Device-side failures keep the agent's text (the seed: "Connection timeout to device <ip>:<port>"). */
+const detailOr = (fallback: string) => (p: MessageParams) => (p.detail === undefined || p.detail === "" ? fallback : String(p.detail));
+/**
+ * Device-side failures as the caller reads them: our own text by code, naming the registry device, never the
+ * agent's words (those stay in the agent's log); without a device (a local raiser), the raiser's words.
+ */
+const deviceOr = (text: (device: string) => string, fallback: string) => (p: MessageParams) =>
+  p.device_id !== undefined ? text(String(p.device_id)) : detailOr(fallback)(p);
+/** The seed's words, word for word, from the registry's address: "Connection timeout to device <ip>:<port>". */
+const unreachable = (fallback: string) => (p: MessageParams) =>
+  p.ip !== undefined && p.port !== undefined ? `Connection timeout to device ${p.ip}:${p.port}` : detailOr(fallback)(p);
 
 const es = {
   USER_DELETED: (p) => `Usuario '${p.user_id}' eliminado.`,
@@ -18,6 +32,7 @@ const es = {
   DEVICE_EXISTS: (p) => `El dispositivo '${p.device_id}' ya existe.`,
   ENROLL_STARTED: (p) => `Registro de huella ${p.finger} iniciado para el usuario '${p.user_id}'.`,
   TIME_SYNCED: (p) => `Hora sincronizada: ${p.time}.`,
+  DOOR_UNLOCKED: (p) => `Puerta abierta durante ${p.seconds} segundos.`,
   SITE_NOT_FOUND: (p) => `Sitio '${p.site_id}' no encontrado.`,
   SITE_EXISTS: (p) => `El sitio '${p.site_id}' ya existe.`,
   SITE_NOT_EMPTY: (p) => `El sitio '${p.site_id}' todavía tiene dispositivos.`,
@@ -29,12 +44,6 @@ const es = {
   RESTORE_CONFLICT: (p) => `No se restauró el usuario '${p.user_id}': su user_id o su uid ya los tiene ${p.held}.`,
   RESULT_TOO_LARGE: () => `La respuesta del dispositivo es demasiado grande para el enlace del agente.`,
   AGENT_OUTDATED: (p) => `El agente del sitio '${p.site_id}' no conoce esta operación; actualícelo.`,
-  DEVICE_TIMEOUT: (p) => `El dispositivo '${p.device_id}' dejó de responder a mitad de un comando.`,
-  DEVICE_AUTH_FAILED: (p) => `El dispositivo '${p.device_id}' rechazó la clave de comunicación.`,
-  DEVICE_DISCONNECTED: (p) => `El dispositivo '${p.device_id}' cerró la conexión a mitad de un comando.`,
-  DEVICE_REJECTED: (p) => `El dispositivo '${p.device_id}' rechazó el comando.`,
-  DEVICE_FULL: (p) => `El dispositivo '${p.device_id}' no tiene ningún uid libre.`,
-  PROTOCOL_ERROR: (p) => `El dispositivo '${p.device_id}' respondió algo que no es protocolo ZK válido.`,
   AGENT_OFFLINE: (p) => `El agente del sitio '${p.site_id}' no está conectado.`,
   DEVICE_BUSY: () => `El dispositivo está ocupado; intente de nuevo.`,
   RELAY_TIMEOUT: (p) => `El dispositivo '${p.device_id}' no respondió a tiempo.`,
@@ -50,6 +59,14 @@ const es = {
   UNSUPPORTED_MEDIA_TYPE: () => `El cuerpo debe ser JSON (Content-Type: application/json).`,
   IDEMPOTENCY_CONFLICT: () => `La clave de idempotencia ya se usó con otra solicitud o sigue en curso.`,
   INTERNAL: () => `Error interno.`,
+  AGENT_DETAIL: detailOr(`Error del agente.`),
+  DEVICE_UNREACHABLE: unreachable(`No se pudo conectar con el dispositivo.`),
+  DEVICE_TIMEOUT: deviceOr((d) => `El dispositivo '${d}' dejó de responder a mitad de un comando.`, `El dispositivo dejó de responder.`),
+  DEVICE_AUTH_FAILED: deviceOr((d) => `El dispositivo '${d}' rechazó la clave de comunicación.`, `El dispositivo rechazó la clave de comunicación.`),
+  DEVICE_DISCONNECTED: deviceOr((d) => `El dispositivo '${d}' cerró la conexión a mitad de un comando.`, `El dispositivo cerró la conexión.`),
+  DEVICE_REJECTED: deviceOr((d) => `El dispositivo '${d}' rechazó la orden.`, `El dispositivo rechazó la orden.`),
+  DEVICE_FULL: deviceOr((d) => `El dispositivo '${d}' no tiene ningún uid libre.`, `El dispositivo no tiene espacio libre.`),
+  PROTOCOL_ERROR: deviceOr((d) => `El dispositivo '${d}' respondió algo que no es protocolo ZK válido.`, `Respuesta no válida del dispositivo.`),
 } satisfies Record<string, Template>;
 
 export type MessageKey = keyof typeof es;
@@ -68,6 +85,7 @@ const en: Record<MessageKey, Template> = {
   DEVICE_EXISTS: (p) => `Device '${p.device_id}' already exists.`,
   ENROLL_STARTED: (p) => `Enrollment of finger ${p.finger} started for user '${p.user_id}'.`,
   TIME_SYNCED: (p) => `Time synchronised: ${p.time}.`,
+  DOOR_UNLOCKED: (p) => `Door opened for ${p.seconds} seconds.`,
   SITE_NOT_FOUND: (p) => `Site '${p.site_id}' not found.`,
   SITE_EXISTS: (p) => `Site '${p.site_id}' already exists.`,
   SITE_NOT_EMPTY: (p) => `Site '${p.site_id}' still has devices.`,
@@ -79,12 +97,6 @@ const en: Record<MessageKey, Template> = {
   RESTORE_CONFLICT: (p) => `User '${p.user_id}' not restored: its user_id or uid is held by ${p.held}.`,
   RESULT_TOO_LARGE: () => `The device's answer is too large for the agent link.`,
   AGENT_OUTDATED: (p) => `The agent of site '${p.site_id}' does not know this operation; upgrade it.`,
-  DEVICE_TIMEOUT: (p) => `Device '${p.device_id}' stopped answering in the middle of a command.`,
-  DEVICE_AUTH_FAILED: (p) => `Device '${p.device_id}' refused the comm key.`,
-  DEVICE_DISCONNECTED: (p) => `Device '${p.device_id}' closed the connection in the middle of a command.`,
-  DEVICE_REJECTED: (p) => `Device '${p.device_id}' refused the command.`,
-  DEVICE_FULL: (p) => `Device '${p.device_id}' has no free uid left.`,
-  PROTOCOL_ERROR: (p) => `Device '${p.device_id}' sent bytes that are not valid ZK protocol.`,
   AGENT_OFFLINE: (p) => `The agent of site '${p.site_id}' is not connected.`,
   DEVICE_BUSY: () => `The device is busy; try again.`,
   RELAY_TIMEOUT: (p) => `Device '${p.device_id}' did not answer in time.`,
@@ -100,12 +112,24 @@ const en: Record<MessageKey, Template> = {
   UNSUPPORTED_MEDIA_TYPE: () => `The body must be JSON (Content-Type: application/json).`,
   IDEMPOTENCY_CONFLICT: () => `This idempotency key was used for another request or is still in progress.`,
   INTERNAL: () => `Internal error.`,
+  AGENT_DETAIL: detailOr(`Agent error.`),
+  DEVICE_UNREACHABLE: unreachable(`Could not connect to the device.`),
+  DEVICE_TIMEOUT: deviceOr((d) => `Device '${d}' stopped answering in the middle of a command.`, `The device stopped answering.`),
+  DEVICE_AUTH_FAILED: deviceOr((d) => `Device '${d}' refused the comm key.`, `The device rejected the communication key.`),
+  DEVICE_DISCONNECTED: deviceOr((d) => `Device '${d}' closed the connection in the middle of a command.`, `The device closed the connection.`),
+  DEVICE_REJECTED: deviceOr((d) => `Device '${d}' refused the command.`, `The device refused the command.`),
+  DEVICE_FULL: deviceOr((d) => `Device '${d}' has no free uid left.`, `The device has no free space.`),
+  PROTOCOL_ERROR: deviceOr((d) => `Device '${d}' sent bytes that are not valid ZK protocol.`, `Invalid answer from the device.`),
 };
+
+// Every error code has its own message (shared/errors.ts: an error's default message key is its code).
+const _everyCode: Record<ErrorCode, Template> = es;
+void _everyCode;
 
 const TABLES: Record<Lang, Record<MessageKey, Template>> = { es, en };
 
 /** The message `key` in `lang`, with `params` filled in. */
-export function message(lang: Lang, key: MessageKey, params: Params = {}): string {
+export function message(lang: Lang, key: MessageKey, params: MessageParams = {}): string {
   return TABLES[lang][key](params);
 }
 

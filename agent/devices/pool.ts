@@ -1,5 +1,5 @@
 // Per-terminal workers keyed by ip:port, created on demand and forgotten when idle; global bounds on what runs at once.
-import { RelayError } from "../../shared/errors";
+import { CodedError } from "../../shared/errors";
 import type { DeviceTarget } from "../../shared/device";
 import { silentLogger, type Logger } from "../log";
 import { ENABLE_RETRY_AT_MS, PendingEnables } from "./pending-enables";
@@ -99,12 +99,12 @@ export class DevicePool {
   private runKeyed<T>(key: string, target: DeviceTarget, deadline: number, fn: JobFn<T>, options: JobOptions): Promise<T> {
     // A gateway (or a bug) must not make the agent open sockets or queue work without bound.
     if (this.inFlightCount >= this.opts.maxInFlight) {
-      return Promise.reject(new RelayError("DEVICE_BUSY", `Agent is busy: ${this.inFlightCount} requests are already in flight`, { in_flight: this.inFlightCount }));
+      return Promise.reject(new CodedError("DEVICE_BUSY", `Agent is busy: ${this.inFlightCount} requests are already in flight`, { in_flight: this.inFlightCount }));
     }
     let worker = this.workers.get(key);
     if (!worker) {
       if (this.workers.size >= this.opts.maxTerminals) {
-        return Promise.reject(new RelayError("DEVICE_BUSY", `Agent is busy: ${this.workers.size} terminals are already being worked on`, { terminals: this.workers.size }));
+        return Promise.reject(new CodedError("DEVICE_BUSY", `Agent is busy: ${this.workers.size} terminals are already being worked on`, { terminals: this.workers.size }));
       }
       const created: TerminalWorker = new TerminalWorker({
         key,

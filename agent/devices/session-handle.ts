@@ -1,21 +1,6 @@
 // The worker's handle on one open session: what jobs did to it (broke it, disabled the terminal) and what stays true while disabled.
 import type { ZkFreeSizes, ZkSession, ZkTemplate, ZkUser } from "../zk/types";
-import { isErrorCode } from "../../shared/errors";
-
-/**
- * Codes a command may fail with while the session stays in step with the terminal: the device answered (it just
- * said no), or the operation refused before sending anything. Every other failure (timeout, reset, garbage)
- * leaves the session's reply ids and buffers in an unknown state, so it is discarded.
- */
-const SESSION_STILL_GOOD = new Set([
-  "DEVICE_REJECTED",
-  "DEVICE_FULL",
-  "USER_NOT_FOUND",
-  "USER_EXISTS",
-  "RESTORE_CONFLICT",
-  "VALIDATION_FAILED",
-  "BAD_REQUEST",
-]);
+import { hasFlag } from "../../shared/errors";
 
 /** Lets operations ask a job's session whether it broke (see sessionFailed) without a wider interface. */
 const FAILED = Symbol.for("zk-relay.session-failed");
@@ -26,10 +11,13 @@ const FAILED = Symbol.for("zk-relay.session-failed");
  */
 export const DISABLE_TRUST_MS = 60_000;
 
-/** True when `err` does not compromise the session it came from. */
+/**
+ * True when `err` does not compromise the session it came from (the error contract's `sessionSafe`: the device
+ * answered, or nothing was sent). Every other failure (timeout, reset, garbage) leaves the session's reply ids
+ * and buffers in an unknown state, so it is discarded.
+ */
 export function leavesSessionUsable(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return isErrorCode(code) && SESSION_STILL_GOOD.has(code);
+  return hasFlag(err, "sessionSafe");
 }
 
 /** Lets operations ask a job's session whether it holds the template table (see hasTemplateTable). */

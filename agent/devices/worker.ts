@@ -1,5 +1,5 @@
 // One terminal's work queue: FIFO, bounded, deadline- and abort-aware, one shared session per burst, terminal left enabled.
-import { RelayError } from "../../shared/errors";
+import { CodedError } from "../../shared/errors";
 import type { DeviceTarget } from "../../shared/device";
 import type { ZkSession } from "../zk/types";
 import type { Logger } from "../log";
@@ -95,7 +95,7 @@ export class TerminalWorker {
   /** Queues `run`; it gets the terminal's session once every earlier request is done, or fails with DEVICE_BUSY. */
   submit<T>(target: DeviceTarget, deadline: number, run: JobFn<T>, options: JobOptions = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const refuse = (err: RelayError) => {
+      const refuse = (err: CodedError) => {
         reject(err);
         // A worker created for this job alone must still report idle, or the pool keeps it (and idle() hangs).
         if (!this.busy && this.waiting.length === 0) this.opts.onIdle();
@@ -107,7 +107,7 @@ export class TerminalWorker {
         return refuse(this.busyError(`${this.waiting.length} requests are already waiting`, { queued: this.waiting.length }));
       }
       const job: Job = { target, deadline, run: run as JobFn<unknown>, resolve: resolve as (v: unknown) => void, reject, mutates: options.mutates === true };
-      const drop = (err: RelayError) => {
+      const drop = (err: CodedError) => {
         const i = this.waiting.indexOf(job);
         if (i < 0) return;
         this.waiting.splice(i, 1);
@@ -283,12 +283,12 @@ export class TerminalWorker {
     if (job.onAbort) job.signal?.removeEventListener("abort", job.onAbort);
   }
 
-  private busyError(why: string, details: Record<string, unknown> = {}): RelayError {
-    return new RelayError("DEVICE_BUSY", `Terminal ${this.opts.key} is busy: ${why}`, { addr: this.opts.key, ...details });
+  private busyError(why: string, details: Record<string, unknown> = {}): CodedError {
+    return new CodedError("DEVICE_BUSY", `Terminal ${this.opts.key} is busy: ${why}`, { addr: this.opts.key, ...details });
   }
 
-  private goneError(): RelayError {
-    return new RelayError("AGENT_OFFLINE", `Request for terminal ${this.opts.key} dropped before it started: the gateway link that carried it closed`, {
+  private goneError(): CodedError {
+    return new CodedError("AGENT_OFFLINE", `Request for terminal ${this.opts.key} dropped before it started: the gateway link that carried it closed`, {
       addr: this.opts.key,
     });
   }

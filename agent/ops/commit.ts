@@ -1,11 +1,10 @@
 // Around a write's commit point: refuse to start one the gateway gave up on, and learn the outcome of one whose answer was lost.
-import { RelayError } from "../../shared/errors";
+import { CodedError, hasFlag } from "../../shared/errors";
 import type { ZkSession, ZkUser } from "../zk/types";
 import { sessionFailed } from "../devices/session-handle";
 import type { OpContext } from "./types";
 
-/** Time kept for the relay hops back on top of the device timeout before a deadline (the gateway's relayBudgetMs adds 2 s). */
-export const RELAY_MARGIN_MS = 2000;
+export { RELAY_MARGIN_MS } from "../../shared/budget";
 
 /**
  * DESIGN §3: a request the gateway has given up on must not change the terminal. Called right before the command
@@ -15,10 +14,10 @@ export const RELAY_MARGIN_MS = 2000;
  */
 export function checkStillWanted(ctx: OpContext, what: string): void {
   if (ctx.signal?.aborted) {
-    throw new RelayError("RELAY_TIMEOUT", `${what} not sent: the gateway link that carried this request closed; nothing was changed`);
+    throw new CodedError("RELAY_TIMEOUT", `${what} not sent: the gateway link that carried this request closed; nothing was changed`);
   }
   if (ctx.deadline !== undefined && Date.now() + (ctx.writeMarginMs ?? 0) > ctx.deadline) {
-    throw new RelayError("RELAY_TIMEOUT", `${what} not sent: too close to the request's deadline to finish and answer; nothing was changed`);
+    throw new CodedError("RELAY_TIMEOUT", `${what} not sent: too close to the request's deadline to finish and answer; nothing was changed`);
   }
 }
 
@@ -28,13 +27,12 @@ export function codeOf(err: unknown): unknown {
 }
 
 /**
- * Failures of a write that say for sure nothing changed: the terminal answered no (ACK_ERROR → DEVICE_REJECTED;
- * a full terminal → DEVICE_FULL), or the client refused the input before sending (VALIDATION_FAILED). Any other
- * failure (timeout, reset, garbage) may come after the terminal applied the write.
+ * Failures of a write that say for sure nothing changed (the error contract's `nothingChanged`: the terminal
+ * answered no, or the client refused the input before sending). Any other failure (timeout, reset, garbage) may
+ * come after the terminal applied the write.
  */
 export function refusedOutright(err: unknown): boolean {
-  const code = codeOf(err);
-  return code === "DEVICE_REJECTED" || code === "DEVICE_FULL" || code === "VALIDATION_FAILED";
+  return hasFlag(err, "nothingChanged");
 }
 
 /** A user table read after a write whose answer was lost, and the session it was read on (for the clean-up after). */

@@ -1,5 +1,5 @@
 // users.delete — the seed's flow, plus a snapshot (record + templates) taken first so the gateway can undo it.
-import { isErrorCode, RelayError } from "../../shared/errors";
+import { isErrorCode, CodedError } from "../../shared/errors";
 import type { UserSnapshot } from "../../shared/ops";
 import type { ZkSession, ZkTemplate, ZkUser } from "../zk/types";
 import { leavesSessionUsable } from "../devices/session-handle";
@@ -55,7 +55,7 @@ async function writeAhead(ctx: OpContext, result: unknown): Promise<void> {
     await ctx.writeAhead(result);
   } catch (err) {
     ctx.logger.error("could not write the snapshot to the outbox; the user is not deleted", { error: err });
-    throw new RelayError("INTERNAL", "could not persist the undo snapshot before deleting; nothing was changed");
+    throw new CodedError("INTERNAL", "could not persist the undo snapshot before deleting; nothing was changed");
   }
 }
 
@@ -78,7 +78,7 @@ async function settleUnknown(
   if (!reread) {
     const code = codeOf(err);
     const why = err instanceof Error ? err.message : String(err);
-    throw new RelayError(isErrorCode(code) ? code : "INTERNAL", `${why} (whether user '${args.user_id}' was deleted is unknown)`, {
+    throw new CodedError(isErrorCode(code) ? code : "INTERNAL", `${why} (whether user '${args.user_id}' was deleted is unknown)`, {
       user_id: args.user_id,
       outcome: "unknown",
       snapshot,

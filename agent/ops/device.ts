@@ -26,3 +26,24 @@ export const syncTime: OpHandler<"time.sync"> = async (session, args, ctx) => {
     return { time: formatDeviceTime(await session.getTime()) };
   });
 };
+
+/**
+ * door.unlock: CMD_UNLOCK releases the door strike for `seconds` (the client sends tenths, docs/protocol.md §12).
+ * The protocol has no read-back of the door (CMD_DOORSTATE_RRQ's payload is undocumented, §12), so the terminal's
+ * own answer is the verification: the client accepts only ACK_OK to this command's reply id, and a refusal is
+ * DEVICE_REJECTED. Never sent for a caller who stopped waiting: an unattended open door is a security event.
+ */
+export const unlockDoor: OpHandler<"door.unlock"> = async (session, args, ctx) => {
+  checkStillWanted(ctx, "CMD_UNLOCK");
+  await session.unlock(args.seconds);
+  return { seconds: args.seconds };
+};
+
+/** The terminal-level ops, registered as a table (handlers.ts spreads it): a new one needs no other agent file. */
+export const deviceHandlers = {
+  "device.ping": ping,
+  "device.info": info,
+  "time.get": getTime,
+  "time.sync": syncTime,
+  "door.unlock": unlockDoor,
+};

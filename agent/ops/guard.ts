@@ -1,5 +1,5 @@
 // Shared steps of the mutating operations: disable/enable bracket, user lookup, free uid, coded errors.
-import { RelayError } from "../../shared/errors";
+import { CodedError } from "../../shared/errors";
 import type { ZkSession, ZkUser } from "../zk/types";
 import { sessionFailed } from "../devices/session-handle";
 
@@ -22,8 +22,8 @@ export async function withDisabled<T>(session: ZkSession, fn: () => Promise<T>):
   }
 }
 
-export function userNotFound(userId: string): RelayError {
-  return new RelayError("USER_NOT_FOUND", `User '${userId}' not found`, { user_id: userId });
+export function userNotFound(userId: string): CodedError {
+  return new CodedError("USER_NOT_FOUND", `User '${userId}' not found`, { user_id: userId });
 }
 
 /** The user with badge number `userId`, or USER_NOT_FOUND (404, the seed's "Usuario '123' no encontrado."). */
@@ -43,5 +43,5 @@ export function freeUid(users: readonly ZkUser[]): number {
   }
   if (max + 1 <= MAX_UID) return max + 1;
   for (let uid = 1; uid <= MAX_UID; uid++) if (!taken.has(uid)) return uid;
-  throw new RelayError("DEVICE_FULL", "No free uid left on the terminal (1-65535 all taken)");
+  throw new CodedError("DEVICE_FULL", "No free uid left on the terminal (1-65535 all taken)");
 }

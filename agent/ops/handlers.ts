@@ -1,21 +1,21 @@
 // Op name → implementation: every op of shared/ops.ts OPS, checked exhaustive by the type.
-import type { OpName } from "../../shared/ops";
+import { opsWith, type OpName } from "../../shared/ops";
 import { listAttendance } from "./attendance";
 import { deleteUser } from "./delete";
-import { getTime, info, ping, syncTime } from "./device";
+import { deviceHandlers } from "./device";
 import { restoreUser } from "./restore";
 import type { OpHandler } from "./types";
 import { createUser, enrollFinger, listFingers, listUsers, updateUser } from "./users";
 
 /**
- * Ops that change the terminal and so run with it disabled (withDisabled): the queue may keep it disabled from
- * one to the next. The others run with it enabled (enrolment even needs it, §10.6).
+ * Ops declared `mutates` (shared/ops.ts): they run with the terminal disabled (withDisabled), and the queue may keep
+ * it disabled from one to the next. The others run with it enabled (enrolment even needs it, §10.6).
  */
-export const WRITE_OPS: ReadonlySet<OpName> = new Set<OpName>(["users.create", "users.update", "users.delete", "users.restore", "time.sync"]);
+export const WRITE_OPS: ReadonlySet<OpName> = opsWith("mutates");
 
+/** Every op's implementation; the type fails to check when a declared op has none. */
 export const OP_HANDLERS: { [O in OpName]: OpHandler<O> } = {
-  "device.ping": ping,
-  "device.info": info,
+  ...deviceHandlers,
   "users.list": listUsers,
   "users.create": createUser,
   "users.update": updateUser,
@@ -24,6 +24,4 @@ export const OP_HANDLERS: { [O in OpName]: OpHandler<O> } = {
   "users.enrollFinger": enrollFinger,
   "users.fingers": listFingers,
   "attendance.list": listAttendance,
-  "time.get": getTime,
-  "time.sync": syncTime,
 };

@@ -1,5 +1,5 @@
 // users.restore: puts a deleted user back from the snapshot users.delete took — same record bytes, same fingers.
-import { RelayError } from "../../shared/errors";
+import { CodedError } from "../../shared/errors";
 import type { UserSnapshot } from "../../shared/ops";
 import type { ZkSession, ZkTemplate } from "../zk/types";
 import { checkStillWanted, refusedOutright, rereadUsers } from "./commit";
@@ -9,8 +9,8 @@ import { readUserTemplates } from "./templates";
 import type { OpContext, OpHandler } from "./types";
 import { decodeRecord } from "./user-record";
 
-function invalid(message: string): RelayError {
-  return new RelayError("VALIDATION_FAILED", message, { field: "snapshot" });
+function invalid(message: string): CodedError {
+  return new CodedError("VALIDATION_FAILED", message, { field: "snapshot" });
 }
 
 /** The snapshot's bytes, checked against each other before anything is sent to the terminal. */
@@ -51,7 +51,7 @@ export const restoreUser: OpHandler<"users.restore"> = (session, args, ctx) => {
         return { user: toUser(blocker), fingers: templates.length };
       }
       const held = toUser(blocker);
-      throw new RelayError("RESTORE_CONFLICT", `User '${original.userId}' not restored: held by uid ${held.uid} (user_id '${held.user_id}')`, {
+      throw new CodedError("RESTORE_CONFLICT", `User '${original.userId}' not restored: held by uid ${held.uid} (user_id '${held.user_id}')`, {
         held_by: { uid: held.uid, user_id: held.user_id, name: held.name },
       });
     }

@@ -1,5 +1,5 @@
 // Builds the raw user record a create/update writes: API fields → 28/72-byte record (the codec's USER_LAYOUTS), other bytes kept.
-import { RelayError } from "../../shared/errors";
+import { CodedError } from "../../shared/errors";
 import type { ZkUser, ZkUserInput } from "../zk/types";
 import { decodeUser28, decodeUser72, encodeUser, fieldRange, type UserField, type UserFormat } from "../zk/codec/user";
 
@@ -33,7 +33,7 @@ export function decodeRecord(raw: Uint8Array): ZkUser {
 export function groupFields(groupId: string, format: 28 | 72): Pick<ZkUserInput, "group" | "groupId"> {
   if (/^\d{1,3}$/.test(groupId) && Number(groupId) <= 255) return { group: Number(groupId), groupId: "" };
   if (format === 28) {
-    throw new RelayError("VALIDATION_FAILED", `group_id must be a number 0-255 on 28-byte firmware, got '${groupId}'`, { field: "group_id" });
+    throw new CodedError("VALIDATION_FAILED", `group_id must be a number 0-255 on 28-byte firmware, got '${groupId}'`, { field: "group_id" });
   }
   return { group: 1, groupId };
 }

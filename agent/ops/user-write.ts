@@ -1,5 +1,5 @@
 // Writing a user so that it lands as sent: the record size the terminal really uses, and a read-back that proves it.
-import { RelayError } from "../../shared/errors";
+import { CodedError } from "../../shared/errors";
 import type { ZkSession, ZkUser } from "../zk/types";
 import { userFormatFromOptions, type UserFormat } from "../zk/codec/user";
 import type { OpContext } from "./types";
@@ -88,7 +88,7 @@ export async function writeUserVerified(session: ZkSession, w: VerifiedWrite, ct
   }
   const undone = await undo(session, w, uid, ctx);
   const seen = landed ? `it holds user_id '${landed.userId}', name '${landed.name}'` : "the user is not in its table";
-  throw new RelayError(
+  throw new CodedError(
     "DEVICE_REJECTED",
     `The terminal did not store user '${w.userId}' as sent (${seen}); ${undone ? "the write was undone" : "undoing the write failed"}`,
     { user_id: w.userId, uid, outcome: undone ? "undone" : "not-stored" },

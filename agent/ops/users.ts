@@ -1,5 +1,5 @@
 // User operations except delete/restore: list, create, update, remote finger enrolment, enrolled fingers.
-import { RelayError } from "../../shared/errors";
+import { CodedError } from "../../shared/errors";
 import type { UserFormat } from "../zk/codec/user";
 import { checkStillWanted } from "./commit";
 import { findUser, freeUid, withDisabled } from "./guard";
@@ -19,13 +19,13 @@ export const createUser: OpHandler<"users.create"> = (session, args, ctx) =>
   withDisabled(session, async () => {
     const users = await session.getUsers();
     if (users.some((u) => u.userId === args.user_id)) {
-      throw new RelayError("USER_EXISTS", `User '${args.user_id}' already exists`, { user_id: args.user_id });
+      throw new CodedError("USER_EXISTS", `User '${args.user_id}' already exists`, { user_id: args.user_id });
     }
     let uid = args.uid;
     if (uid !== undefined) {
       const holder = users.find((u) => u.uid === uid);
       if (holder) {
-        throw new RelayError("USER_EXISTS", `uid ${uid} already belongs to user '${holder.userId}'`, { user_id: args.user_id, uid });
+        throw new CodedError("USER_EXISTS", `uid ${uid} already belongs to user '${holder.userId}'`, { user_id: args.user_id, uid });
       }
     } else {
       uid = freeUid(users);

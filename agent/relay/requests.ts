@@ -1,5 +1,5 @@
 // Turns one relay `request` frame into its `response` frame: op lookup, deadline, args validation, dispatch, logging.
-import { isErrorCode, RelayError, type ErrorCode } from "../../shared/errors";
+import { isErrorCode, CodedError, type ErrorCode } from "../../shared/errors";
 import { isDurableResult, isOpName, OPS, type OpName } from "../../shared/ops";
 import { MAX_FRAME_BYTES, RELAY_VERSION, type RequestFrame, type ResponseFrame } from "../../shared/relay";
 import type { DeviceTarget } from "../../shared/device";
@@ -73,7 +73,8 @@ export function createRequestHandler(opts: RequestHandlerOptions): RequestHandle
   };
 
   async function answer(frame: RequestFrame, started: number, signal: AbortSignal | undefined): Promise<ResponseFrame> {
-    if (!isOpName(frame.op)) return fail(frame.id, { code: "BAD_REQUEST", message: `unknown op '${frame.op.slice(0, 64)}'` });
+    // A gateway newer than this agent: the error contract's AGENT_OUTDATED (agents before it said BAD_REQUEST).
+    if (!isOpName(frame.op)) return fail(frame.id, { code: "AGENT_OUTDATED", message: `unknown op '${frame.op.slice(0, 64)}'` });
     // DESIGN §3: a request the gateway has given up on must never touch the terminal.
     if (frame.deadline <= started) {
       return fail(frame.id, { code: "RELAY_TIMEOUT", message: "request deadline passed before the agent could start it" });
@@ -109,7 +110,7 @@ export function serializeResponse(frame: ResponseFrame): string {
   const text = JSON.stringify(frame);
   const bytes = Buffer.byteLength(text, "utf8");
   if (bytes <= MAX_FRAME_BYTES) return text;
-  const err = new RelayError("RESULT_TOO_LARGE", `result of ${bytes} bytes exceeds the relay frame limit of ${MAX_FRAME_BYTES}`);
+  const err = new CodedError("RESULT_TOO_LARGE", `result of ${bytes} bytes exceeds the relay frame limit of ${MAX_FRAME_BYTES}`);
   return JSON.stringify(fail(frame.id, toErrorBody(err)));
 }
 

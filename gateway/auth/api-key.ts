@@ -21,7 +21,7 @@ export function apiKeyAuth(opts: ApiKeyOptions = {}): MiddlewareHandler<AppEnv> 
     if (opts.isPublic?.(c)) return next();
     const secret = bearerToken(c.req.header("authorization"));
     const resolved = secret === undefined ? null : await timed(c, "key", () => resolvePrincipal(c.env, secret));
-    if (!resolved) throw apiError(c, "UNAUTHORIZED");
+    if (!resolved) throw apiError("UNAUTHORIZED");
     const { principal, lastUsedAt } = resolved;
     c.set("principal", principal);
     // last_used_at is coarse on purpose: at most one write per key and minute, not one per request.

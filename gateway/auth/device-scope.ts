@@ -1,7 +1,7 @@
 // Device scoping: /devices/{id}/… resolves the registry row, and a device outside the caller's sites does not exist.
 import type { Context, MiddlewareHandler } from "hono";
 import { DeviceId } from "../../shared/device";
-import type { RelayError } from "../../shared/errors";
+import type { CodedError } from "../../shared/errors";
 import { listDevices } from "../db/devices";
 import type { AppEnv } from "../http/app-env";
 import { validParam } from "../http/body";
@@ -24,7 +24,7 @@ export function deviceFromPath(): MiddlewareHandler<AppEnv> {
 }
 
 /** The seed's DEVICE_NOT_FOUND, with `disponibles` = the ids this caller may see, sorted. */
-export async function deviceNotFound(c: Context<AppEnv>, id: string): Promise<RelayError> {
+export async function deviceNotFound(c: Context<AppEnv>, id: string): Promise<CodedError> {
   const visible = await listDevices(c.env.DB, c.get("principal").sites);
-  return apiError(c, "DEVICE_NOT_FOUND", { device_id: id }, { disponibles: visible.map((d) => d.id) });
+  return apiError("DEVICE_NOT_FOUND", { device_id: id }, { disponibles: visible.map((d) => d.id) });
 }

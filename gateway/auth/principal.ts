@@ -4,8 +4,9 @@ import { parseSites } from "../db/keys";
 import { activeKeyByHash } from "./cached-rows";
 import { sha256Hex, timingSafeEqualText } from "./crypto";
 
-export const ROLES = ["read", "write", "admin"] as const;
-export type Role = (typeof ROLES)[number];
+import { ROLES, type Role } from "../../shared/ops";
+
+export { ROLES, type Role };
 
 export interface Principal {
   keyId: string;

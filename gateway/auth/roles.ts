@@ -13,9 +13,9 @@ export interface RoleOptions {
 export function requireRole(role: Role, opts: RoleOptions = {}): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const principal = c.get("principal");
-    if (!principal || !roleAtLeast(principal.role, role)) throw apiError(c, "FORBIDDEN");
+    if (!principal || !roleAtLeast(principal.role, role)) throw apiError("FORBIDDEN");
     // A site-scoped admin could otherwise mint an unscoped key or take over another site's agent token.
-    if (opts.allSites && principal.sites !== null) throw apiError(c, "FORBIDDEN");
+    if (opts.allSites && principal.sites !== null) throw apiError("FORBIDDEN");
     await next();
   };
 }

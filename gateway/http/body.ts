@@ -38,12 +38,12 @@ export function readBody(c: Context<AppEnv>): Promise<BodyRead> {
 async function readOnce(c: Context<AppEnv>): Promise<BodyRead> {
   const text = await readCapped(c);
   if (text.length === 0) return { text, json: undefined };
-  if (!JSON_TYPE.test(c.req.header("content-type") ?? "")) throw apiError(c, "UNSUPPORTED_MEDIA_TYPE");
+  if (!JSON_TYPE.test(c.req.header("content-type") ?? "")) throw apiError("UNSUPPORTED_MEDIA_TYPE");
   try {
     return { text, json: JSON.parse(text) };
   } catch {
     // Never the parser's message: V8 quotes the start of the body, which may hold a comm key.
-    throw apiError(c, "BAD_REQUEST", { detail: "body is not valid JSON" });
+    throw apiError("BAD_REQUEST", { detail: "body is not valid JSON" });
   }
 }
 
@@ -54,7 +54,7 @@ async function readCapped(c: Context<AppEnv>): Promise<string> {
   if (declared > DISCARD_CAP_BYTES) {
     // Too big to be worth reading: leave it untouched (never cancel it) and let the connection go.
     c.header("Connection", "close");
-    throw apiError(c, "PAYLOAD_TOO_LARGE");
+    throw apiError("PAYLOAD_TOO_LARGE");
   }
   const reader = stream.getReader();
   if (declared > MAX_BODY_BYTES) return tooLarge(c, reader, 0);
@@ -77,7 +77,7 @@ async function readCapped(c: Context<AppEnv>): Promise<string> {
   try {
     return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {
-    throw apiError(c, "BAD_REQUEST", { detail: "body is not UTF-8" });
+    throw apiError("BAD_REQUEST", { detail: "body is not UTF-8" });
   }
 }
 
@@ -105,7 +105,7 @@ async function tooLarge(c: Context<AppEnv>, reader: ReadableStreamDefaultReader<
     }
     c.header("Connection", "close");
   }
-  throw apiError(c, "PAYLOAD_TOO_LARGE");
+  throw apiError("PAYLOAD_TOO_LARGE");
 }
 
 /** The JSON body validated by `schema`; with `optional`, a missing body validates as `{}`. */
@@ -125,7 +125,7 @@ export async function validBody<S extends z.ZodType>(
 export function validQuery<S extends z.ZodType>(c: Context<AppEnv>, schema: S): z.output<S> {
   const all = c.req.queries();
   const repeated = Object.keys(all).filter((k) => all[k].length > 1);
-  if (repeated.length > 0) throw validationFailed(c, repeated.map((k) => ({ path: [k], message: "given more than once" })));
+  if (repeated.length > 0) throw validationFailed(repeated.map((k) => ({ path: [k], message: "given more than once" })));
   const query = Object.fromEntries(Object.entries(c.req.query()).filter(([, v]) => v !== ""));
   return check(c, schema, query);
 }
@@ -133,12 +133,12 @@ export function validQuery<S extends z.ZodType>(c: Context<AppEnv>, schema: S): 
 /** One path parameter validated by `schema`; the issue path names the parameter. */
 export function validParam<S extends z.ZodType>(c: Context<AppEnv>, name: string, schema: S): z.output<S> {
   const parsed = schema.safeParse(c.req.param(name));
-  if (!parsed.success) throw validationFailed(c, parsed.error.issues.map((i) => ({ ...i, path: [name, ...i.path] })));
+  if (!parsed.success) throw validationFailed(parsed.error.issues.map((i) => ({ ...i, path: [name, ...i.path] })));
   return parsed.data;
 }
 
 function check<S extends z.ZodType>(c: Context<AppEnv>, schema: S, value: unknown): z.output<S> {
   const parsed = schema.safeParse(value);
-  if (!parsed.success) throw validationFailed(c, parsed.error.issues);
+  if (!parsed.success) throw validationFailed(parsed.error.issues);
   return parsed.data;
 }

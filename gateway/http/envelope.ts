@@ -1,7 +1,9 @@
 // The seed's JSON envelope: `{success: true, message?, data?}` for answers, `{success: false, error, …, code}` for failures.
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { RelayError } from "../../shared/errors";
+import { localize, type CodedError } from "../../shared/errors";
+import type { AppEnv } from "./app-env";
+import { langOf } from "./language";
 
 /** `{"success": true, "data": …}` */
 export function ok(c: Context, data: unknown, status: ContentfulStatusCode = 200): Response {
@@ -14,17 +16,18 @@ export function okMessage(c: Context, message: string, data?: unknown, status: C
 }
 
 /**
- * The failure body. Extra fields (e.g. the seed's `disponibles`) sit between `error` and `code`, as in
- * gateway-api.md's DEVICE_NOT_FOUND example; a `data` detail goes last (the ping 503 example).
+ * The failure body, its text in the caller's language (the one place errors are localized). Extra fields (e.g.
+ * the seed's `disponibles`) sit between `error` and `code`, as in the seed's DEVICE_NOT_FOUND example; a `data`
+ * detail goes last (the ping 503 example).
  */
-export function errorBody(err: RelayError): Record<string, unknown> {
+export function errorBody(err: CodedError, c: Context<AppEnv>): Record<string, unknown> {
   const { data, ...extra } = err.details ?? {};
-  const body: Record<string, unknown> = { success: false, error: err.message, ...extra, code: err.code };
+  const body: Record<string, unknown> = { success: false, error: localize(err, langOf(c)), ...extra, code: err.code };
   if (data !== undefined) body.data = data;
   return body;
 }
 
-/** Answers `err` in the envelope, with its ERROR_STATUS unless a route overrides it (ping answers 503). */
-export function fail(c: Context, err: RelayError, status = err.status): Response {
-  return c.json(errorBody(err), status as ContentfulStatusCode);
+/** Answers `err` in the envelope, with its contract status unless a route documents another (ping answers 503). */
+export function fail(c: Context<AppEnv>, err: CodedError, status = err.status): Response {
+  return c.json(errorBody(err, c), status as ContentfulStatusCode);
 }

@@ -80,7 +80,7 @@ export interface RelayFailure {
 
 /**
  * `SiteRelay.relay()`'s answer. Failures are returned, not thrown: an exception thrown across RPC loses its
- * class and code, so callAgent rebuilds the RelayError on the Worker side.
+ * class and code, so callAgent rebuilds the CodedError on the Worker side.
  */
 export type RelayOutcome = { ok: true; result: unknown } | { ok: false; error: RelayFailure };
 

@@ -1,16 +1,16 @@
 // Small pieces SiteRelay needs around its sockets: outgoing frames, safe closes, and its RPC failure shape.
-import { RelayError } from "../../shared/errors";
+import { CodedError } from "../../shared/errors";
 import { message, pickLang } from "../../shared/messages";
 import type { RelayOutcome } from "./contract";
 
 /** RELAY_TIMEOUT naming the device (English: callAgent's caller localizes it). */
-export function relayTimeout(deviceId: string): RelayError {
-  return new RelayError("RELAY_TIMEOUT", message("en", "RELAY_TIMEOUT", { device_id: deviceId }));
+export function relayTimeout(deviceId: string): CodedError {
+  return new CodedError("RELAY_TIMEOUT", message("en", "RELAY_TIMEOUT", { device_id: deviceId }));
 }
 
-/** A thrown value as a relay() answer; relay() returns failures because a RelayError thrown across RPC loses its code. */
+/** A thrown value as a relay() answer; relay() returns failures because a CodedError thrown across RPC loses its code. */
 export function failure(e: unknown): RelayOutcome {
-  if (e instanceof RelayError) {
+  if (e instanceof CodedError) {
     return { ok: false, error: e.details ? { code: e.code, message: e.message, details: e.details } : { code: e.code, message: e.message } };
   }
   console.error(`[site-relay] unexpected ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);

@@ -1,5 +1,5 @@
 // Relay correlation without sockets: request ids waiting for an answer, each with its own deadline timer.
-import { RelayError } from "../../shared/errors";
+import { CodedError } from "../../shared/errors";
 
 interface Entry<T> {
   resolve: (value: T) => void;
@@ -10,7 +10,7 @@ interface Entry<T> {
 /** Builds the error a request fails with when its deadline passes. */
 export type TimeoutError = (id: string, timeoutMs: number) => Error;
 
-const defaultTimeout: TimeoutError = (id, ms) => new RelayError("RELAY_TIMEOUT", `Request ${id} got no answer within ${ms} ms`);
+const defaultTimeout: TimeoutError = (id, ms) => new CodedError("RELAY_TIMEOUT", `Request ${id} got no answer within ${ms} ms`);
 
 /**
  * Promises keyed by request id (STYLE §7). Every way out — answer, failure, deadline, `rejectAll` — clears the
@@ -35,7 +35,7 @@ export class PendingRequests<T> {
    * A second `add` of an id still waiting is a programming error and rejects at once.
    */
   add(id: string, timeoutMs: number, onTimeout: TimeoutError = this.onTimeout): Promise<T> {
-    if (this.entries.has(id)) return Promise.reject(new RelayError("INTERNAL", `Request id ${id} is already pending`));
+    if (this.entries.has(id)) return Promise.reject(new CodedError("INTERNAL", `Request id ${id} is already pending`));
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         if (this.entries.get(id)?.timer !== timer) return;

@@ -1,7 +1,8 @@
 // One Durable Object per site: holds its agent's hibernatable WebSocket and relays requests to it by id (DESIGN §2).
 import { DurableObject } from "cloudflare:workers";
 import type { DeviceTarget } from "../../shared/device";
-import { RelayError } from "../../shared/errors";
+import { MAX_WAIT_MS } from "../../shared/budget";
+import { CodedError } from "../../shared/errors";
 import { message } from "../../shared/messages";
 import { isDurableResult } from "../../shared/ops";
 import { parseFrame, PING_TEXT, PONG_TEXT, RELAY_VERSION, RequestFrame, type ResponseFrame } from "../../shared/relay";
@@ -25,8 +26,7 @@ import { findDurable, forgetDurable, rememberDurable } from "./durable";
 import { PendingRequests } from "./pending";
 import { admitToken, storeTokenHash } from "./token-gate";
 
-/** No request waits longer than this, whatever deadline the caller sent (callAgent caps at 120 s). */
-export const MAX_WAIT_MS = 125_000;
+export { MAX_WAIT_MS } from "../../shared/budget";
 /** An agent not heard from for this long (no frame, no ping) counts as offline; AGENT_SILENCE_MS overrides it. */
 export const AGENT_SILENCE_MS = 30_000;
 /** last_seen in the attachment is rewritten at most this often (every frame would be a write per frame). */
@@ -103,7 +103,7 @@ export class SiteRelay extends DurableObject<Env> {
       const frame = RequestFrame.safeParse({ v: RELAY_VERSION, type: "request", id, op, device, args, deadline });
       if (!frame.success) {
         this.log(`refused to send ${op}: request frame invalid (${frame.error.issues.map((i) => i.path.join(".")).join(", ")})`);
-        return failure(new RelayError("INTERNAL", `Request for ${op} could not be encoded`));
+        return failure(new CodedError("INTERNAL", `Request for ${op} could not be encoded`));
       }
       const wait = Math.min(deadline - Date.now(), MAX_WAIT_MS);
       if (wait <= 0) return failure(relayTimeout(device.id));
@@ -279,10 +279,10 @@ export class SiteRelay extends DurableObject<Env> {
     safeClose(ws, code, reason);
   }
 
-  private offline(info?: ConnInfo): RelayError {
+  private offline(info?: ConnInfo): CodedError {
     const siteId = info?.siteId ?? this.ctx.id.name;
     const text = siteId === undefined ? "The site's agent is not connected." : message("en", "AGENT_OFFLINE", { site_id: siteId });
-    return new RelayError("AGENT_OFFLINE", text);
+    return new CodedError("AGENT_OFFLINE", text);
   }
 
   /** Warnings carry the site and a reason, never frame contents (they may hold comm keys or user data). */

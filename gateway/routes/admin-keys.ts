@@ -28,7 +28,7 @@ export const adminKeys = new Hono<AppEnv>()
     if (sites) {
       const known = new Set(await listSiteIds(c.env.DB));
       const missing = sites.find((s) => !known.has(s));
-      if (missing !== undefined) throw apiError(c, "SITE_NOT_FOUND", { site_id: missing });
+      if (missing !== undefined) throw apiError("SITE_NOT_FOUND", { site_id: missing });
     }
     const key = newSecret(API_KEY_PREFIX);
     const row = await insertKey(c.env.DB, {
@@ -46,7 +46,7 @@ export const adminKeys = new Hono<AppEnv>()
   .delete("/:id", async (c) => {
     const id = validParam(c, "id", KeyId);
     const row = await revokeKey(c.env.DB, id, new Date().toISOString());
-    if (!row) throw apiError(c, "KEY_NOT_FOUND", { key_id: id });
+    if (!row) throw apiError("KEY_NOT_FOUND", { key_id: id });
     noteAudit(c, { detail: { key_id: id } });
     return ok(c, toPublicKey(row));
   });

@@ -44,7 +44,7 @@ export const adminSites = new Hono<AppEnv>()
     const tokenHash = await sha256Hex(token);
     const name = input.name ?? input.id;
     const created = await insertSite(c.env.DB, { id: input.id, name, tokenHash, now: new Date().toISOString() });
-    if (!created) throw apiError(c, "SITE_EXISTS", { site_id: input.id });
+    if (!created) throw apiError("SITE_EXISTS", { site_id: input.id });
     // A site id used before keeps its relay: replace that site's "deleted" mark with this token.
     await tellRelay(c, input.id, tokenHash);
     return ok(c, { id: input.id, name, token }, 201);
@@ -61,8 +61,8 @@ export const adminSites = new Hono<AppEnv>()
     const id = validParam(c, "id", SiteId);
     noteAudit(c, { site: id });
     const outcome = await deleteEmptySite(c.env.DB, id);
-    if (outcome === "not_found") throw apiError(c, "SITE_NOT_FOUND", { site_id: id });
-    if (outcome === "not_empty") throw apiError(c, "SITE_NOT_EMPTY", { site_id: id });
+    if (outcome === "not_found") throw apiError("SITE_NOT_FOUND", { site_id: id });
+    if (outcome === "not_empty") throw apiError("SITE_NOT_EMPTY", { site_id: id });
     // Keys scoped to it were revoked or narrowed in the same batch: this isolate forgets every cached key at once.
     forgetAll();
     // Its token no longer exists: the relay refuses it from now on and drops an agent still connected with it.
@@ -73,10 +73,10 @@ export const adminSites = new Hono<AppEnv>()
     const id = validParam(c, "id", SiteId);
     noteAudit(c, { site: id });
     const site = await getSite(c.env.DB, id);
-    if (!site) throw apiError(c, "SITE_NOT_FOUND", { site_id: id });
+    if (!site) throw apiError("SITE_NOT_FOUND", { site_id: id });
     const token = newSecret(SITE_TOKEN_PREFIX);
     const tokenHash = await sha256Hex(token);
-    if (!(await setSiteToken(c.env.DB, id, tokenHash))) throw apiError(c, "SITE_NOT_FOUND", { site_id: id });
+    if (!(await setSiteToken(c.env.DB, id, tokenHash))) throw apiError("SITE_NOT_FOUND", { site_id: id });
     // gateway-api.md: the old token stops working and an agent connected with it is disconnected.
     await tellRelay(c, id, tokenHash);
     return ok(c, { id, name: site.name, token });

@@ -1,7 +1,6 @@
-// Attendance: one device's records, and /attendance/all fanning out to every device the key can see.
+// GET /attendance/all: every device's attendance the key can see, in parallel (one device's route is in terminal.ts).
 import { Hono } from "hono";
-import { RelayError } from "../../shared/errors";
-import { message } from "../../shared/messages";
+import { coded, CodedError, localize } from "../../shared/errors";
 import type { AttendanceRecord } from "../../shared/ops";
 import { listDevices } from "../db/devices";
 import { runOp } from "../device-call";
@@ -9,15 +8,9 @@ import { fanOutDeadline, mapSettled } from "../fan-out";
 import { relayBudgetMs } from "../relay/call-agent";
 import type { AppEnv } from "../http/app-env";
 import { validQuery } from "../http/body";
-import { ok } from "../http/envelope";
-import { AttendanceAllQuery, AttendanceQuery } from "../schemas";
+import { AttendanceAllQuery } from "../schemas";
 
 export const attendance = new Hono<AppEnv>()
-  .get("/devices/:id/attendance", async (c) => {
-    const filters = validQuery(c, AttendanceQuery);
-    const { records } = await runOp(c, c.var.device, "attendance.list", filters);
-    return ok(c, records);
-  })
   .get("/attendance/all", async (c) => {
     const filters = validQuery(c, AttendanceAllQuery);
     const devices = await listDevices(c.env.DB, c.get("principal").sites);
@@ -31,8 +24,9 @@ export const attendance = new Hono<AppEnv>()
       if (s.status === "fulfilled") {
         for (const r of s.value.records) data.push({ ...r, device: id });
       } else {
-        errors[id] = s.reason instanceof RelayError ? s.reason.message : message(c.var.lang, "INTERNAL");
-        if (!(s.reason instanceof RelayError)) console.error(`[${c.var.requestId}] attendance ${id}: ${String(s.reason)}`);
+        // A 200 answer that carries errors: each is localized here, at the edge, like an error answer.
+        errors[id] = localize(s.reason instanceof CodedError ? s.reason : coded("INTERNAL"), c.var.lang);
+        if (!(s.reason instanceof CodedError)) console.error(`[${c.var.requestId}] attendance ${id}: ${String(s.reason)}`);
       }
     });
     return c.json({ success: true, data, errors });

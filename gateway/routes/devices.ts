@@ -1,6 +1,5 @@
 // /devices: the registry (list, register, read, change, remove); changes need an admin key.
 import { Hono, type Context } from "hono";
-import { RelayError } from "../../shared/errors";
 import { message } from "../../shared/messages";
 import { deviceFromPath, deviceNotFound } from "../auth/device-scope";
 import { canSeeSite } from "../auth/principal";
@@ -35,7 +34,7 @@ export const devices = new Hono<AppEnv>()
       timeout: input.timeout,
       transport: input.transport,
     };
-    if (!(await insertDevice(c.env.DB, row, now))) throw apiError(c, "DEVICE_EXISTS", { device_id: input.id });
+    if (!(await insertDevice(c.env.DB, row, now))) throw apiError("DEVICE_EXISTS", { device_id: input.id });
     const created = toPublicDevice({ ...row, created_at: now, updated_at: now });
     return okMessage(c, message(c.var.lang, "DEVICE_CREATED", { device_id: input.id }), created, 201);
   })
@@ -68,11 +67,10 @@ async function siteFor(c: Context<AppEnv>, requested: string | undefined): Promi
   if (requested === undefined) {
     const usable = (await listSiteIds(c.env.DB)).filter((s) => canSeeSite(principal, s));
     if (usable.length === 1) return usable[0];
-    const text = message(c.var.lang, "SITE_REQUIRED");
-    throw new RelayError("VALIDATION_FAILED", text, { details: [{ path: "site", message: text }] });
+    throw apiError("VALIDATION_FAILED", {}, { details: [{ path: "site", message: message(c.var.lang, "SITE_REQUIRED") }] }, "SITE_REQUIRED");
   }
   // Scope first: a site-scoped key learns nothing about sites outside its list.
-  if (!canSeeSite(principal, requested)) throw apiError(c, "FORBIDDEN");
-  if (!(await getSite(c.env.DB, requested))) throw apiError(c, "SITE_NOT_FOUND", { site_id: requested });
+  if (!canSeeSite(principal, requested)) throw apiError("FORBIDDEN");
+  if (!(await getSite(c.env.DB, requested))) throw apiError("SITE_NOT_FOUND", { site_id: requested });
   return requested;
 }

@@ -87,14 +87,14 @@ describe("RelayLink", () => {
     expect(drops[0]).toMatchObject({ level: "warn", reason: "not JSON" });
   });
 
-  it("answers BAD_REQUEST for an unknown op and VALIDATION_FAILED for bad args", async () => {
+  it("answers AGENT_OUTDATED for an unknown op and VALIDATION_FAILED for bad args", async () => {
     stub = await startGatewayStub();
     startLink(stub.url, echo);
     const conn = await stub.connection(0);
     const [u, v] = [randomUUID(), randomUUID()];
     conn.send(requestFrame(u, "device.selfDestruct"));
     conn.send(requestFrame(v, "users.delete", { user_id: "has space" }));
-    expect(await conn.next((f) => f.id === u)).toMatchObject({ ok: false, error: { code: "BAD_REQUEST" } });
+    expect(await conn.next((f) => f.id === u)).toMatchObject({ ok: false, error: { code: "AGENT_OUTDATED" } });
     expect(await conn.next((f) => f.id === v)).toMatchObject({ ok: false, error: { code: "VALIDATION_FAILED" } });
   });
 

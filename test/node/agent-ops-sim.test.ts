@@ -67,6 +67,25 @@ describe.each([
     expect(sim.state.enabled).toBe(true);
   });
 
+  it("door.unlock opens the terminal's door for the seconds asked (sent in tenths), leaving it enabled", async () => {
+    const sim = await sims.start({ profile });
+    const d = createDispatcher();
+    expect(await call(d, simTarget(sim), "door.unlock", { seconds: 5 })).toEqual({ seconds: 5 });
+    expect(sim.state.unlocks.map((u) => u.tenths)).toEqual([50]);
+    expect(sim.state.doorOpen).toBe(true);
+    await d.pool.idle();
+    expect(sim.state.enabled).toBe(true);
+    expect(sim.state.sessions).toBe(0);
+  });
+
+  it("door.unlock is never reported done when the terminal does not answer it", async () => {
+    const sim = await sims.start({ profile });
+    sim.faults.set({ kind: "silence", after: { command: CMD.unlock }, once: true });
+    const d = createDispatcher();
+    expect(await codeOf(call(d, simTarget(sim, { timeout: 0.3 }), "door.unlock", { seconds: 3 }))).toBe("DEVICE_TIMEOUT");
+    await d.pool.idle();
+  });
+
   it("attendance.list with filters", async () => {
     const sim = await sims.start({ profile });
     const d = createDispatcher();

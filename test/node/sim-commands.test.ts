@@ -111,6 +111,19 @@ describe("simple acknowledgements carry no payload (§1.3, §14 item 4)", () => 
     expect(toHex(r.subarray(6, 8))).toBe(toHex(packet.subarray(6, 8)));
   });
 
+  it("UNLOCK releases the door strike for the u32 in tenths of a second (pyzk's 3 s = 30); a short payload is ACK_ERROR", async () => {
+    const { c, s } = await connected();
+    expect(s.state.doorOpen).toBe(false);
+    c.send(UNLOCK);
+    expect((await c.nextRaw()).length).toBe(8);
+    expect(s.state.unlocks.map((u) => u.tenths)).toEqual([30]);
+    expect(s.state.doorOpen).toBe(true);
+    expect(s.state.doorOpenUntil - s.state.unlocks[0]!.at).toBe(3000);
+    c.send(request(31, 81, Uint8Array.of(1, 0)));
+    expect((await c.next()).command).toBe(2001);
+    expect(s.state.unlocks).toHaveLength(1);
+  });
+
   it("accepts zkteco-js's 2-byte TESTVOICE payload", async () => {
     const { c } = await connected();
     c.send(request(1017, 80, Uint8Array.of(0, 0)));

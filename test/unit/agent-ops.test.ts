@@ -299,7 +299,7 @@ describe("users.delete (the seed) and users.restore", () => {
 
   it("USER_NOT_FOUND (404) with details {user_id}; nothing deleted, terminal re-enabled", async () => {
     await expect(op("users.delete", { user_id: "123" })).rejects.toMatchObject({
-      name: "RelayError",
+      name: "CodedError",
       code: "USER_NOT_FOUND",
       message: "User '123' not found",
       details: { user_id: "123" },

@@ -1,6 +1,6 @@
 // Relay request handling without sockets: op lookup, deadline, args validation, error mapping, the log line.
 import { describe, expect, it, vi } from "vitest";
-import { RelayError } from "../../shared/errors";
+import { CodedError } from "../../shared/errors";
 import { MAX_FRAME_BYTES, type RequestFrame } from "../../shared/relay";
 import { createLogger } from "../../agent/log";
 import { createRequestHandler, serializeResponse, toErrorBody, type Dispatch } from "../../agent/relay/requests";
@@ -41,13 +41,13 @@ describe("createRequestHandler", () => {
     expect(JSON.stringify(logs())).not.toContain("424242");
   });
 
-  it("answers BAD_REQUEST for an unknown op without dispatching", async () => {
+  it("answers AGENT_OUTDATED for an unknown op without dispatching", async () => {
     const dispatch = vi.fn<Dispatch>();
     const { handle, logs } = setup(dispatch);
     const res = await handle(frame({ op: "users.format" }));
-    expect(res).toEqual({ v: 1, type: "response", id: ID, ok: false, error: { code: "BAD_REQUEST", message: "unknown op 'users.format'" } });
+    expect(res).toEqual({ v: 1, type: "response", id: ID, ok: false, error: { code: "AGENT_OUTDATED", message: "unknown op 'users.format'" } });
     expect(dispatch).not.toHaveBeenCalled();
-    expect(logs()[0]).toMatchObject({ outcome: "error", code: "BAD_REQUEST" });
+    expect(logs()[0]).toMatchObject({ outcome: "error", code: "AGENT_OUTDATED" });
   });
 
   it("answers a request whose deadline already passed without touching the device", async () => {
@@ -83,9 +83,9 @@ describe("createRequestHandler", () => {
     });
   });
 
-  it("keeps RelayError details (USER_NOT_FOUND carries the user_id)", async () => {
+  it("keeps CodedError details (USER_NOT_FOUND carries the user_id)", async () => {
     const { handle } = setup(async () => {
-      throw new RelayError("USER_NOT_FOUND", "User '123' not found", { user_id: "123" });
+      throw new CodedError("USER_NOT_FOUND", "User '123' not found", { user_id: "123" });
     });
     expect(await handle(frame())).toMatchObject({ ok: false, error: { code: "USER_NOT_FOUND", message: "User '123' not found", details: { user_id: "123" } } });
   });
@@ -119,7 +119,7 @@ describe("toErrorBody / serializeResponse", () => {
   });
 
   it("truncates messages to the frame schema's 2000 characters", () => {
-    const body = toErrorBody(new RelayError("DEVICE_REJECTED", "x".repeat(5000)));
+    const body = toErrorBody(new CodedError("DEVICE_REJECTED", "x".repeat(5000)));
     expect(body.message).toHaveLength(2000);
   });
 

@@ -1,7 +1,7 @@
 // PendingRequests with fake timers: every way a request settles clears its timer and forgets its id.
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { PendingRequests } from "../../gateway/relay/pending";
-import { RelayError } from "../../shared/errors";
+import { CodedError } from "../../shared/errors";
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -51,7 +51,7 @@ describe("PendingRequests", () => {
   test("reject fails the id with the given error and clears its timer", async () => {
     const pending = new PendingRequests<number>();
     const p = pending.add("x", 500);
-    const err = new RelayError("DEVICE_UNREACHABLE", "no route");
+    const err = new CodedError("DEVICE_UNREACHABLE", "no route");
     expect(pending.reject("x", err)).toBe(true);
     expect(await state(p)).toEqual({ error: err });
     expect(vi.getTimerCount()).toBe(0);
@@ -67,17 +67,17 @@ describe("PendingRequests", () => {
     const out = await state(p);
     expect(out).not.toBe("pending");
     const error = (out as { error: unknown }).error;
-    expect(error).toBeInstanceOf(RelayError);
-    expect((error as RelayError).code).toBe("RELAY_TIMEOUT");
-    expect((error as RelayError).status).toBe(504);
+    expect(error).toBeInstanceOf(CodedError);
+    expect((error as CodedError).code).toBe("RELAY_TIMEOUT");
+    expect((error as CodedError).status).toBe(504);
     expect(pending.size).toBe(0);
     expect(pending.resolve("slow", 1)).toBe(false);
     expect(vi.getTimerCount()).toBe(0);
   });
 
   test("a per-request timeout error builder is used when given", async () => {
-    const pending = new PendingRequests<number>((id) => new RelayError("RELAY_TIMEOUT", `default ${id}`));
-    const custom = pending.add("c", 10, () => new RelayError("RELAY_TIMEOUT", "Device 'principal' did not answer in time."));
+    const pending = new PendingRequests<number>((id) => new CodedError("RELAY_TIMEOUT", `default ${id}`));
+    const custom = pending.add("c", 10, () => new CodedError("RELAY_TIMEOUT", "Device 'principal' did not answer in time."));
     const dflt = pending.add("d", 10);
     vi.advanceTimersByTime(10);
     const [c, d] = await Promise.allSettled([custom, dflt]);
@@ -88,7 +88,7 @@ describe("PendingRequests", () => {
   test("rejectAll fails every waiting request with the same error, clears all timers and counts them", async () => {
     const pending = new PendingRequests<number>();
     const ps = ["1", "2", "3"].map((id) => pending.add(id, 60_000));
-    const offline = new RelayError("AGENT_OFFLINE", "The agent of site 'norte' is not connected.");
+    const offline = new CodedError("AGENT_OFFLINE", "The agent of site 'norte' is not connected.");
     expect(pending.rejectAll(offline)).toBe(3);
     expect(await Promise.allSettled(ps)).toEqual(ps.map(() => ({ status: "rejected", reason: offline })));
     expect(pending.size).toBe(0);

@@ -45,7 +45,20 @@ describe("agent error codes", () => {
     }
   });
 
-  test("allow-listed device codes get our own text by code (never the agent's) and keep their status", async () => {
+  test("AGENT_OUTDATED (today's agents) and an older agent's BAD_REQUEST both answer the contract's localized text", async () => {
+    for (const code of ["AGENT_OUTDATED", "BAD_REQUEST"]) {
+      agent.handlers["users.list"] = failWith(code, "unknown op 'users.list'");
+      const es = await json("GET", "/devices/principal/users");
+      expect([es.status, es.body], code).toEqual([
+        502,
+        { success: false, error: "El agente del sitio 'norte' no conoce esta operación; actualícelo.", code: "AGENT_OUTDATED" },
+      ]);
+      const en = await json("GET", "/devices/principal/users", { headers: { "Accept-Language": "en" } });
+      expect(en.body.error, code).toBe("The agent of site 'norte' does not know this operation; upgrade it.");
+    }
+  });
+
+  test("allow-listed device codes keep the agent's text and their status", async () => {
     for (const [code, status] of [
       ["DEVICE_REJECTED", 500],
       ["DEVICE_FULL", 500],
@@ -55,13 +68,8 @@ describe("agent error codes", () => {
     ] as const) {
       agent.handlers["users.list"] = failWith(code, `terminal says ${code}`);
       const r = await json("GET", "/devices/principal/users");
-      expect([r.status, r.body.code], code).toEqual([status, code]);
-      expect(r.body.error, code).toMatch(/^El dispositivo 'principal' /);
+      expect([r.status, r.body], code).toEqual([status, { success: false, error: `terminal says ${code}`, code }]);
     }
-    agent.handlers["users.list"] = failWith("DEVICE_UNREACHABLE", "anything an agent says");
-    const r = await json("GET", "/devices/principal/users");
-    expect(r.body).toEqual({ success: false, error: "Connection timeout to device 127.0.0.1:4370", code: "DEVICE_UNREACHABLE" });
-    expect(r.status).toBe(500);
   });
 
   test("the agent's VALIDATION_FAILED (args its firmware refuses) stays a 400 with the agent's text", async () => {
@@ -79,7 +87,7 @@ describe("unreachable means the same everywhere", () => {
     expect([timeout.status, timeout.body.data]).toEqual([503, { reachable: false }]);
     agent.handlers["device.ping"] = failWith("DEVICE_AUTH_FAILED", "The device refused the comm key");
     const auth = await json("GET", "/devices/principal/ping");
-    expect([auth.status, auth.body]).toEqual([500, { success: false, error: "El dispositivo 'principal' rechazó la clave de comunicación.", code: "DEVICE_AUTH_FAILED" }]);
+    expect([auth.status, auth.body]).toEqual([500, { success: false, error: "The device refused the comm key", code: "DEVICE_AUTH_FAILED" }]);
   });
 
   test("offboarding: DEVICE_TIMEOUT is unreachable, DEVICE_AUTH_FAILED is error", async () => {
@@ -89,8 +97,8 @@ describe("unreachable means the same everywhere", () => {
     };
     const r = await json("DELETE", "/users/5");
     expect(r.body.data.results).toEqual([
-      { device: "entrada", status: "error", error: "El dispositivo 'entrada' rechazó la clave de comunicación." },
-      { device: "principal", status: "unreachable", error: "El dispositivo 'principal' dejó de responder a mitad de un comando." },
+      { device: "entrada", status: "error", error: "The device refused the comm key" },
+      { device: "principal", status: "unreachable", error: "No answer from 127.0.0.1:4370" },
     ]);
   });
 });

@@ -1,6 +1,6 @@
 // SiteRelay inside workerd: correlation by id, offline and timeout failures, malformed frames, replacement, status.
 import { afterEach, describe, expect, test, vi } from "vitest";
-import { RelayError } from "../../shared/errors";
+import { CodedError } from "../../shared/errors";
 import { RELAY_VERSION } from "../../shared/relay";
 import { callAgent, MAX_RELAY_MS, relayBudgetMs } from "../../gateway/relay/call-agent";
 import { env } from "cloudflare:workers";
@@ -25,14 +25,14 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-/** callAgent's failure as a RelayError (fails the test if it resolved). */
-async function failure(p: Promise<unknown>): Promise<RelayError> {
+/** callAgent's failure as a CodedError (fails the test if it resolved). */
+async function failure(p: Promise<unknown>): Promise<CodedError> {
   const e = await p.then(
     () => undefined,
     (err: unknown) => err,
   );
-  expect(e).toBeInstanceOf(RelayError);
-  return e as RelayError;
+  expect(e).toBeInstanceOf(CodedError);
+  return e as CodedError;
 }
 
 describe("SiteRelay relay()", () => {

@@ -33,13 +33,20 @@ const ACK_ONLY = [
   CMD.writeLcd,
   CMD.clearLcd,
   CMD.doorStateRrq,
-  CMD.unlock, // u32 duration, extra bytes ignored (§12)
   CMD.testVoice, // u32 index; zkteco-js sends 2 bytes (§12)
   CMD.clearOpLog,
   CMD.testTemp,
   CMD.captureFinger,
   CMD.captureImage,
 ] as const;
+
+/** CMD_UNLOCK 31: u32 duration (tenths of a second), extra bytes ignored; releases the door strike, bare ACK_OK (§12). */
+function unlock(req: Request): Outgoing[] {
+  return parsed(req, parseU32, (tenths) => {
+    req.ctx.state.unlock(tenths);
+    return ok(req);
+  });
+}
 
 /** CMD_ENABLEDEVICE 1002. */
 function enable(req: Request): Outgoing[] {
@@ -127,6 +134,7 @@ export const HANDLERS: ReadonlyMap<number, Handler> = new Map<number, Handler>([
   [CMD.getPinWidth, (req) => ok(req, Uint8Array.of(9))],
   [CMD.getTime, (req) => ok(req, u32Payload(encodeZkTime(req.ctx.state.now())))],
   [CMD.setTime, setTime],
+  [CMD.unlock, unlock],
   [CMD.regEvent, regEvent],
   [CMD.startEnroll, startEnroll],
   [CMD.userWrq, userWrite],

@@ -64,6 +64,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     get badChecksums() {
       return state.badChecksums;
     },
+    get unlocks() {
+      return state.unlocks;
+    },
+    get doorOpen() {
+      return state.doorOpen;
+    },
+    get doorOpenUntil() {
+      return state.doorOpenUntil;
+    },
   };
 
   let closed = false;

@@ -217,4 +217,20 @@ export class DeviceState {
   close(): void {
     clearTimeout(this.reenableTimer);
   }
+
+  // ---- the door relay (CMD_UNLOCK, §12): its u32 is a duration in tenths of a second, as pyzk sends it ----
+
+  /** Every CMD_UNLOCK the terminal accepted, oldest first: the duration it was asked for, in tenths of a second. */
+  readonly unlocks: { tenths: number; at: number }[] = [];
+  /** Epoch ms until which the door strike is released (0: locked). */
+  doorOpenUntil = 0;
+
+  unlock(tenths: number): void {
+    const at = Date.now();
+    this.unlocks.push({ tenths, at });
+    this.doorOpenUntil = at + tenths * 100;
+  }
+  get doorOpen(): boolean {
+    return Date.now() < this.doorOpenUntil;
+  }
 }

@@ -117,6 +117,11 @@ export interface SimStateView {
   option(name: string): string | undefined;
   /** Requests whose checksum did not match (served anyway unless strictChecksum). */
   readonly badChecksums: number;
+  /** Every CMD_UNLOCK accepted, oldest first: its duration in tenths of a second, and when (epoch ms). */
+  readonly unlocks: readonly { tenths: number; at: number }[];
+  /** Whether the door strike is released right now, and until when (epoch ms; 0 = never opened). */
+  readonly doorOpen: boolean;
+  readonly doorOpenUntil: number;
 }
 
 export interface Simulator {

@@ -1,0 +1,26 @@
+// The relay's time contract, shared by gateway and agent: how long a request may take and the margins around it.
+import { OPS, type OpName } from "./ops";
+
+/** Longest any relayed call may take (the gateway's deadline is never further away). */
+export const MAX_RELAY_MS = 120_000;
+
+/** Time kept for the relay hops (agent → Durable Object → Worker) on top of the terminal's own work. */
+export const RELAY_MARGIN_MS = 2000;
+
+/**
+ * The Durable Object never waits longer than this, whatever deadline it was sent: MAX_RELAY_MS plus slack for a
+ * caller whose clock runs a little ahead.
+ */
+export const MAX_WAIT_MS = MAX_RELAY_MS + 5000;
+
+/** Packets a plain op is allowed (connect, a few commands, disconnect), and a bulk one (whole tables). */
+const PACKETS = { plain: 4, bulk: 12 };
+
+/**
+ * How long the gateway waits for `op` on a terminal whose per-packet timeout is `timeoutSeconds` (the seed's
+ * registry unit): that many packets, plus the relay margin, capped at MAX_RELAY_MS.
+ */
+export function relayBudgetMs(op: OpName, timeoutSeconds: number): number {
+  const packets = OPS[op].bulk ? PACKETS.bulk : PACKETS.plain;
+  return Math.min(MAX_RELAY_MS, Math.round(timeoutSeconds * 1000 * packets) + RELAY_MARGIN_MS);
+}
