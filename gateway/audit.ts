@@ -54,7 +54,10 @@ export function audit(): MiddlewareHandler<AppEnv> {
     const route = [...matchedRoutes(c)].reverse().find((r) => r.method === c.req.method);
     const note = c.get("audit") ?? {};
     if (!route || note.replayed) return;
-    const action = operationOf(c.req.method, route.path)?.id ?? `${c.req.method} ${route.path}`;
+    const operation = operationOf(c.req.method, route.path);
+    // An operation declared not audited (shared/ops.ts `audited: false`) leaves no row.
+    if (operation?.audited === false) return;
+    const action = operation?.id ?? `${c.req.method} ${route.path}`;
     const params = routeParams(route.path, c.req.path);
     const device = c.get("device");
     const base = {

@@ -55,6 +55,26 @@ const SAMPLE = {
   time: "2026-11-27 08:00:00",
 };
 
+/** Success answers worth showing (the seed's delete word for word); redocly checks each against its schema. */
+const SUCCESS_EXAMPLES: Record<string, Json> = {
+  status: { success: true, data: { service: "zk-relay", status: "ok", version: "0.1.0", devices: 2 } },
+  "users.delete": { success: true, message: message("es", "USER_DELETED", SAMPLE) },
+  "users.offboard": {
+    success: true,
+    data: {
+      user_id: "123",
+      results: [
+        { device: "entrada", status: "deleted" },
+        { device: "principal", status: "not_found" },
+      ],
+    },
+  },
+  "time.get": { success: true, data: { time: SAMPLE.time } },
+  "time.sync": { success: true, message: message("es", "TIME_SYNCED", SAMPLE), data: { time: SAMPLE.time } },
+  "door.unlock": { success: true, message: message("es", "DOOR_UNLOCKED", { seconds: 3 }), data: { seconds: 3 } },
+  "device.ping": { success: true, data: { reachable: true, time: SAMPLE.time } },
+};
+
 /** `/devices/:id` → `/devices/{id}` */
 export function openApiPath(path: string): string {
   return path.replace(/:([A-Za-z_]+)/g, "{$1}");
@@ -119,7 +139,8 @@ function successResponse(op: Operation): Json {
   const headers: Json = { "X-Request-Id": header("X-Request-Id"), "Content-Language": header("Content-Language") };
   if (op.method !== "GET" && op.auth !== "public" && !op.path.startsWith("/admin/")) headers["Idempotent-Replayed"] = header("Idempotent-Replayed");
   const content: Json = { schema: successSchema(op) };
-  if (op.id === "users.delete") content.example = { success: true, message: message("es", "USER_DELETED", SAMPLE) };
+  const example = SUCCESS_EXAMPLES[op.id];
+  if (example) content.example = example;
   return { description: "Success", headers, content: { "application/json": content } };
 }
 

@@ -28,3 +28,6 @@ export function recordFilter(args: OpInput<"attendance.list">): (r: AttendanceRe
     (args.from === undefined || r.timestamp >= args.from) &&
     (args.to === undefined || r.timestamp <= args.to);
 }
+
+/** The attendance ops, registered as a table (handlers.ts spreads it). */
+export const attendanceHandlers = { "attendance.list": listAttendance };

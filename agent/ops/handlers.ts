@@ -1,11 +1,11 @@
 // Op name → implementation: every op of shared/ops.ts OPS, checked exhaustive by the type.
 import { opsWith, type OpName } from "../../shared/ops";
-import { listAttendance } from "./attendance";
+import { attendanceHandlers } from "./attendance";
 import { deleteUser } from "./delete";
 import { deviceHandlers } from "./device";
 import { restoreUser } from "./restore";
 import type { OpHandler } from "./types";
-import { createUser, enrollFinger, listFingers, listUsers, updateUser } from "./users";
+import { userHandlers } from "./users";
 
 /**
  * Ops declared `mutates` (shared/ops.ts): they run with the terminal disabled (withDisabled), and the queue may keep
@@ -16,12 +16,8 @@ export const WRITE_OPS: ReadonlySet<OpName> = opsWith("mutates");
 /** Every op's implementation; the type fails to check when a declared op has none. */
 export const OP_HANDLERS: { [O in OpName]: OpHandler<O> } = {
   ...deviceHandlers,
-  "users.list": listUsers,
-  "users.create": createUser,
-  "users.update": updateUser,
+  ...userHandlers,
+  ...attendanceHandlers,
   "users.delete": deleteUser,
   "users.restore": restoreUser,
-  "users.enrollFinger": enrollFinger,
-  "users.fingers": listFingers,
-  "attendance.list": listAttendance,
 };

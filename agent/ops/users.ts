@@ -65,3 +65,12 @@ export const listFingers: OpHandler<"users.fingers"> = async (session, args) => 
   const templates = await readUserTemplates(session, user.uid);
   return { fingers: templates.map((t) => ({ finger: t.finger, size: t.template.length, valid: t.flag !== 0 })) };
 };
+
+/** The user ops of this file, registered as a table (handlers.ts spreads it). */
+export const userHandlers = {
+  "users.list": listUsers,
+  "users.create": createUser,
+  "users.update": updateUser,
+  "users.enrollFinger": enrollFinger,
+  "users.fingers": listFingers,
+};

@@ -1,10 +1,10 @@
 // (a') Where the gateway's own time goes: GET /devices/{id} answered by the gateway alone, with the key and registry
-// cache (as deployed), without it (every request reads D1 twice), and the floor of a request that reads nothing.
-import { startGateway } from "../../test/e2e/harness/gateway";
+// cache (as deployed) and without it (two D1 reads per request), and the floor of a request that reads nothing.
+import { startGateway, type Gateway } from "../../test/e2e/harness/gateway";
 import { apiClient, type ApiClient } from "../../scripts/lib/api-client";
 import { CALLS, WARMUP } from "./relay-overhead";
 import type { Row } from "./report";
-import { round, sampleSequential, summarize } from "./stats";
+import { round, summarize } from "./stats";
 
 const DEVICE = "solo";
 
@@ -18,12 +18,16 @@ function serverTiming(headers: Headers): Record<string, number> {
   return out;
 }
 
-async function sample(api: ApiClient, path: string, status: number, timings?: Array<Record<string, number>>): Promise<number[]> {
-  return sampleSequential(CALLS, WARMUP, async () => {
-    const answer = await api.get(path);
-    if (answer.status !== status) throw new Error(`GET ${path} answered ${answer.status}: ${answer.text.slice(0, 200)}`);
-    timings?.push(serverTiming(answer.headers));
-  });
+/** A bare gateway (no agent) with one site, one device and a stored read key; the client uses that key. */
+async function bareGateway(cacheMs: string | undefined): Promise<{ gw: Gateway; api: ApiClient }> {
+  const bindings: Record<string, string> = { SERVER_TIMING: "1" };
+  if (cacheMs !== undefined) bindings.REGISTRY_CACHE_MS = cacheMs;
+  const gw = await startGateway({ bindings });
+  const site = await gw.admin.post("/admin/sites", { id: "solo" });
+  const dev = await gw.admin.post("/devices", { id: DEVICE, ip: "127.0.0.1", port: 4370, site: "solo" });
+  const created = await gw.admin.post("/admin/keys", { name: "bench", role: "read" });
+  if (site.status !== 201 || dev.status !== 201 || created.status !== 201) throw new Error("could not set up a bare gateway");
+  return { gw, api: apiClient(gw.url, created.body.data.key as string) };
 }
 
 function pick(samples: number[]): Pick<Row, "median_ms" | "p90_ms" | "p99_ms" | "n"> {
@@ -32,36 +36,50 @@ function pick(samples: number[]): Pick<Row, "median_ms" | "p90_ms" | "p99_ms" | 
 }
 
 /**
- * Runs on a gateway of its own (workerd through Miniflare, same bundle as the system benchmark) with the cache
- * turned off (REGISTRY_CACHE_MS=0) and Server-Timing on, so the two D1 round trips can be told apart. The cached
- * figure (the default) comes from the system benchmark's gateway (relay-overhead.ts).
+ * Two gateways of their own (workerd through Miniflare, the same bundle as the system benchmark), one with the
+ * cache (the default) and one without (REGISTRY_CACHE_MS=0), both with Server-Timing on. Their requests take turns,
+ * with the floor (no key: 401 before any D1 read) as a third, so all three see the same load on the shared cores.
  */
 export async function benchGatewayAlone(progress: (line: string) => void): Promise<Row[]> {
-  const gw = await startGateway({ bindings: { REGISTRY_CACHE_MS: "0", SERVER_TIMING: "1" } });
+  const [on, off] = await Promise.all([bareGateway(undefined), bareGateway("0")]);
   try {
-    const site = await gw.admin.post("/admin/sites", { id: "solo" });
-    const dev = await gw.admin.post("/devices", { id: DEVICE, ip: "127.0.0.1", port: 4370, site: "solo" });
-    const created = await gw.admin.post("/admin/keys", { name: "bench", role: "read" });
-    if (site.status !== 201 || dev.status !== 201 || created.status !== 201) throw new Error("could not set up the bare gateway");
-    const api = apiClient(gw.url, created.body.data.key as string);
+    const path = `/devices/${DEVICE}`;
+    const cached: number[] = [];
+    const uncached: number[] = [];
+    const floor: number[] = [];
     const timings: Array<Record<string, number>> = [];
-    const uncached = await sample(api, `/devices/${DEVICE}`, 200, timings);
+    const call = async (api: ApiClient, status: number, into: number[] | undefined, onHeaders?: (h: Headers) => void) => {
+      const t0 = performance.now();
+      const answer = await api.get(path);
+      const ms = performance.now() - t0;
+      if (answer.status !== status) throw new Error(`GET ${path} answered ${answer.status}: ${answer.text.slice(0, 200)}`);
+      into?.push(ms);
+      onHeaders?.(answer.headers);
+    };
+    const calls = [
+      (m: boolean) => call(on.api, 200, m ? cached : undefined),
+      (m: boolean) => call(off.api, 200, m ? uncached : undefined, (h) => m && timings.push(serverTiming(h))),
+      (m: boolean) => call(on.api.withKey(undefined), 401, m ? floor : undefined),
+    ];
+    for (let i = 0; i < WARMUP + CALLS; i++) {
+      for (let j = 0; j < calls.length; j++) await calls[(i + j) % calls.length]!(i >= WARMUP);
+    }
     // workerd's clock moves in whole milliseconds (and only across I/O): the mean of 500 readings resolves below that.
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const key = mean(timings.map((t) => t.key ?? Number.NaN));
     const registry = mean(timings.map((t) => t.registry ?? Number.NaN));
-    // No key: the API-key middleware answers 401 before any D1 read — HTTP, workerd and Hono alone.
-    const floor = await sample(api.withKey(undefined), `/devices/${DEVICE}`, 401);
-    const u = summarize(uncached);
-    const f = summarize(floor);
-    progress(`gateway alone without cache: median ${u.median_ms} ms (key lookup ${key} ms, registry read ${registry} ms); floor (401, no D1) ${f.median_ms} ms`);
+    progress(
+      `gateway alone: cached ${summarize(cached).median_ms} ms, cache off ${summarize(uncached).median_ms} ms ` +
+        `(key lookup ${round(key)} ms, registry read ${round(registry)} ms), floor (401, no D1) ${summarize(floor).median_ms} ms`,
+    );
     return [
-      { bench: "relay", what: "GET /devices/{id}: gateway alone, cache off (API key + registry read in D1 every request)", ...pick(uncached) },
+      { bench: "relay", what: "GET /devices/{id}: bare gateway alone, key and registry row cached (the default)", ...pick(cached) },
+      { bench: "relay", what: "GET /devices/{id}: bare gateway alone, cache off (API key + registry read in D1 every request)", ...pick(uncached) },
       { bench: "relay", what: "  of which: API key lookup in D1 (Server-Timing, mean)", ms: round(key) },
       { bench: "relay", what: "  of which: registry row read in D1 (Server-Timing, mean)", ms: round(registry) },
       { bench: "relay", what: "GET /devices/{id} without a key (401): HTTP + workerd + Hono, no D1 — the floor", ...pick(floor) },
     ];
   } finally {
-    await gw.stop();
+    await Promise.all([on.gw.stop(), off.gw.stop()]);
   }
 }

@@ -6,7 +6,7 @@ import { createDispatcher, runOp, type OpInput } from "../../agent/ops";
 import { silentLogger } from "../../agent/log";
 import type { ApiClient } from "../../scripts/lib/api-client";
 import { CLOCK_TERMINAL, type BenchSystem } from "./setup";
-import { round, sampleSequential, summarize } from "./stats";
+import { sampleSequential, summarize } from "./stats";
 import type { Row } from "./report";
 
 export const CALLS = 500;
@@ -40,14 +40,16 @@ export async function benchRelayOverhead(b: BenchSystem, progress: (line: string
   rows.push({ bench: "relay", what: "GET /devices/{id}: gateway alone (API key + registry row, from the isolate cache; no relay, no terminal)", ...pick(registry) });
   for (const c of CASES) {
     const args = OPS[c.op].args.parse({}) as OpInput<OpName>;
-    const relayed = summarize(await sampleSequential(CALLS, WARMUP, () => expectOk(b.api, c.path)));
-    progress(`relay ${c.op}: median ${relayed.median_ms} ms`);
-    const direct = summarize(
-      await sampleSequential(CALLS, WARMUP, async () => {
-        await dispatcher.dispatch({ op: c.op, device: target, args, deadline: Date.now() + 30_000 });
-      }),
+    // Relayed and in-process calls take turns (which goes first alternates), so both see the same load on the
+    // shared cores; the overhead is the median of the paired differences.
+    const pairs = await samplePairs(
+      () => expectOk(b.api, c.path),
+      async () => void (await dispatcher.dispatch({ op: c.op, device: target, args, deadline: Date.now() + 30_000 })),
     );
-    progress(`in-process ${c.op}: median ${direct.median_ms} ms`);
+    const relayed = summarize(pairs.a);
+    const direct = summarize(pairs.b);
+    const overhead = summarize(pairs.a.map((x, i) => x - pairs.b[i]!));
+    progress(`relay ${c.op}: median ${relayed.median_ms} ms; in-process: ${direct.median_ms} ms; paired overhead ${overhead.median_ms} ms`);
     // The op alone, on a session kept open: what connect + EXIT add to the in-process figure.
     await dispatcher.pool.idle();
     const session = await connectZk({ host: target.ip, port: target.port, transport: "tcp", timeoutMs: 5000 });
@@ -63,14 +65,38 @@ export async function benchRelayOverhead(b: BenchSystem, progress: (line: string
       { bench: "relay", what: `${c.op}: op alone on an open session (no connect, no relay)`, ...pick(open) },
       {
         bench: "relay",
-        what: `${c.op}: relay overhead = relayed − in-process dispatcher`,
-        median_ms: round(relayed.median_ms - direct.median_ms),
-        p99_ms: round(relayed.p99_ms - direct.p99_ms),
+        what: `${c.op}: relay overhead = relayed − in-process dispatcher, call by call (median of ${pairs.a.length} paired differences)`,
+        median_ms: overhead.median_ms,
+        p90_ms: overhead.p90_ms,
+        p99_ms: overhead.p99_ms,
+        n: overhead.n,
       },
     );
   }
   await dispatcher.pool.idle();
   return rows;
+}
+
+/** CALLS pairs of calls after WARMUP unmeasured pairs; within a pair the order alternates. */
+async function samplePairs(fa: () => Promise<void>, fb: () => Promise<void>): Promise<{ a: number[]; b: number[] }> {
+  const a: number[] = [];
+  const b: number[] = [];
+  const time = async (fn: () => Promise<void>, into: number[] | undefined) => {
+    const t0 = performance.now();
+    await fn();
+    into?.push(performance.now() - t0);
+  };
+  for (let i = 0; i < WARMUP + CALLS; i++) {
+    const measured = i >= WARMUP;
+    if (i % 2 === 0) {
+      await time(fa, measured ? a : undefined);
+      await time(fb, measured ? b : undefined);
+    } else {
+      await time(fb, measured ? b : undefined);
+      await time(fa, measured ? a : undefined);
+    }
+  }
+  return { a, b };
 }
 
 function pick(s: ReturnType<typeof summarize>): Pick<Row, "median_ms" | "p90_ms" | "p99_ms" | "n"> {

@@ -266,3 +266,20 @@ test("a retry after a dropped response with the same Idempotency-Key gets the fi
   expect(other.status).toBe(409);
   expect(other.body.code).toBe("IDEMPOTENCY_CONFLICT");
 });
+
+test("door unlock end to end: HTTP → gateway → agent → both terminals (TCP, and UDP with a comm key), audited", async () => {
+  for (const [id, sim] of [["principal", principal], ["entrada", entrada]] as const) {
+    const before = sim.state.unlocks.length;
+    const r = await seed.post(`/devices/${id}/unlock`, { seconds: 4 });
+    expect([r.status, r.body], id).toEqual([200, { success: true, message: "Puerta abierta durante 4 segundos.", data: { seconds: 4 } }]);
+    // The terminal got CMD_UNLOCK with the duration in tenths, and its door is open now.
+    expect(sim.state.unlocks.slice(before).map((u) => u.tenths), id).toEqual([40]);
+    expect(sim.state.doorOpen, id).toBe(true);
+  }
+  const audit = await sys.api.get("/audit?limit=5");
+  const rows = (audit.body.data as { action: string; device_id: string; detail: unknown }[]).filter((a) => a.action === "door.unlock");
+  expect(rows.map((a) => [a.device_id, a.detail])).toEqual([
+    ["entrada", { seconds: 4 }],
+    ["principal", { seconds: 4 }],
+  ]);
+});

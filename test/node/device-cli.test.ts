@@ -181,6 +181,21 @@ describe.concurrent.each([
     expect(sim.state.enabled).toBe(true);
   });
 
+  test("delete-user whose answer is lost after the terminal applied it: the op re-reads, reports the delete, keeps the snapshot", async () => {
+    const sim = await pool.start({ profile, users: 3, templates: 0 });
+    const victim = sim.state.users()[1]!;
+    // Garbage instead of DELETE_USER's reply: the delete was applied, the client cannot know (session broken).
+    sim.faults.set({ kind: "garbage", after: { command: codec.CMD.deleteUser }, once: true });
+    const file = join(tmp, `lost-${profile}.json`);
+    const r = await cli(["delete-user", ...target(sim, "--transport", transport, "--timeout", "1", "--user-id", victim.userId, "--snapshot-out", file)]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/deleted/);
+    expect(r.stderr).toMatch(/answer was lost, but the user is gone/);
+    expect(JSON.parse(readFileSync(file, "utf8")).snapshot.user.user_id).toBe(victim.userId);
+    expect(sim.state.users().some((u) => u.uid === victim.uid)).toBe(false);
+    expect(sim.state.enabled).toBe(true);
+  });
+
   test("sync-time sets the terminal clock to this machine's local time", async () => {
     const sim = await pool.start({ profile });
     sim.setTime({ year: 2001, month: 1, day: 1, hour: 0, minute: 0, second: 0 });
@@ -192,6 +207,9 @@ describe.concurrent.each([
     expect(log[log.indexOf(codec.CMD.setTime) + 1]).toBe(codec.CMD.refreshData);
     const at = await cli(["sync-time", ...target(sim, "--transport", transport, "--time", "2030-05-06 07:08:09", "--json")]);
     expect(JSON.parse(at.stdout)).toEqual({ time: "2030-05-06 07:08:09" });
+    const door = await cli(["unlock", ...target(sim, "--transport", transport, "--seconds", "3")]);
+    expect(door).toMatchObject({ code: 0, stdout: "Door unlocked for 3 s.\n" });
+    expect(sim.commandLog.some((e) => e.command === codec.CMD.unlock)).toBe(true);
   });
 });
 
@@ -247,6 +265,7 @@ describe("argument checks", () => {
     [["attendance", "--ip", HOST, "--date", "2024/01/01"], /--date: YYYY-MM-DD/],
     [["attendance", "--ip", HOST, "--date", "2024-02-30"], /--date: not a real calendar date/],
     [["sync-time", "--ip", HOST, "--time", "2024-02-30 10:00:00"], /--time: not a real date and time/],
+    [["unlock", "--ip", HOST, "--seconds", "600"], /--seconds: /],
     [["add-user", "--ip", HOST, "--user-id", "1", "--name", "X", "--password", "123456789"], /--password: /],
     [["restore-user", "--ip", HOST, "--snapshot", "/nonexistent/snap.json"], /--snapshot: cannot read/],
   ])("bad arguments %j → exit 2", async (args, pattern) => {

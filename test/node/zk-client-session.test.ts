@@ -18,14 +18,15 @@ describe("re-enable after a dead session", () => {
       return plainAnswer(req);
     });
     devices.push(device);
-    const opts = { host: HOST, port: device.port, transport: "tcp" as const, timeoutMs: 1000 };
+    // A long per-packet timeout, so "gave up at the budget" has a generous bound that a loaded CI still meets.
+    const opts = { host: HOST, port: device.port, transport: "tcp" as const, timeoutMs: 10_000 };
     const t0 = performance.now();
     const err = await withZkSession(opts, (s) => s.getTime(), { disable: true, reenableBudgetMs: 300 }).catch((e: unknown) => e);
     const ms = performance.now() - t0;
     expect(err).toMatchObject({ code: "DEVICE_DISCONNECTED" });
     // It did redial, and gave up at the budget: well before even one per-packet timeout of the new session.
     expect(device.connections()).toBeGreaterThanOrEqual(2);
-    expect(ms).toBeLessThan(900);
+    expect(ms).toBeLessThan(5_000);
     expect(device.requests.filter((r) => r.command === CMD.enableDevice)).toHaveLength(0);
   });
 
@@ -35,7 +36,8 @@ describe("re-enable after a dead session", () => {
       return plainAnswer(req);
     });
     devices.push(device);
-    const opts = { host: HOST, port: device.port, transport: "tcp" as const, timeoutMs: 1000 };
+    // A long per-packet timeout, so "gave up at the budget" has a generous bound that a loaded CI still meets.
+    const opts = { host: HOST, port: device.port, transport: "tcp" as const, timeoutMs: 10_000 };
     await expect(withZkSession(opts, (s) => s.getTime(), { disable: true })).rejects.toMatchObject({ code: "DEVICE_DISCONNECTED" });
     const enable = device.requests.find((r) => r.command === CMD.enableDevice);
     expect(enable).toBeDefined();

@@ -1,5 +1,5 @@
 // Every relay op over an in-memory terminal: results match shared/ops.ts schemas, errors carry stable codes.
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { OPS, OP_NAMES, type OpName } from "../../shared/ops";
 import { silentLogger } from "../../agent/log";
 import { createDispatcher, OP_HANDLERS, runOp, type OpContext, type OpInput } from "../../agent/ops";
@@ -431,12 +431,28 @@ describe("users.delete when DELETE_USER's answer is lost (the commit point)", ()
   });
 });
 
+describe("door.unlock", () => {
+  it("sends CMD_UNLOCK with the seconds asked, without disabling the terminal, and answers them", async () => {
+    const unlock = vi.spyOn(s, "unlock");
+    expect(await op("door.unlock", { seconds: 7 })).toEqual({ seconds: 7 });
+    expect(unlock.mock.calls).toEqual([[7]]);
+    expect(t.callNames()).toContain("unlock");
+    expect(t.callNames()).not.toContain("disable");
+  });
+
+  it("a terminal that refuses it: DEVICE_REJECTED, never a success", async () => {
+    t.failHook = (name) => (name === "unlock" ? new CodedError("DEVICE_REJECTED", "Device rejected CMD_UNLOCK with CMD_ACK_ERROR") : undefined);
+    expect(await codeOf(op("door.unlock", { seconds: 3 }))).toBe("DEVICE_REJECTED");
+  });
+});
+
 describe("writes the gateway gave up on are not sent", () => {
   const writes: Array<[OpName, string, () => unknown]> = [
     ["users.delete", "deleteUser", () => ({ user_id: "1002" })],
     ["users.create", "setUserRaw", () => ({ user_id: "4000" })],
     ["users.update", "setUserRaw", () => ({ user_id: "1001", name: "X" })],
     ["time.sync", "setTime", () => ({ time: "2030-01-01 00:00:00" })],
+    ["door.unlock", "unlock", () => ({ seconds: 3 })],
   ];
 
   it.each(writes)("%s: RELAY_TIMEOUT before %s when the deadline is within one device timeout + 2 s", async (name, command, args) => {

@@ -206,6 +206,20 @@ describe("OpenAPI and docs", () => {
       "query:from",
       "query:to",
     ]);
+
+    // Every status a route can answer is described, with the edge's headers.
+    expect(Object.keys(r.body.paths["/agent/connect"].get.responses)).toEqual(expect.arrayContaining(["101", "401", "426"]));
+    const getDevice = r.body.paths["/devices/{id}"].get.responses;
+    expect(Object.keys(getDevice)).toEqual(expect.arrayContaining(["200", "400", "401", "404", "500"]));
+    expect(getDevice["400"].content["application/json"].examples.VALIDATION_FAILED.value.code).toBe("VALIDATION_FAILED");
+    expect(getDevice["200"].headers["X-Request-Id"]).toEqual({ $ref: "#/components/headers/X-Request-Id" });
+    expect(del.responses["200"].headers["Idempotent-Replayed"]).toEqual({ $ref: "#/components/headers/Idempotent-Replayed" });
+    expect(Object.keys(r.body.paths["/devices/{id}/ping"].get.responses)).toEqual(expect.arrayContaining(["503"]));
+    expect(r.body.servers).toEqual([{ url: "/", description: expect.any(String) }]);
+    // The door unlock is documented from its declaration alone.
+    const unlock = r.body.paths["/devices/{id}/unlock"].post;
+    expect(unlock).toMatchObject({ operationId: "door.unlock", "x-required-role": "write" });
+    expect(unlock.requestBody.content["application/json"].schema).toMatchObject({ required: ["seconds"], additionalProperties: false });
   });
 
   test("/docs is Scalar's interactive reference of /openapi.json, its script pinned", async () => {

@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { REGISTRY_CACHE_MS, keyCache, deviceCache, setRegistryCacheMs } from "../../gateway/auth/cache";
 import { createDevice, createKey, createSite, json, wipe } from "./helpers";
+import { interceptDb, requestWith } from "./intercept";
 
 beforeEach(wipe);
 afterEach(() => void setRegistryCacheMs(REGISTRY_CACHE_MS));
@@ -54,6 +55,26 @@ describe("API keys", () => {
     expect((await json("GET", "/devices", { key })).status).toBe(200);
     await env.DB.prepare("UPDATE api_keys SET revoked_at = ? WHERE id = ?").bind(new Date().toISOString(), id).run();
     expect((await json("GET", "/devices", { key })).status).toBe(401);
+  });
+});
+
+describe("D1 round trips", () => {
+  test("a repeated authenticated device request reads D1 once, then not at all while the rows are fresh", async () => {
+    const site = await createSite();
+    await createDevice({ id: "principal", site: site.id });
+    const { key } = await createKey("read");
+    const statements: string[] = [];
+    const db = interceptDb(env.DB, async (sql, _method, proceed) => {
+      statements.push(sql);
+      return proceed();
+    });
+    const get = () => requestWith({ DB: db }, "GET", "/devices/principal", { headers: { authorization: `Bearer ${key}` } });
+    expect((await get()).status).toBe(200);
+    // Key by hash, registry row (and last_used_at, written once a minute at most).
+    expect(statements.filter((q) => /^\s*SELECT/i.test(q))).toHaveLength(2);
+    statements.length = 0;
+    for (let i = 0; i < 3; i++) expect((await get()).status).toBe(200);
+    expect(statements).toEqual([]);
   });
 });
 
