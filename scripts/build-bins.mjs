@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Compiles the agent CLI and the simulator to plain JavaScript in dist-node/ (the bins run these; no TypeScript loader).
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -22,6 +22,8 @@ try {
 // One ES module per bin, with the modules each command loads on demand (`await import(...)`) split into chunks, so
 // `device info` never loads the relay link and `run` never loads the device CLI. Packages stay in node_modules
 // (they are the package's dependencies); everything of ours is bundled, so start-up resolves no module of ours.
+// Chunk names carry a content hash: start empty, so old chunks never pile up (or get packed).
+rmSync(new URL("../dist-node", import.meta.url), { recursive: true, force: true });
 await build({
   absWorkingDir: root,
   entryPoints: { "zk-relay-agent": "agent/cli/main.ts", "zk-relay-sim": "agent/zk/sim/cli.ts" },

@@ -137,6 +137,14 @@ export const SUBCOMMANDS = {
     json: (r) => r.records,
     slow: true,
   }),
+  unlock: sub({
+    op: "door.unlock",
+    summary: "open the door the terminal controls for a few seconds",
+    flags: { seconds: { type: "string", help: "1-60 seconds" } },
+    required: ["seconds"],
+    args: (f) => ({ seconds: num(f.seconds) }),
+    text: (r) => `Door unlocked for ${r.seconds} s.`,
+  }),
   time: sub({ op: "time.get", summary: "the device clock", flags: {}, args: () => ({}), text: (r) => r.time }),
   "sync-time": sub({
     op: "time.sync",

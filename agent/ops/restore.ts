@@ -8,6 +8,7 @@ import { fromBase64, toUser } from "./map";
 import { readUserTemplates } from "./templates";
 import type { OpContext, OpHandler } from "./types";
 import { decodeRecord, withUid } from "./user-record";
+import { verifyRestored } from "./user-write";
 
 function invalid(message: string): CodedError {
   return new CodedError("VALIDATION_FAILED", message, { field: "snapshot" });
@@ -59,7 +60,7 @@ export const restoreUser: OpHandler<"users.restore"> = (session, args, ctx) => {
       after = await settleUnknown(err, session, raw, withUids, ctx);
     }
     await after.refreshData();
-    return { user: toUser(decodeRecord(raw)), fingers: templates.length };
+    return { user: toUser(await verifyRestored(after, raw, original.userId, ctx)), fingers: templates.length };
   });
 };
 

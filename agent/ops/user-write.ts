@@ -95,6 +95,23 @@ export async function writeUserVerified(session: ZkSession, w: VerifiedWrite, ct
   );
 }
 
+/**
+ * After a restore's batch upload (zk-protocol §10.4): the record must read back as the snapshot had it. A terminal
+ * of the other record size cannot parse the batch's user entries; if it stored something anyway, that is removed
+ * and the restore reported as not done (the snapshot stays with the caller), never as done.
+ */
+export async function verifyRestored(session: ZkSession, record: Uint8Array, userId: string, ctx: OpContext): Promise<ZkUser> {
+  const uid = record[0]! | (record[1]! << 8);
+  const landed = (await session.getUsers()).find((u) => u.uid === uid);
+  if (landed && sameUser(landed, record)) return landed;
+  const undone = await undo(session, { record, userId }, uid, ctx);
+  throw new CodedError(
+    "DEVICE_REJECTED",
+    `The terminal did not store user '${userId}' as the snapshot has it (${record.length}-byte record${landed ? `; it holds ${landed.format}-byte records` : ""}); ${undone ? "the upload was undone" : "undoing the upload failed"}`,
+    { user_id: userId, uid, outcome: undone ? "undone" : "not-stored" },
+  );
+}
+
 async function writeAndReadBack(session: ZkSession, record: Uint8Array, uid: number): Promise<ZkUser | undefined> {
   await session.setUserRaw(record);
   await session.refreshData();

@@ -90,3 +90,17 @@ describe("what cannot land as sent is refused or undone", () => {
     expect(sim.state.users().find((u) => u.userId === "1001")!.raw).toEqual(before.raw);
   });
 });
+
+describe("restore onto a terminal of the other record size", () => {
+  it("a 72-byte snapshot on an empty 28-byte terminal is refused, and nothing is left on it", async () => {
+    const tft = await sims.start({ profile: "tft" });
+    const d = createDispatcher();
+    const { snapshot } = await call(d, simTarget(tft), "users.delete", { user_id: "1002" });
+    const zk6 = await sims.start({ ...EMPTY, profile: "zk6", tcp: true, ...SILENT });
+    const err = await call(d, simTarget(zk6, { transport: "tcp" }), "users.restore", { snapshot }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "DEVICE_REJECTED" });
+    expect(zk6.state.users()).toEqual([]);
+    await d.pool.idle();
+    expect(zk6.state.enabled).toBe(true);
+  });
+});

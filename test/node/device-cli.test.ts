@@ -207,6 +207,9 @@ describe.concurrent.each([
     expect(log[log.indexOf(codec.CMD.setTime) + 1]).toBe(codec.CMD.refreshData);
     const at = await cli(["sync-time", ...target(sim, "--transport", transport, "--time", "2030-05-06 07:08:09", "--json")]);
     expect(JSON.parse(at.stdout)).toEqual({ time: "2030-05-06 07:08:09" });
+    const door = await cli(["unlock", ...target(sim, "--transport", transport, "--seconds", "3")]);
+    expect(door).toMatchObject({ code: 0, stdout: "Door unlocked for 3 s.\n" });
+    expect(sim.commandLog.some((e) => e.command === codec.CMD.unlock)).toBe(true);
   });
 });
 
@@ -262,6 +265,7 @@ describe("argument checks", () => {
     [["attendance", "--ip", HOST, "--date", "2024/01/01"], /--date: YYYY-MM-DD/],
     [["attendance", "--ip", HOST, "--date", "2024-02-30"], /--date: not a real calendar date/],
     [["sync-time", "--ip", HOST, "--time", "2024-02-30 10:00:00"], /--time: not a real date and time/],
+    [["unlock", "--ip", HOST, "--seconds", "600"], /--seconds: /],
     [["add-user", "--ip", HOST, "--user-id", "1", "--name", "X", "--password", "123456789"], /--password: /],
     [["restore-user", "--ip", HOST, "--snapshot", "/nonexistent/snap.json"], /--snapshot: cannot read/],
   ])("bad arguments %j → exit 2", async (args, pattern) => {

@@ -21,6 +21,7 @@ describe("device CLI commands", () => {
         "attendance.list",
         "time.get",
         "time.sync",
+        "door.unlock",
       ]),
     );
   });
