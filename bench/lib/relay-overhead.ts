@@ -42,6 +42,7 @@ export async function benchRelayOverhead(b: BenchSystem, progress: (line: string
     const args = OPS[c.op].args.parse({}) as OpInput<OpName>;
     // Relayed and in-process calls take turns (which goes first alternates), so both see the same load on the
     // shared cores; the overhead is the median of the paired differences.
+    const agentLog0 = b.sys.agent?.logs.length ?? 0;
     const pairs = await samplePairs(
       () => expectOk(b.api, c.path),
       async () => void (await dispatcher.dispatch({ op: c.op, device: target, args, deadline: Date.now() + 30_000 })),
@@ -50,6 +51,15 @@ export async function benchRelayOverhead(b: BenchSystem, progress: (line: string
     const direct = summarize(pairs.b);
     const overhead = summarize(pairs.a.map((x, i) => x - pairs.b[i]!));
     progress(`relay ${c.op}: median ${relayed.median_ms} ms; in-process: ${direct.median_ms} ms; paired overhead ${overhead.median_ms} ms`);
+    // The agent's own time for each relayed call (its request log, in call order: calls are one at a time), so the
+    // relay's hops alone are relayed − agent. The in-process baseline above also differs in where the terminal
+    // is: in this process, while the agent reaches it across processes.
+    const agentMs = (b.sys.agent?.logs ?? [])
+      .slice(agentLog0)
+      .filter((l) => l.op === c.op && typeof l.duration_ms === "number")
+      .map((l) => l.duration_ms as number);
+    const hops = agentMs.length === WARMUP + CALLS ? summarize(pairs.a.map((x, i) => x - agentMs[WARMUP + i]!)) : undefined;
+    if (hops) progress(`relay ${c.op}: the relay's hops alone (relayed − agent's own time) median ${hops.median_ms} ms`);
     // The op alone, on a session kept open: what connect + EXIT add to the in-process figure.
     await dispatcher.pool.idle();
     const session = await connectZk({ host: target.ip, port: target.port, transport: "tcp", timeoutMs: 5000 });
@@ -63,6 +73,18 @@ export async function benchRelayOverhead(b: BenchSystem, progress: (line: string
       { bench: "relay", what: `${c.label}: HTTP → gateway → WS → agent process → terminal`, ...pick(relayed) },
       { bench: "relay", what: `${c.op}: agent dispatcher in-process (connect + op + EXIT, no relay)`, ...pick(direct) },
       { bench: "relay", what: `${c.op}: op alone on an open session (no connect, no relay)`, ...pick(open) },
+      ...(hops
+        ? [
+            {
+              bench: "relay" as const,
+              what: `${c.op}: relay hops alone = relayed − the agent's own time for that call (its request log, whole ms)`,
+              median_ms: hops.median_ms,
+              p90_ms: hops.p90_ms,
+              p99_ms: hops.p99_ms,
+              n: hops.n,
+            },
+          ]
+        : []),
       {
         bench: "relay",
         what: `${c.op}: relay overhead = relayed − in-process dispatcher, call by call (median of ${pairs.a.length} paired differences)`,

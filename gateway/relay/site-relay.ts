@@ -41,6 +41,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export class SiteRelay extends DurableObject<Env> {
   /** In-flight requests, grouped by the connection they were sent on. */
   private readonly inflight = new Map<string, PendingRequests<RelayOutcome>>();
+  /** Ids of in-flight requests that are durable (their context is in storage); the others need no storage lookup. */
+  private readonly durableInflight = new Set<string>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -111,6 +113,7 @@ export class SiteRelay extends DurableObject<Env> {
         // Before sending: whenever and on whichever connection the result comes, it is applied as this caller's.
         const { requestId: _id, keyId, ...rest } = meta;
         await rememberDurable(this.ctx.storage, id, { ...rest, op, siteId: info.siteId, deviceId: device.id, args, keyId: keyId ?? "unknown", at: Date.now() });
+        this.durableInflight.add(id);
       }
       const pending = this.pendingOf(info.conn);
       const answer = pending.add(id, wait, () => relayTimeout(device.id));
@@ -122,6 +125,7 @@ export class SiteRelay extends DurableObject<Env> {
       try {
         return await answer;
       } finally {
+        this.durableInflight.delete(id);
         if (pending.size === 0 && this.inflight.get(info.conn) === pending) this.inflight.delete(info.conn);
       }
     } catch (e) {
@@ -167,7 +171,10 @@ export class SiteRelay extends DurableObject<Env> {
         case "response": {
           const pending = this.inflight.get(readConn(ws)?.conn ?? "");
           const outcome: RelayOutcome = frame.ok ? { ok: true, result: frame.result } : { ok: false, error: frame.error };
-          const durable = await this.settleDurable(ws, frame, outcome, pending?.has(frame.id) === true);
+          const waited = pending?.has(frame.id) === true;
+          // Awaited and not durable (time.get, users.list…): nothing of it is in storage, so no storage read
+          // delays the answer. Anything else (durable, late, redelivered, after a restart) is looked up.
+          const durable = waited && !this.durableInflight.has(frame.id) ? false : await this.settleDurable(ws, frame, outcome, waited);
           if (!pending?.resolve(frame.id, outcome) && !durable) this.log(`dropped response for unknown id ${frame.id.slice(0, 64)}`, ws);
           return;
         }
