@@ -187,8 +187,3 @@ export function fromWire(error: WireError): { err: CodedError; refused?: string 
   }
   return { err: new CodedError(code, text, details, {}, agent === "verbatim" ? "AGENT_DETAIL" : undefined) };
 }
-
-/** @deprecated renamed CodedError; kept while parallel branches merge. */
-export const RelayError = CodedError;
-/** @deprecated renamed CodedError. */
-export type RelayError = CodedError;
