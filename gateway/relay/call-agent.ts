@@ -26,11 +26,12 @@ export async function callAgent<O extends OpName>(
   args: OpArgs<O>,
   meta: RelayMeta = {},
 ): Promise<OpResult<O>> {
-  const deadline = Date.now() + relayBudgetMs(op, device.timeout);
+  const deadline = Math.min(Date.now() + relayBudgetMs(op, device.timeout), meta.deadline ?? Infinity);
   let outcome: RelayOutcome;
   try {
     // workers-types turns a union RPC return type into `never`; relay() is declared to return RelayOutcome.
-    outcome = (await siteRelay(env, siteId).relay(op, device, args as Record<string, unknown>, deadline, meta)) as RelayOutcome;
+    const { deadline: _total, ...forward } = meta;
+    outcome = (await siteRelay(env, siteId).relay(op, device, args as Record<string, unknown>, deadline, forward)) as RelayOutcome;
   } catch (e) {
     // The Durable Object itself failed (reset by a deploy, overloaded): not the agent's answer.
     console.error(`[relay ${siteId}] ${op} failed in the Durable Object: ${e instanceof Error ? e.message : String(e)}`);
