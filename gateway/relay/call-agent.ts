@@ -42,11 +42,11 @@ export async function callAgent<O extends OpName>(
   if (!parsed.success) {
     const where = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
     console.error(`[relay ${siteId}] agent answered ${op} with an invalid result: ${where.join("; ")}`);
-    if (op === "users.delete") {
-      // The agent reported success: the user is most likely gone from the terminal, and without a valid
-      // snapshot it cannot be restored. This must stand out in the logs.
+    if (OPS[op].durableResult) {
+      // The agent reported success: the change most likely happened on the terminal, and what its result was to
+      // keep (a delete's undo snapshot) is lost. This must stand out in the logs.
       const userId = (args as { user_id?: unknown }).user_id;
-      console.error(`[relay ${siteId}] USER DELETED WITHOUT SNAPSHOT? users.delete on device ${device.id} for user_id ${String(userId)} succeeded with an invalid result`);
+      console.error(`[relay ${siteId}] DURABLE RESULT LOST? ${op} on device ${device.id} for user_id ${String(userId)} succeeded with an invalid result`);
     }
     throw new CodedError("PROTOCOL_ERROR", `The agent answered ${op} with an invalid result`);
   }
