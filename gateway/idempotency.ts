@@ -1,6 +1,7 @@
 // Idempotency-Key middleware: a retry by the same API key gets the first final answer without touching the device.
 import type { Context, MiddlewareHandler } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { hasFlag } from "../shared/errors";
 import { claim, complete, release, sweep } from "./db/idempotency";
 import { sha256Hex } from "./auth/crypto";
 import { later } from "./http/later";
@@ -56,10 +57,12 @@ export function idempotency(opts: IdempotencyOptions = {}): MiddlewareHandler<Ap
     let keep = false;
     try {
       await next();
-      // Only final answers are kept: after a 5xx (device or agent down) a retry must really retry.
-      if (c.res.status < 500 && !c.get("noReplay")) {
+      // Only final answers are kept: after a 5xx (device or agent down), or an error the contract calls retryable
+      // (a restore already running), a retry must really retry.
+      const body = c.res.status < 500 && !c.get("noReplay") ? await c.res.clone().text() : undefined;
+      if (body !== undefined && !retryableAnswer(c.res.status, body)) {
         keep = true;
-        const answer = { status: c.res.status, body: await c.res.clone().text(), contentLanguage: c.res.headers.get("Content-Language") };
+        const answer = { status: c.res.status, body, contentLanguage: c.res.headers.get("Content-Language") };
         await complete(db, principal.keyId, idemKey, answer).catch((e: unknown) => {
           // The change is done; a bookkeeping failure must not turn it into a 500. The claim stays pending, so a
           // retry gets 409 until it goes stale (STALE_PENDING_MS) rather than repeating the change at once.
@@ -70,4 +73,14 @@ export function idempotency(opts: IdempotencyOptions = {}): MiddlewareHandler<Ap
       if (!keep) await release(db, principal.keyId, idemKey).catch(() => {});
     }
   };
+}
+
+/** True for an error answer whose code the error contract calls retryable (shared/errors.ts). */
+function retryableAnswer(status: number, body: string): boolean {
+  if (status < 400) return false;
+  try {
+    return hasFlag(JSON.parse(body), "retryable");
+  } catch {
+    return false;
+  }
 }

@@ -1,13 +1,13 @@
 // zod schemas of the HTTP API (request bodies, queries, answer data); routes validate with them, openapi.json shows them.
 import { z } from "zod";
-import { CommKey, DeviceHost, DeviceId, Transport } from "../shared/device";
+import { CommKey, DeviceHost, DeviceId, DevicePort, DeviceTimeout, Transport } from "../shared/device";
 import { AttendanceFilters, AttendanceRecord, OPS, ROLES, User, UserId } from "../shared/ops";
 
 /** Site ids follow the same rule as device ids (shared/device.ts). */
 export const SiteId = DeviceId;
 
-const Port = z.number().int().min(1).max(65535);
-const Timeout = z.number().min(0.1).max(120);
+const Port = DevicePort;
+const Timeout = DeviceTimeout;
 
 const DeviceFields = z.object({
   name: z.string().min(1).max(64),

@@ -17,10 +17,15 @@ export const MAX_WAIT_MS = MAX_RELAY_MS + 5000;
 const PACKETS = { plain: 4, bulk: 12 };
 
 /**
- * How long the gateway waits for `op` on a terminal whose per-packet timeout is `timeoutSeconds` (the seed's
- * registry unit): that many packets, plus the relay margin, capped at MAX_RELAY_MS.
+ * Time for one job on a terminal whose per-packet timeout is `timeoutSeconds` (the seed's registry unit): the
+ * packets a plain or bulk op is allowed, plus the relay margin. Uncapped: the agent's own background jobs
+ * (re-enables, settling an outbox entry) use it as is.
  */
+export function jobBudgetMs(timeoutSeconds: number, bulk: boolean): number {
+  return Math.round(timeoutSeconds * 1000 * (bulk ? PACKETS.bulk : PACKETS.plain)) + RELAY_MARGIN_MS;
+}
+
+/** How long the gateway waits for `op`: its job budget, capped at MAX_RELAY_MS. */
 export function relayBudgetMs(op: OpName, timeoutSeconds: number): number {
-  const packets = OPS[op].bulk ? PACKETS.bulk : PACKETS.plain;
-  return Math.min(MAX_RELAY_MS, Math.round(timeoutSeconds * 1000 * packets) + RELAY_MARGIN_MS);
+  return Math.min(MAX_RELAY_MS, jobBudgetMs(timeoutSeconds, OPS[op].bulk));
 }

@@ -24,14 +24,17 @@ export const DeviceHost = z
 /** The comm key ("password" in the seed): a numeric device secret, 0 = none. Never echoed back. */
 export const CommKey = z.number().int().min(0).max(999_999_999);
 
+export const DevicePort = z.number().int().min(1).max(65535);
+/** Per-packet timeout in seconds, as in the seed's registry (shared/budget.ts derives deadlines from it). */
+export const DeviceTimeout = z.number().min(0.1).max(120);
+
 /** Everything the agent needs to reach one terminal; travels only inside relay request frames. */
 export const DeviceTarget = z.object({
   id: z.string(),
   ip: DeviceHost,
-  port: z.number().int().min(1).max(65535),
+  port: DevicePort,
   transport: Transport,
   password: CommKey,
-  /** Seconds, as in the seed's registry. */
-  timeout: z.number().min(0.1).max(120),
+  timeout: DeviceTimeout,
 });
 export type DeviceTarget = z.infer<typeof DeviceTarget>;

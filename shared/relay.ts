@@ -28,9 +28,12 @@ export const RequestFrame = z.object({
 });
 export type RequestFrame = z.infer<typeof RequestFrame>;
 
+/** Longest error text a response frame carries (an agent cuts longer ones). */
+export const MAX_ERROR_MESSAGE = 2000;
+
 export const RelayErrorBody = z.object({
   code: z.string().max(64),
-  message: z.string().max(2000),
+  message: z.string().max(MAX_ERROR_MESSAGE),
   details: z.record(z.string(), z.unknown()).optional(),
 });
 

@@ -1,4 +1,5 @@
 // Per-terminal workers keyed by ip:port, created on demand and forgotten when idle; global bounds on what runs at once.
+import { jobBudgetMs } from "../../shared/budget";
 import { CodedError } from "../../shared/errors";
 import type { DeviceTarget } from "../../shared/device";
 import { silentLogger, type Logger } from "../log";
@@ -158,7 +159,7 @@ export class DevicePool {
 
   /** One background attempt: an empty job, which the worker precedes with the ENABLE the terminal is owed. */
   private async retryEnable(target: DeviceTarget): Promise<void> {
-    const budget = Math.round(target.timeout * 1000) * 4 + 2000;
+    const budget = jobBudgetMs(target.timeout, false);
     await this.run(target, this.opts.now() + budget, async () => undefined).catch(() => undefined);
   }
 

@@ -1,4 +1,5 @@
 // Settling an outbox entry whose outcome the agent never learned: ask the terminal whether the change happened.
+import { jobBudgetMs } from "../../shared/budget";
 import type { DeviceTarget } from "../../shared/device";
 import type { OpName } from "../../shared/ops";
 import type { ZkSession } from "../zk/types";
@@ -42,6 +43,6 @@ const SETTLERS: Partial<Record<OpName, Settler>> = {
 export async function settleOnTerminal(pool: DevicePool, entry: Unsettled): Promise<boolean> {
   const settler = SETTLERS[entry.op as OpName];
   if (!settler) return false;
-  const budget = Math.round(entry.device.timeout * 1000) * 12 + 2000;
+  const budget = jobBudgetMs(entry.device.timeout, true);
   return pool.run(entry.device, Date.now() + budget, (session) => settler(session, entry));
 }

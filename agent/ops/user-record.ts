@@ -18,12 +18,13 @@ type Changed = Exclude<keyof UserChanges, "group_id">;
 const FIELD_OF: Record<Changed, UserField> = { name: "name", privilege: "privilege", password: "password", card: "card" };
 
 /** A record of `format` from fields; any field longer than its bytes is refused (VALIDATION_FAILED naming the limit). */
-export function encodeRecord(format: UserFormat, input: ZkUserInput): Uint8Array {
-  return encodeUser(format, input);
+export function encodeRecord(format: UserFormat, input: ZkUserInput, encoding = "utf-8"): Uint8Array {
+  return encodeUser(format, input, encoding);
 }
 
-export function decodeRecord(raw: Uint8Array): ZkUser {
-  return raw.length === 28 ? decodeUser28(raw) : decodeUser72(raw);
+/** `encoding`: the terminal's charset (ZkSession.encoding), for names and passwords. */
+export function decodeRecord(raw: Uint8Array, encoding = "utf-8"): ZkUser {
+  return raw.length === 28 ? decodeUser28(raw, encoding) : decodeUser72(raw, encoding);
 }
 
 /**
@@ -39,7 +40,7 @@ export function groupFields(groupId: string, format: 28 | 72): Pick<ZkUserInput,
 }
 
 /** A new user's record. */
-export function newUserRecord(format: UserFormat, uid: number, userId: string, changes: UserChanges): Uint8Array {
+export function newUserRecord(format: UserFormat, uid: number, userId: string, changes: UserChanges, encoding = "utf-8"): Uint8Array {
   return encodeRecord(format, {
     uid,
     userId,
@@ -48,14 +49,14 @@ export function newUserRecord(format: UserFormat, uid: number, userId: string, c
     password: changes.password ?? "",
     card: changes.card ?? 0,
     ...(changes.group_id !== undefined ? groupFields(changes.group_id, format) : { group: 1 }),
-  });
+  }, encoding);
 }
 
 /**
  * `existing`'s record with only the given fields re-encoded: every other byte (password garbage after the NUL,
  * time-zone bytes, a name in a charset we decode lossily) is written back exactly as the terminal had it.
  */
-export function patchedUserRecord(existing: ZkUser, changes: UserChanges): Uint8Array {
+export function patchedUserRecord(existing: ZkUser, changes: UserChanges, encoding = "utf-8"): Uint8Array {
   const format = existing.format;
   // The fresh record only lends the changed fields' bytes; its user_id is a placeholder that is never copied.
   const fresh = encodeRecord(format, {
@@ -65,7 +66,7 @@ export function patchedUserRecord(existing: ZkUser, changes: UserChanges): Uint8
     privilege: changes.privilege ?? 0,
     password: changes.password ?? "",
     card: changes.card ?? 0,
-  });
+  }, encoding);
   const out = existing.raw.slice();
   for (const change of Object.keys(FIELD_OF) as Changed[]) {
     if (changes[change] === undefined) continue;

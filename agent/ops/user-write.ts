@@ -69,7 +69,7 @@ export async function writeUserVerified(session: ZkSession, w: VerifiedWrite, ct
   let record = w.record;
   const uid = record[0]! | (record[1]! << 8);
   let landed = await writeAndReadBack(session, record, uid);
-  if (landed && sameUser(landed, record)) return landed;
+  if (landed && sameUser(landed, record, session.encoding)) return landed;
   if (landed && landed.format !== record.length && w.rebuild) {
     ctx.logger.warn("the terminal keeps user records of another size than guessed: writing the user again in its size", {
       uid,
@@ -84,7 +84,7 @@ export async function writeUserVerified(session: ZkSession, w: VerifiedWrite, ct
       throw err;
     }
     landed = await writeAndReadBack(session, record, uid);
-    if (landed && sameUser(landed, record)) return landed;
+    if (landed && sameUser(landed, record, session.encoding)) return landed;
   }
   const undone = await undo(session, w, uid, ctx);
   const seen = landed ? `it holds user_id '${landed.userId}', name '${landed.name}'` : "the user is not in its table";
@@ -103,7 +103,7 @@ export async function writeUserVerified(session: ZkSession, w: VerifiedWrite, ct
 export async function verifyRestored(session: ZkSession, record: Uint8Array, userId: string, ctx: OpContext): Promise<ZkUser> {
   const uid = record[0]! | (record[1]! << 8);
   const landed = (await session.getUsers()).find((u) => u.uid === uid);
-  if (landed && sameUser(landed, record)) return landed;
+  if (landed && sameUser(landed, record, session.encoding)) return landed;
   const undone = await undo(session, { record, userId }, uid, ctx);
   throw new CodedError(
     "DEVICE_REJECTED",
@@ -132,9 +132,9 @@ async function undo(session: ZkSession, w: VerifiedWrite, uid: number, ctx: OpCo
 }
 
 /** Every field the API shows or writes, as the terminal decodes it: raw bytes may differ where firmware normalises. */
-function sameUser(landed: ZkUser, record: Uint8Array): boolean {
+function sameUser(landed: ZkUser, record: Uint8Array, encoding?: string): boolean {
   if (landed.format !== record.length) return false;
-  const sent = decodeRecord(record);
+  const sent = decodeRecord(record, encoding);
   return (
     landed.userId === sent.userId &&
     landed.name === sent.name &&

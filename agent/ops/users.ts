@@ -31,7 +31,7 @@ export const createUser: OpHandler<"users.create"> = (session, args, ctx) =>
       uid = freeUid(users);
     }
     const choice = await chooseUserFormat(session, users);
-    const build = (format: UserFormat) => newUserRecord(format, uid, args.user_id, args);
+    const build = (format: UserFormat) => newUserRecord(format, uid, args.user_id, args, session.encoding);
     const record = firstRecord(choice, build);
     checkStillWanted(ctx, "the user write");
     const rebuild = choice.source === "table" ? undefined : build;
@@ -43,9 +43,11 @@ export const updateUser: OpHandler<"users.update"> = (session, args, ctx) =>
   withDisabled(session, async () => {
     const existing = findUser(await session.getUsers(), args.user_id);
     const { user_id: _userId, ...changes } = args;
-    const record = patchedUserRecord(existing, changes);
+    const record = patchedUserRecord(existing, changes, session.encoding);
     checkStillWanted(ctx, "the user write");
-    return { user: toUser(await writeUserVerified(session, { record, userId: args.user_id, previous: existing.raw }, ctx)) };
+    const user = toUser(await writeUserVerified(session, { record, userId: args.user_id, previous: existing.raw }, ctx));
+    // `before` is what the audit log records as the state before the change.
+    return { user, before: toUser(existing) };
   });
 
 /**

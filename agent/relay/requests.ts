@@ -1,7 +1,7 @@
 // Turns one relay `request` frame into its `response` frame: op lookup, deadline, args validation, dispatch, logging.
 import { isErrorCode, CodedError, type ErrorCode } from "../../shared/errors";
 import { isDurableResult, isOpName, OPS, type OpName } from "../../shared/ops";
-import { MAX_FRAME_BYTES, RELAY_VERSION, type RequestFrame, type ResponseFrame } from "../../shared/relay";
+import { MAX_ERROR_MESSAGE, MAX_FRAME_BYTES, RELAY_VERSION, type RequestFrame, type ResponseFrame } from "../../shared/relay";
 import type { DeviceTarget } from "../../shared/device";
 import type { Logger } from "../log";
 
@@ -30,7 +30,7 @@ export interface RequestHandlerOptions {
 
 type ErrorBody = { code: ErrorCode; message: string; details?: Record<string, unknown> };
 
-const MAX_MESSAGE = 2000; // shared/relay.ts RelayErrorBody.message
+const MAX_MESSAGE = MAX_ERROR_MESSAGE;
 
 /** Maps anything thrown to the frame's error body: stable codes and device messages pass through verbatim. */
 export function toErrorBody(err: unknown): ErrorBody {

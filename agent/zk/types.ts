@@ -95,6 +95,8 @@ export interface ZkConnectOptions {
 export interface ZkSession {
   readonly transport: "tcp" | "udp";
   readonly userFormat: 28 | 72 | undefined;
+  /** Charset of names and passwords on this terminal (zk-protocol §8.5); absent = UTF-8. */
+  readonly encoding?: string;
   /** Packets sent and received so far (for benchmarks and logs). */
   readonly packets: { sent: number; received: number };
 

@@ -72,7 +72,7 @@ describe("errors are localized once, at the edge", () => {
     const unreachable = ERROR_CODES.filter((c) => hasFlag({ code: c }, "unreachable"));
     expect(unreachable).toEqual(["DEVICE_UNREACHABLE", "DEVICE_TIMEOUT", "DEVICE_DISCONNECTED"]);
     const unchanged = ERROR_CODES.filter((c) => hasFlag({ code: c }, "nothingChanged"));
-    expect(unchanged).toEqual(["VALIDATION_FAILED", "DEVICE_REJECTED", "DEVICE_FULL"]);
+    expect(unchanged).toEqual(["VALIDATION_FAILED", "RESTORE_CONFLICT", "DEVICE_REJECTED", "DEVICE_FULL"]);
     expect(hasFlag({ code: "DEVICE_TIMEOUT" }, "sessionSafe")).toBe(false);
     expect(hasFlag({ code: "USER_EXISTS" }, "sessionSafe")).toBe(true);
     expect(hasFlag({ code: "NOPE" }, "retryable")).toBe(false);

@@ -92,6 +92,11 @@ describe("restore claims its snapshot", () => {
     const second = await json("POST", "/devices/d0/users/7/restore");
     expect(second.status).toBe(409);
     expect(second.body).toEqual({ success: false, error: "Ya hay una restauración en curso del usuario '7'.", code: "RESTORE_IN_PROGRESS" });
+    // RESTORE_IN_PROGRESS is retryable in the error contract: under an Idempotency-Key it is not kept for replay.
+    const keyed = await json("POST", "/devices/d0/users/7/restore", { headers: { "idempotency-key": "restore-7" } });
+    expect([keyed.status, keyed.body.code]).toEqual([409, "RESTORE_IN_PROGRESS"]);
+    const stored = await env.DB.prepare("SELECT count(*) AS n FROM idempotency WHERE idem_key = 'restore-7'").first<{ n: number }>();
+    expect(stored?.n).toBe(0);
     // While it runs, the listing shows the snapshot as not restored yet (never the claim marker).
     expect((await json("GET", "/devices/d0/deleted-users")).body.data[0].restored_at).toBeNull();
     g.open();

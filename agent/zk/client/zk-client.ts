@@ -74,6 +74,9 @@ export class ZkClient implements ZkSession {
   get userFormat(): 28 | 72 | undefined {
     return this.format;
   }
+  get encoding(): string {
+    return this.opts.encoding ?? "utf-8";
+  }
   get packets(): { sent: number; received: number } {
     return { ...this.conn.packets };
   }
