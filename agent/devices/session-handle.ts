@@ -7,7 +7,7 @@ const FAILED = Symbol.for("zk-relay.session-failed");
 
 /**
  * How long an acknowledged DISABLE is trusted. The client's DISABLE asks the terminal to re-enable itself after
- * 300 s (zk-protocol §4.4), so well before that a write re-sends DISABLE and the caches below are dropped.
+ * 300 s (docs/protocol.md §4.4), so well before that a write re-sends DISABLE and the caches below are dropped.
  */
 export const DISABLE_TRUST_MS = 60_000;
 

@@ -28,7 +28,7 @@ function decodeSnapshot(s: UserSnapshot): { record: Uint8Array; templates: Array
 }
 
 /**
- * Writes record and templates in one batch upload (zk-protocol §10.4), then REFRESHDATA. The record goes back
+ * Writes record and templates in one batch upload (docs/protocol.md §10.4), then REFRESHDATA. The record goes back
  * byte for byte; only its uid changes when someone else got that uid meanwhile. If the badge number now exists
  * under another uid (re-created by hand), the restore refuses with USER_EXISTS rather than make a duplicate.
  */
