@@ -1,6 +1,7 @@
 // Calls an op on a registry device through its site's agent; failures come out as CodedErrors with the device's params.
 import type { Context } from "hono";
 import { CodedError, errorSpec } from "../shared/errors";
+import type { MessageParams } from "../shared/messages";
 import type { OpArgs, OpName, OpResult } from "../shared/ops";
 import { toTarget, type DeviceRow } from "./db/devices";
 import type { AppEnv } from "./http/app-env";
@@ -23,7 +24,7 @@ export async function runOp<O extends OpName>(
   onAgentError?: AgentErrorHook,
 ): Promise<OpResult<O>> {
   try {
-    const meta = { keyId: c.get("principal")?.keyId, deviceCreatedAt: device.created_at };
+    const meta = { keyId: c.get("principal")?.keyId, deviceCreatedAt: device.created_at, deadline: c.get("deadline") };
     return await callAgent(c.env, device.site_id, toTarget(device), op, args, meta);
   } catch (e) {
     if (e instanceof CodedError && onAgentError) await onAgentError(e);
@@ -38,8 +39,17 @@ export async function runOp<O extends OpName>(
  */
 export function forCaller(e: unknown, device: DeviceRow, userId?: string): unknown {
   if (!(e instanceof CodedError)) return e;
-  const params = { device_id: device.id, site_id: device.site_id, ...(userId === undefined ? {} : { user_id: userId }) };
+  // ip/port: DEVICE_UNREACHABLE's seed text is built from the registry, not taken from the agent.
+  const params: MessageParams = { device_id: device.id, site_id: device.site_id, ip: device.ip, port: device.port, ...(userId === undefined ? {} : { user_id: userId }) };
+  if (e.code === "RESTORE_CONFLICT") {
+    // Who holds the user_id or uid: the one structured agent detail the caller gets, reduced to three plain fields.
+    const h = (e.details?.held_by ?? {}) as { uid?: unknown; user_id?: unknown; name?: unknown };
+    const held_by = { uid: Number(h.uid) || 0, user_id: String(h.user_id ?? "").slice(0, 24), name: String(h.name ?? "").slice(0, 24) };
+    params.held = `uid ${held_by.uid} (user_id '${held_by.user_id}', '${held_by.name}')`;
+    return new CodedError(e.code, e.message, { held_by }, { ...e.params, ...params }, e.key);
+  }
   const shown = (errorSpec(e.code).publicDetails ?? []).filter((k) => typeof e.details?.[k] === "string");
   const details = shown.length > 0 ? { details: Object.fromEntries(shown.map((k) => [k, e.details![k]])) } : undefined;
+  // The contract's own key for codes whose text is ours; the params win over the agent's (it names no registry device).
   return new CodedError(e.code, e.message, details, { ...e.params, ...params }, e.key);
 }

@@ -31,3 +31,11 @@ export async function mapSettled<T, R>(
   await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, worker));
   return results;
 }
+
+/**
+ * Sets one total deadline for a fan-out route: as long as its slowest single device may take, not that once per
+ * wave of FAN_OUT_LIMIT devices. Calls still waiting for a slot when it passes fail at once (RELAY_TIMEOUT).
+ */
+export function fanOutDeadline(budgetsMs: readonly number[], now = Date.now()): number {
+  return now + Math.max(0, ...budgetsMs);
+}

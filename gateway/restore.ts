@@ -23,6 +23,11 @@ export async function restoreUser(
   const row = await findSnapshot(db, device.id, userId, snapshotId);
   if (!row) throw apiError("SNAPSHOT_NOT_FOUND", { user_id: userId });
   noteAudit(c, { detail: { snapshot_id: row.id } });
+  // A snapshot is restored once: doing it again would silently undo every change made since (case: privilege
+  // raised after the restore, then reverted by a second one).
+  if (row.restored_at !== null && !row.restored_at.startsWith("pending:")) {
+    throw apiError("SNAPSHOT_ALREADY_RESTORED", { user_id: userId, snapshot_id: row.id }, { snapshot_id: row.id, restored_at: row.restored_at });
+  }
   const marker = await claimSnapshot(db, row, Date.now());
   if (marker === null) throw apiError("RESTORE_IN_PROGRESS", { user_id: userId });
   let restored: { user: User; fingers: number };

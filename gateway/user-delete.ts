@@ -44,7 +44,7 @@ export async function deleteUserWithSnapshot(
   const relayId = opts.relayId ?? crypto.randomUUID();
   const single = opts.single === true;
   const principal = c.get("principal");
-  const meta: RelayMeta = { requestId: relayId, keyId: principal?.keyId, deviceCreatedAt: device.created_at };
+  const meta: RelayMeta = { requestId: relayId, keyId: principal?.keyId, deviceCreatedAt: device.created_at, deadline: c.get("deadline") };
   meta.audit = {
     key_id: principal?.keyId ?? "unknown",
     action: "users.delete",

@@ -64,26 +64,32 @@ export const ERRORS = {
   IDEMPOTENCY_CONFLICT: spec(409, true, "Idempotency-Key reused for another request, or the first one is still running"),
   RESTORE_IN_PROGRESS: spec(409, true, "Another restore of the same deleted user is running"),
   SNAPSHOT_ALREADY_RESTORED: spec(409, false, "That snapshot was already restored"),
-  RESTORE_CONFLICT: spec(409, false, "The user could not be put back: their user_id or uid is held by someone else"),
+  RESTORE_CONFLICT: spec(409, false, "The user could not be put back: their user_id or uid is held by someone else (`held_by`)", {
+    agent: "localized",
+    sessionSafe: true,
+    nothingChanged: true,
+    publicDetails: ["held_by"],
+  }),
   PAYLOAD_TOO_LARGE: spec(413, false, "Body over 64 KiB", { fromAgentAs: "RESULT_TOO_LARGE" }),
   UNSUPPORTED_MEDIA_TYPE: spec(415, false, "The body is not application/json"),
   UPGRADE_REQUIRED: spec(426, false, "/agent/connect without a WebSocket upgrade"),
-  // Device-side failures answer 500, as the seed's "Connection error" does.
+  // Device-side failures answer 500, as the seed's "Connection error" does. Their text is ours, by code
+  // (messages.ts): an agent's words never reach a caller.
   DEVICE_UNREACHABLE: spec(500, true, "The agent could not reach the terminal (`details.reason`: timeout, refused, dns)", {
-    agent: "verbatim",
+    agent: "localized",
     unreachable: true,
     publicDetails: ["reason"],
   }),
-  DEVICE_TIMEOUT: spec(500, true, "The terminal stopped answering in the middle of a command", { agent: "verbatim", unreachable: true }),
-  DEVICE_AUTH_FAILED: spec(500, false, "Wrong comm key: the terminal answered and refused it", { agent: "verbatim" }),
-  DEVICE_DISCONNECTED: spec(500, true, "The terminal closed or reset the connection mid-command", { agent: "verbatim", unreachable: true }),
-  DEVICE_REJECTED: spec(500, false, "The terminal refused the command", { agent: "verbatim", sessionSafe: true, nothingChanged: true }),
+  DEVICE_TIMEOUT: spec(500, true, "The terminal stopped answering in the middle of a command", { agent: "localized", unreachable: true }),
+  DEVICE_AUTH_FAILED: spec(500, false, "Wrong comm key: the terminal answered and refused it", { agent: "localized" }),
+  DEVICE_DISCONNECTED: spec(500, true, "The terminal closed or reset the connection mid-command", { agent: "localized", unreachable: true }),
+  DEVICE_REJECTED: spec(500, false, "The terminal refused the command", { agent: "localized", sessionSafe: true, nothingChanged: true }),
   DEVICE_FULL: spec(500, false, "The terminal has no room left (no free internal uid)", {
-    agent: "verbatim",
+    agent: "localized",
     sessionSafe: true,
     nothingChanged: true,
   }),
-  PROTOCOL_ERROR: spec(500, false, "The terminal (or agent) sent bytes that are not valid protocol", { agent: "verbatim" }),
+  PROTOCOL_ERROR: spec(500, false, "The terminal (or agent) sent bytes that are not valid protocol", { agent: "localized" }),
   INTERNAL: spec(500, false, "A bug; the answer carries no details, the log has them", { agent: "localized" }),
   // The agent answered, but not with something usable: a result over the relay frame cap, or an op it does not know.
   RESULT_TOO_LARGE: spec(502, false, "The terminal's answer is too large for one relay frame", { agent: "localized" }),

@@ -8,6 +8,15 @@ export type MessageParams = Record<string, string | number | undefined>;
 type Template = (p: MessageParams) => string;
 /** Device-side failures keep the agent's text (the seed: "Connection timeout to device <ip>:<port>"). */
 const detailOr = (fallback: string) => (p: MessageParams) => (p.detail === undefined || p.detail === "" ? fallback : String(p.detail));
+/**
+ * Device-side failures as the caller reads them: our own text by code, naming the registry device, never the
+ * agent's words (those stay in the agent's log); without a device (a local raiser), the raiser's words.
+ */
+const deviceOr = (text: (device: string) => string, fallback: string) => (p: MessageParams) =>
+  p.device_id !== undefined ? text(String(p.device_id)) : detailOr(fallback)(p);
+/** The seed's words, word for word, from the registry's address: "Connection timeout to device <ip>:<port>". */
+const unreachable = (fallback: string) => (p: MessageParams) =>
+  p.ip !== undefined && p.port !== undefined ? `Connection timeout to device ${p.ip}:${p.port}` : detailOr(fallback)(p);
 
 const es = {
   USER_DELETED: (p) => `Usuario '${p.user_id}' eliminado.`,
@@ -32,10 +41,9 @@ const es = {
   SNAPSHOT_NOT_FOUND: (p) => `No hay copia del usuario '${p.user_id}' para restaurar.`,
   RESTORE_IN_PROGRESS: (p) => `Ya hay una restauración en curso del usuario '${p.user_id}'.`,
   SNAPSHOT_ALREADY_RESTORED: (p) => `La copia ${p.snapshot_id} del usuario '${p.user_id}' ya fue restaurada.`,
-  RESTORE_CONFLICT: (p) => `No se restauró el usuario '${p.user_id}': ${p.held}.`,
+  RESTORE_CONFLICT: (p) => `No se restauró el usuario '${p.user_id}': su user_id o su uid ya los tiene ${p.held}.`,
   RESULT_TOO_LARGE: () => `La respuesta del dispositivo es demasiado grande para el enlace del agente.`,
   AGENT_OUTDATED: (p) => `El agente del sitio '${p.site_id}' no conoce esta operación; actualícelo.`,
-  DEVICE_ERROR: (p) => `Error del dispositivo '${p.device_id}' (${p.code}).`,
   AGENT_OFFLINE: (p) => `El agente del sitio '${p.site_id}' no está conectado.`,
   DEVICE_BUSY: () => `El dispositivo está ocupado; intente de nuevo.`,
   RELAY_TIMEOUT: (p) => `El dispositivo '${p.device_id}' no respondió a tiempo.`,
@@ -52,13 +60,13 @@ const es = {
   IDEMPOTENCY_CONFLICT: () => `La clave de idempotencia ya se usó con otra solicitud o sigue en curso.`,
   INTERNAL: () => `Error interno.`,
   AGENT_DETAIL: detailOr(`Error del agente.`),
-  DEVICE_UNREACHABLE: detailOr(`No se pudo conectar con el dispositivo.`),
-  DEVICE_TIMEOUT: detailOr(`El dispositivo dejó de responder.`),
-  DEVICE_AUTH_FAILED: detailOr(`El dispositivo rechazó la clave de comunicación.`),
-  DEVICE_DISCONNECTED: detailOr(`El dispositivo cerró la conexión.`),
-  DEVICE_REJECTED: detailOr(`El dispositivo rechazó la orden.`),
-  DEVICE_FULL: detailOr(`El dispositivo no tiene espacio libre.`),
-  PROTOCOL_ERROR: detailOr(`Respuesta no válida del dispositivo.`),
+  DEVICE_UNREACHABLE: unreachable(`No se pudo conectar con el dispositivo.`),
+  DEVICE_TIMEOUT: deviceOr((d) => `El dispositivo '${d}' dejó de responder a mitad de un comando.`, `El dispositivo dejó de responder.`),
+  DEVICE_AUTH_FAILED: deviceOr((d) => `El dispositivo '${d}' rechazó la clave de comunicación.`, `El dispositivo rechazó la clave de comunicación.`),
+  DEVICE_DISCONNECTED: deviceOr((d) => `El dispositivo '${d}' cerró la conexión a mitad de un comando.`, `El dispositivo cerró la conexión.`),
+  DEVICE_REJECTED: deviceOr((d) => `El dispositivo '${d}' rechazó la orden.`, `El dispositivo rechazó la orden.`),
+  DEVICE_FULL: deviceOr((d) => `El dispositivo '${d}' no tiene ningún uid libre.`, `El dispositivo no tiene espacio libre.`),
+  PROTOCOL_ERROR: deviceOr((d) => `El dispositivo '${d}' respondió algo que no es protocolo ZK válido.`, `Respuesta no válida del dispositivo.`),
 } satisfies Record<string, Template>;
 
 export type MessageKey = keyof typeof es;
@@ -86,10 +94,9 @@ const en: Record<MessageKey, Template> = {
   SNAPSHOT_NOT_FOUND: (p) => `No saved copy of user '${p.user_id}' to restore.`,
   RESTORE_IN_PROGRESS: (p) => `A restore of user '${p.user_id}' is already in progress.`,
   SNAPSHOT_ALREADY_RESTORED: (p) => `Snapshot ${p.snapshot_id} of user '${p.user_id}' was already restored.`,
-  RESTORE_CONFLICT: (p) => `User '${p.user_id}' not restored: ${p.held}.`,
+  RESTORE_CONFLICT: (p) => `User '${p.user_id}' not restored: its user_id or uid is held by ${p.held}.`,
   RESULT_TOO_LARGE: () => `The device's answer is too large for the agent link.`,
   AGENT_OUTDATED: (p) => `The agent of site '${p.site_id}' does not know this operation; upgrade it.`,
-  DEVICE_ERROR: (p) => `Device '${p.device_id}' failed (${p.code}).`,
   AGENT_OFFLINE: (p) => `The agent of site '${p.site_id}' is not connected.`,
   DEVICE_BUSY: () => `The device is busy; try again.`,
   RELAY_TIMEOUT: (p) => `Device '${p.device_id}' did not answer in time.`,
@@ -106,13 +113,13 @@ const en: Record<MessageKey, Template> = {
   IDEMPOTENCY_CONFLICT: () => `This idempotency key was used for another request or is still in progress.`,
   INTERNAL: () => `Internal error.`,
   AGENT_DETAIL: detailOr(`Agent error.`),
-  DEVICE_UNREACHABLE: detailOr(`Could not connect to the device.`),
-  DEVICE_TIMEOUT: detailOr(`The device stopped answering.`),
-  DEVICE_AUTH_FAILED: detailOr(`The device rejected the communication key.`),
-  DEVICE_DISCONNECTED: detailOr(`The device closed the connection.`),
-  DEVICE_REJECTED: detailOr(`The device refused the command.`),
-  DEVICE_FULL: detailOr(`The device has no free space.`),
-  PROTOCOL_ERROR: detailOr(`Invalid answer from the device.`),
+  DEVICE_UNREACHABLE: unreachable(`Could not connect to the device.`),
+  DEVICE_TIMEOUT: deviceOr((d) => `Device '${d}' stopped answering in the middle of a command.`, `The device stopped answering.`),
+  DEVICE_AUTH_FAILED: deviceOr((d) => `Device '${d}' refused the comm key.`, `The device rejected the communication key.`),
+  DEVICE_DISCONNECTED: deviceOr((d) => `Device '${d}' closed the connection in the middle of a command.`, `The device closed the connection.`),
+  DEVICE_REJECTED: deviceOr((d) => `Device '${d}' refused the command.`, `The device refused the command.`),
+  DEVICE_FULL: deviceOr((d) => `Device '${d}' has no free uid left.`, `The device has no free space.`),
+  PROTOCOL_ERROR: deviceOr((d) => `Device '${d}' sent bytes that are not valid ZK protocol.`, `Invalid answer from the device.`),
 };
 
 // Every error code has its own message (shared/errors.ts: an error's default message key is its code).

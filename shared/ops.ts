@@ -198,7 +198,8 @@ export const OPS = {
     data: "user",
     errors: ["USER_EXISTS", "DEVICE_FULL"],
   }, { mutates: true }),
-  "users.update": op(UserFields.extend({ user_id: UserId }), z.object({ user: User }), {
+  // `before`: the user as it was (the audit log's before-state); absent from older agents.
+  "users.update": op(UserFields.extend({ user_id: UserId }), z.object({ user: User, before: User.optional() }), {
     method: "PUT",
     path: USER_PATH,
     role: "write",

@@ -3,11 +3,11 @@ import { CodedError } from "../../shared/errors";
 import type { UserSnapshot } from "../../shared/ops";
 import type { ZkSession, ZkTemplate } from "../zk/types";
 import { checkStillWanted, refusedOutright, rereadUsers } from "./commit";
-import { freeUid, withDisabled } from "./guard";
+import { withDisabled } from "./guard";
 import { fromBase64, toUser } from "./map";
 import { readUserTemplates } from "./templates";
 import type { OpContext, OpHandler } from "./types";
-import { decodeRecord, withUid } from "./user-record";
+import { decodeRecord } from "./user-record";
 import { verifyRestored } from "./user-write";
 
 function invalid(message: string): CodedError {
@@ -29,8 +29,8 @@ function decodeSnapshot(s: UserSnapshot): { record: Uint8Array; templates: Array
 
 /**
  * Writes record and templates in one batch upload (docs/protocol.md §10.4), then REFRESHDATA. The record goes back
- * byte for byte; only its uid changes when someone else got that uid meanwhile. If the badge number now exists
- * under another uid (re-created by hand), the restore refuses with USER_EXISTS rather than make a duplicate.
+ * byte for byte at its own uid. If the badge number or the uid is held by anyone now, the restore refuses with
+ * RESTORE_CONFLICT (and who holds it) and changes nothing: a restore never overwrites.
  */
 export const restoreUser: OpHandler<"users.restore"> = (session, args, ctx) => {
   const snap = args.snapshot;
@@ -43,14 +43,21 @@ export const restoreUser: OpHandler<"users.restore"> = (session, args, ctx) => {
     if (format !== undefined && format !== snap.format) {
       throw invalid(`snapshot holds a ${snap.format}-byte record; this terminal uses ${format}-byte records`);
     }
-    const same = users.find((u) => u.userId === original.userId);
-    if (same && same.uid !== original.uid) {
-      throw new CodedError("USER_EXISTS", `User '${original.userId}' already exists (uid ${same.uid})`, { user_id: original.userId });
+    // Never over anyone: whoever holds the user_id or the uid now (a later edit, a new hire given the same badge
+    // number) stays as they are, and the caller learns who it is. The one exception is the very record, with every
+    // finger, already back (a retry after a lost answer): nothing to write.
+    const blocker = users.find((u) => u.userId === original.userId) ?? users.find((u) => u.uid === original.uid);
+    if (blocker) {
+      if (blocker.uid === original.uid && sameBytes(blocker.raw, record) && (await hasFingers(session, blocker.uid, templates))) {
+        return { user: toUser(blocker), fingers: templates.length };
+      }
+      const held = toUser(blocker);
+      throw new CodedError("RESTORE_CONFLICT", `User '${original.userId}' not restored: held by uid ${held.uid} (user_id '${held.user_id}')`, {
+        held_by: { uid: held.uid, user_id: held.user_id, name: held.name },
+      });
     }
-    // `same` at the same uid: a retried restore, written over in place.
-    const holder = users.find((u) => u.uid === original.uid);
-    const uid = holder && holder.userId !== original.userId ? freeUid(users) : original.uid;
-    const raw = uid === original.uid ? record : withUid(record, uid);
+    const uid = original.uid;
+    const raw = record;
     const withUids = templates.map((t) => ({ ...t, uid }));
     checkStillWanted(ctx, "the user upload");
     let after = session;
@@ -84,6 +91,13 @@ async function settleUnknown(err: unknown, session: ZkSession, raw: Uint8Array, 
   }
   ctx.logger.warn("the upload's answer was lost, but the user is back with every finger: reporting the restore", { uid, error: err });
   return reread.session;
+}
+
+/** The terminal holds exactly these fingers for `uid` (same finger numbers, same template bytes). */
+async function hasFingers(session: ZkSession, uid: number, templates: ReadonlyArray<Omit<ZkTemplate, "uid">>): Promise<boolean> {
+  const there = await readUserTemplates(session, uid);
+  if (there.length !== templates.length) return false;
+  return templates.every((t) => there.some((x) => x.finger === t.finger && sameBytes(x.template, t.template)));
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

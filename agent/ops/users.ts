@@ -45,7 +45,9 @@ export const updateUser: OpHandler<"users.update"> = (session, args, ctx) =>
     const { user_id: _userId, ...changes } = args;
     const record = patchedUserRecord(existing, changes, session.encoding);
     checkStillWanted(ctx, "the user write");
-    return { user: toUser(await writeUserVerified(session, { record, userId: args.user_id, previous: existing.raw }, ctx)) };
+    const user = toUser(await writeUserVerified(session, { record, userId: args.user_id, previous: existing.raw }, ctx));
+    // `before` is what the audit log records as the state before the change.
+    return { user, before: toUser(existing) };
   });
 
 /**

@@ -4,6 +4,7 @@ import { MAX_FRAME_BYTES, parseFrame, PING_TEXT, RELAY_VERSION, type RequestFram
 import type { Logger } from "../log";
 import { Backoff, type BackoffOptions } from "./backoff";
 import { clockSkewMs } from "./clock-skew";
+import { deliverByCourier } from "./courier";
 import { Heartbeat } from "./heartbeat";
 import { internalErrorText, serializeResponse } from "./requests";
 
@@ -247,10 +248,24 @@ export class RelayLink {
       replacements: this.replacements,
     });
     this.stateValue = "waiting";
+    void this.deliverAfterReplacement();
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
       if (this.stateValue === "waiting") this.dial();
     }, delay);
+  }
+
+  /**
+   * Requests still running when this agent was replaced finish on the terminal; their durable answers (and any
+   * older unacknowledged ones) are then delivered on a courier connection, which does not take the site back.
+   */
+  private async deliverAfterReplacement(): Promise<void> {
+    const outbox = this.opts.outbox;
+    if (!outbox) return;
+    await settleWithin([...this.inflight.values()], 130_000);
+    if (outbox.unacked().length === 0 || this.stateValue !== "waiting") return;
+    const left = await deliverByCourier(this.opts.url, this.opts.token, outbox, this.opts.logger);
+    this.opts.logger.info("durable answers delivered after replacement", { left });
   }
 
   /** Sends every unacknowledged outbox answer now, if the link is open (the outbox just gained one). */

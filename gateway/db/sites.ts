@@ -65,12 +65,26 @@ export async function setSiteToken(db: D1Database, id: string, tokenHash: string
 
 export type DeleteSiteResult = "deleted" | "not_found" | "not_empty";
 
-/** Deletes a site that has no devices (the check and the delete are one statement). */
-export async function deleteEmptySite(db: D1Database, id: string): Promise<DeleteSiteResult> {
-  const res = await db
-    .prepare("DELETE FROM sites WHERE id = ? AND NOT EXISTS (SELECT 1 FROM devices WHERE site_id = ?)")
-    .bind(id, id)
-    .run();
-  if (res.meta.changes === 1) return "deleted";
+/**
+ * Deletes a site that has no devices (the check and the delete are one statement) and, in the same batch, the
+ * API keys' hold on it: a key scoped to this site alone is revoked, a key scoped to several loses this one. A
+ * site later created with the same id must not inherit keys meant for the old one.
+ */
+export async function deleteEmptySite(db: D1Database, id: string, now: string = new Date().toISOString()): Promise<DeleteSiteResult> {
+  const gone = "NOT EXISTS (SELECT 1 FROM sites WHERE id = ?)";
+  const scoped = "sites IS NOT NULL AND EXISTS (SELECT 1 FROM json_each(api_keys.sites) WHERE value = ?)";
+  const [res] = await db.batch([
+    db.prepare("DELETE FROM sites WHERE id = ? AND NOT EXISTS (SELECT 1 FROM devices WHERE site_id = ?)").bind(id, id),
+    db
+      .prepare(`UPDATE api_keys SET revoked_at = ? WHERE revoked_at IS NULL AND ${scoped} AND json_array_length(sites) = 1 AND ${gone}`)
+      .bind(now, id, id),
+    db
+      .prepare(
+        `UPDATE api_keys SET sites = (SELECT json_group_array(value) FROM json_each(api_keys.sites) WHERE value != ?)
+         WHERE ${scoped} AND json_array_length(sites) > 1 AND ${gone}`,
+      )
+      .bind(id, id, id),
+  ]);
+  if (res!.meta.changes === 1) return "deleted";
   return (await getSite(db, id)) ? "not_empty" : "not_found";
 }

@@ -20,6 +20,8 @@ export type AppEnv = {
     audit: AuditNote;
     /** Set by keepOutOfReplay (idempotency.ts): this answer is not final and must not be stored for replay. */
     noReplay: boolean;
+    /** Epoch ms by which every relayed call of this request must be done (fan-out routes: one total deadline). */
+    deadline: number;
     /** The Idempotency-Key this request claimed (idempotency.ts), if any. */
     idem: { keyId: string; idemKey: string; fingerprint: string };
   };

@@ -26,11 +26,12 @@ export async function callAgent<O extends OpName>(
   args: OpArgs<O>,
   meta: RelayMeta = {},
 ): Promise<OpResult<O>> {
-  const deadline = Date.now() + relayBudgetMs(op, device.timeout);
+  const deadline = Math.min(Date.now() + relayBudgetMs(op, device.timeout), meta.deadline ?? Infinity);
   let outcome: RelayOutcome;
   try {
     // workers-types turns a union RPC return type into `never`; relay() is declared to return RelayOutcome.
-    outcome = (await siteRelay(env, siteId).relay(op, device, args as Record<string, unknown>, deadline, meta)) as RelayOutcome;
+    const { deadline: _total, ...forward } = meta;
+    outcome = (await siteRelay(env, siteId).relay(op, device, args as Record<string, unknown>, deadline, forward)) as RelayOutcome;
   } catch (e) {
     // The Durable Object itself failed (reset by a deploy, overloaded): not the agent's answer.
     console.error(`[relay ${siteId}] ${op} failed in the Durable Object: ${e instanceof Error ? e.message : String(e)}`);
@@ -41,11 +42,11 @@ export async function callAgent<O extends OpName>(
   if (!parsed.success) {
     const where = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
     console.error(`[relay ${siteId}] agent answered ${op} with an invalid result: ${where.join("; ")}`);
-    if (op === "users.delete") {
-      // The agent reported success: the user is most likely gone from the terminal, and without a valid
-      // snapshot it cannot be restored. This must stand out in the logs.
+    if (OPS[op].durableResult) {
+      // The agent reported success: the change most likely happened on the terminal, and what its result was to
+      // keep (a delete's undo snapshot) is lost. This must stand out in the logs.
       const userId = (args as { user_id?: unknown }).user_id;
-      console.error(`[relay ${siteId}] USER DELETED WITHOUT SNAPSHOT? users.delete on device ${device.id} for user_id ${String(userId)} succeeded with an invalid result`);
+      console.error(`[relay ${siteId}] DURABLE RESULT LOST? ${op} on device ${device.id} for user_id ${String(userId)} succeeded with an invalid result`);
     }
     throw new CodedError("PROTOCOL_ERROR", `The agent answered ${op} with an invalid result`);
   }

@@ -11,6 +11,12 @@ export const TOKEN_HASH_HEADER = "X-Token-Hash";
 
 /** WebSocket tag of agent connections (acceptWebSocket / getWebSockets). */
 export const AGENT_TAG = "agent";
+/**
+ * Request header of a courier connection: an agent replaced by a newer one delivers the durable results it still
+ * holds without taking the site back (tag COURIER_TAG: it gets no requests and replaces nobody).
+ */
+export const COURIER_HEADER = "X-Relay-Courier";
+export const COURIER_TAG = "courier";
 
 /** Close code sent to an agent connection that a newer one from the same site replaced. */
 export const CLOSE_REPLACED = 4000;
@@ -21,6 +27,8 @@ export const CLOSE_DISCONNECTED = 4001;
 export interface RelayMeta {
   /** The relay request id to use (the caller links its audit row to it); a random one when absent. */
   requestId?: string;
+  /** Epoch ms the whole HTTP request must be done by (a fan-out's total deadline); caps the op's own budget. */
+  deadline?: number;
   /** The caller's API key id (snapshots of a late users.delete are recorded as deleted by it). */
   keyId?: string;
   /** created_at of the device's registry row: a late snapshot is kept only if that same row still exists. */

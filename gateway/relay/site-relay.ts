@@ -12,6 +12,8 @@ import { readConn, writeConn, type ConnInfo } from "./attachment";
 import {
   AGENT_TAG,
   CLOSE_DISCONNECTED,
+  COURIER_HEADER,
+  COURIER_TAG,
   CLOSE_REPLACED,
   SITE_ID_HEADER,
   TOKEN_HASH_HEADER,
@@ -64,11 +66,13 @@ export class SiteRelay extends DurableObject<Env> {
       this.log("refused an agent upgrade: its token is not the site's current one");
       return unauthorizedUpgrade(request);
     }
-    // One agent per site: a reconnecting agent (or a second copy) takes over and the old socket is told why.
-    for (const old of this.ctx.getWebSockets(AGENT_TAG)) this.retire(old, CLOSE_REPLACED, "replaced");
+    const courier = request.headers.get(COURIER_HEADER) === "1";
+    // One agent per site: a reconnecting agent (or a second copy) takes over and the old socket is told why. A
+    // courier (a replaced agent delivering what its outbox holds) takes nothing over.
+    if (!courier) for (const old of this.ctx.getWebSockets(AGENT_TAG)) this.retire(old, CLOSE_REPLACED, "replaced");
     const pair = new WebSocketPair();
     const server = pair[1];
-    this.ctx.acceptWebSocket(server, [AGENT_TAG]);
+    this.ctx.acceptWebSocket(server, [courier ? COURIER_TAG : AGENT_TAG]);
     writeConn(server, { conn: crypto.randomUUID(), siteId, connectedAt: Date.now(), tokenHash });
     return new Response(null, { status: 101, webSocket: pair[0] });
   }
@@ -80,7 +84,7 @@ export class SiteRelay extends DurableObject<Env> {
   async setToken(hash: string | null): Promise<number> {
     await storeTokenHash(this.ctx.storage, hash);
     let closed = 0;
-    for (const ws of this.ctx.getWebSockets(AGENT_TAG)) {
+    for (const ws of [...this.ctx.getWebSockets(AGENT_TAG), ...this.ctx.getWebSockets(COURIER_TAG)]) {
       if (hash !== null && readConn(ws)?.tokenHash === hash) continue;
       this.retire(ws, CLOSE_DISCONNECTED, hash === null ? "site deleted" : "token rotated");
       closed += 1;

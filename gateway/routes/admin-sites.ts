@@ -3,6 +3,7 @@ import { Hono, type Context } from "hono";
 import { sha256Hex, newSecret } from "../auth/crypto";
 import { requireRole } from "../auth/roles";
 import { noteAudit } from "../audit";
+import { forgetAll } from "../auth/cache";
 import { deleteEmptySite, getSite, insertSite, listSitesWithCounts, setSiteToken } from "../db/sites";
 import type { AppEnv } from "../http/app-env";
 import { validBody, validParam } from "../http/body";
@@ -62,6 +63,8 @@ export const adminSites = new Hono<AppEnv>()
     const outcome = await deleteEmptySite(c.env.DB, id);
     if (outcome === "not_found") throw apiError("SITE_NOT_FOUND", { site_id: id });
     if (outcome === "not_empty") throw apiError("SITE_NOT_EMPTY", { site_id: id });
+    // Keys scoped to it were revoked or narrowed in the same batch: this isolate forgets every cached key at once.
+    forgetAll();
     // Its token no longer exists: the relay refuses it from now on and drops an agent still connected with it.
     await tellRelay(c, id, null);
     return ok(c, { id, deleted: true });

@@ -4,7 +4,8 @@ import { coded, CodedError, localize } from "../../shared/errors";
 import type { AttendanceRecord } from "../../shared/ops";
 import { listDevices } from "../db/devices";
 import { runOp } from "../device-call";
-import { mapSettled } from "../fan-out";
+import { fanOutDeadline, mapSettled } from "../fan-out";
+import { relayBudgetMs } from "../relay/call-agent";
 import type { AppEnv } from "../http/app-env";
 import { validQuery } from "../http/body";
 import { AttendanceAllQuery } from "../schemas";
@@ -13,6 +14,7 @@ export const attendance = new Hono<AppEnv>()
   .get("/attendance/all", async (c) => {
     const filters = validQuery(c, AttendanceAllQuery);
     const devices = await listDevices(c.env.DB, c.get("principal").sites);
+    c.set("deadline", fanOutDeadline(devices.map((d) => relayBudgetMs("attendance.list", d.timeout))));
     // Several at a time (fan-out.ts): one slow or offline site holds up only its own slot, up to its deadline.
     const settled = await mapSettled(devices, (d) => runOp(c, d, "attendance.list", filters));
     const data: (AttendanceRecord & { device: string })[] = [];

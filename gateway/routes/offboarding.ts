@@ -5,7 +5,8 @@ import { deviceNotFound } from "../auth/device-scope";
 import { requireRole } from "../auth/roles";
 import { noteAudit } from "../audit";
 import { listDevices } from "../db/devices";
-import { mapSettled } from "../fan-out";
+import { fanOutDeadline, mapSettled } from "../fan-out";
+import { relayBudgetMs } from "../relay/call-agent";
 import type { AppEnv } from "../http/app-env";
 import { validParam, validQuery } from "../http/body";
 import { ok } from "../http/envelope";
@@ -25,6 +26,7 @@ export const offboarding = new Hono<AppEnv>().delete("/:user_id", requireRole("w
     if (unknown !== undefined) throw await deviceNotFound(c, unknown);
     targets = [...new Set(listed)].map((id) => byId.get(id)!);
   }
+  c.set("deadline", fanOutDeadline(targets.map((d) => relayBudgetMs("users.delete", d.timeout))));
   // A few devices at a time (fan-out.ts); offboardOne never throws, so every result is fulfilled.
   const settled = await mapSettled(targets, (d) => offboardOne(c, d, userId));
   const outcomes = settled.map((s) => (s as PromiseFulfilledResult<Outcome>).value);

@@ -44,6 +44,12 @@ const STEPS: { [O in OpName]?: (c: Context<AppEnv>, args: Args, input: Args) => 
     // The seed's body, word for word: no data — also when the snapshot could not be kept (the user is deleted).
     return {};
   },
+  "users.update": async (c, args) => {
+    const { user, before } = await runOp(c, c.var.device, "users.update", args as never);
+    // The audit row's before-state: the user as the terminal had it (case: PUT used to log null).
+    if (before) noteAudit(c, { before });
+    return { user };
+  },
   "users.restore": (c, args, input) =>
     restoreUser(c, c.var.device, String(args.user_id), input.snapshot_id as number | undefined),
   "device.ping": async (c) => {

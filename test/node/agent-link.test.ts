@@ -184,7 +184,7 @@ describe("RelayLink", () => {
 
   it("keeps a link whose gateway answers pings", async () => {
     stub = await startGatewayStub();
-    startLink(stub.url, echo, { pingIntervalMs: 20, pongTimeoutMs: 40 });
+    startLink(stub.url, echo, { pingIntervalMs: 20, pongTimeoutMs: 500 });
     const conn = await stub.connection(0);
     await waitFor(() => conn.frames.filter((f) => f.type === "ping").length >= 5);
     expect(stub.connections).toHaveLength(1);

@@ -151,16 +151,17 @@ describe.each([
     expect(Buffer.from(sim.state.users().find((u) => u.uid === 5)!.raw).toString("hex")).toBe(raw);
   });
 
-  it("restore moves the user to a free uid when theirs was taken meanwhile", async () => {
+  it("restore refuses (RESTORE_CONFLICT) when the uid was taken meanwhile, and the new holder keeps it", async () => {
     const sim = await sims.start({ profile });
     const d = createDispatcher();
     const dev = simTarget(sim);
     const { snapshot } = await call(d, dev, "users.delete", { user_id: "1002" });
     await call(d, dev, "users.create", { user_id: "3003", uid: 2 });
-    const restored = await call(d, dev, "users.restore", { snapshot });
-    expect(restored.user).toMatchObject({ uid: 6, user_id: "1002" });
+    const err = await call(d, dev, "users.restore", { snapshot }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "RESTORE_CONFLICT", details: { held_by: { uid: 2, user_id: "3003" } } });
     expect(sim.state.users().find((u) => u.uid === 2)?.userId).toBe("3003");
-    expect(templatesOf(sim, 6).map((t) => t.finger)).toEqual([0, 6]);
+    expect(sim.state.users().some((u) => u.userId === "1002")).toBe(false);
+    expect(sim.state.enabled).toBe(true);
   });
 });
 

@@ -1,7 +1,10 @@
 // The whole agent (`run`): stub gateway + simulator, in process and as a spawned process stopped by SIGTERM.
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { rm } from "node:fs/promises";
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { OP_NAMES, OPS } from "../../shared/ops";
 import { runAgentCli, agentVersion } from "../../agent/cli/run";
@@ -13,6 +16,15 @@ import { closedPort, HOST, simTarget, simulators } from "./agent-sim-helpers";
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const TOKEN = "zkr_site_0123456789abcdef";
 const COMM_KEY = 987654;
+// Never the user's own state dir: a delete here would leave an unacknowledged outbox entry there.
+const stateDirs: string[] = [];
+const stateDir = () => {
+  stateDirs.push(join(tmpdir(), `zk-relay-agent-run-test-${process.pid}-${stateDirs.length}`));
+  return stateDirs.at(-1)!;
+};
+afterAll(async () => {
+  await Promise.all(stateDirs.map((d) => rm(d, { recursive: true, force: true })));
+});
 
 const sims = simulators();
 let stub: GatewayStub | undefined;
@@ -42,7 +54,7 @@ describe("runAgentCli in process", () => {
     let link: RelayLink | undefined;
     const base = `http://127.0.0.1:${stub.port}/`; // a base URL: /agent/connect is derived
     const running = runAgentCli(["--gateway", base, "--token", TOKEN, "--log-format", "json"], {
-      env: {},
+      env: { ZK_RELAY_STATE_DIR: stateDir() },
       write: (l) => lines.push(l),
       handleSignals: false,
       onLink: (l) => (link = l),
@@ -86,7 +98,7 @@ describe("runAgentCli in process", () => {
   it("returns 1 after one attempt when the gateway refuses the token", async () => {
     stub = await startGatewayStub({ token: "another-token" });
     const lines: string[] = [];
-    const code = await runAgentCli(["--gateway", stub.url, "--token", TOKEN], { env: {}, write: (l) => lines.push(l), handleSignals: false });
+    const code = await runAgentCli(["--gateway", stub.url, "--token", TOKEN], { env: { ZK_RELAY_STATE_DIR: stateDir() }, write: (l) => lines.push(l), handleSignals: false });
     expect(code).toBe(1);
     expect(stub.upgrades).toBe(1);
     expect(lines.join("")).toContain("HTTP 401");
@@ -97,7 +109,7 @@ describe("runAgentCli in process", () => {
     stub = await startGatewayStub({ token: TOKEN });
     let link: RelayLink | undefined;
     const running = runAgentCli([], {
-      env: { ZK_RELAY_GATEWAY: stub.url, ZK_RELAY_TOKEN: TOKEN },
+      env: { ZK_RELAY_GATEWAY: stub.url, ZK_RELAY_TOKEN: TOKEN, ZK_RELAY_STATE_DIR: stateDir() },
       write: () => {},
       handleSignals: false,
       onLink: (l) => (link = l),
@@ -116,6 +128,7 @@ describe("zk-relay-agent run as a process", () => {
     const env = { ...process.env };
     delete env.ZK_RELAY_GATEWAY;
     delete env.ZK_RELAY_TOKEN;
+    env.ZK_RELAY_STATE_DIR = stateDir();
     child = spawn(process.execPath, ["bin/zk-relay-agent.mjs", "run", "--gateway", `ws://127.0.0.1:${stub.port}/agent/connect`, "--token", "t"], {
       cwd: ROOT,
       env,

@@ -336,21 +336,33 @@ describe("users.delete (the seed) and users.restore", () => {
     expect(t.enabled).toBe(true);
   });
 
-  it("moves the restored user to a free uid when someone else took theirs", async () => {
+  it("refuses (RESTORE_CONFLICT, who holds it) when someone else took the uid, and changes nothing", async () => {
     const { snapshot } = await op("users.delete", { user_id: "1002" });
     t.addUser({ uid: 2, userId: "9999", name: "New" });
-    const { user, fingers } = await op("users.restore", { snapshot });
-    expect(user).toMatchObject({ uid: 6, user_id: "1002", name: "Bob" });
-    expect(fingers).toBe(2);
-    expect(t.byUserId("9999")?.uid).toBe(2);
-    expect(t.templates.filter((x) => x.uid === 6).map((x) => x.finger).sort()).toEqual([0, 6]);
+    const before = t.templates.length;
+    await expect(op("users.restore", { snapshot })).rejects.toMatchObject({
+      code: "RESTORE_CONFLICT",
+      details: { held_by: { uid: 2, user_id: "9999", name: "New" } },
+    });
+    expect(t.byUserId("1002")).toBeUndefined();
+    expect(t.templates.length).toBe(before);
+    expect(t.enabled).toBe(true);
   });
 
   it("refuses to duplicate a user_id that was re-created under another uid", async () => {
     const { snapshot } = await op("users.delete", { user_id: "1002" });
     t.addUser({ uid: 8, userId: "1002", name: "Bob again" });
-    await expect(op("users.restore", { snapshot })).rejects.toMatchObject({ code: "USER_EXISTS" });
+    await expect(op("users.restore", { snapshot })).rejects.toMatchObject({ code: "RESTORE_CONFLICT", details: { held_by: { uid: 8 } } });
+    expect(t.byUserId("1002")?.name).toBe("Bob again");
     expect(t.enabled).toBe(true);
+  });
+
+  it("a restore retried after it already went through changes nothing and reports success", async () => {
+    const { snapshot } = await op("users.delete", { user_id: "1002" });
+    await op("users.restore", { snapshot });
+    const { user, fingers } = await op("users.restore", { snapshot });
+    expect(user).toMatchObject({ uid: 2, user_id: "1002" });
+    expect(fingers).toBe(2);
   });
 
   it("rejects a snapshot whose bytes do not match its format or user", async () => {

@@ -58,7 +58,7 @@ describe("agent error codes", () => {
     }
   });
 
-  test("allow-listed device codes keep the agent's text and their status", async () => {
+  test("allow-listed device codes get our own text by code (never the agent's) and keep their status", async () => {
     for (const [code, status] of [
       ["DEVICE_REJECTED", 500],
       ["DEVICE_FULL", 500],
@@ -68,8 +68,13 @@ describe("agent error codes", () => {
     ] as const) {
       agent.handlers["users.list"] = failWith(code, `terminal says ${code}`);
       const r = await json("GET", "/devices/principal/users");
-      expect([r.status, r.body], code).toEqual([status, { success: false, error: `terminal says ${code}`, code }]);
+      expect([r.status, r.body.code], code).toEqual([status, code]);
+      expect(r.body.error, code).toMatch(/^El dispositivo 'principal' /);
     }
+    // DEVICE_UNREACHABLE: the seed's words, built from the registry's address whatever the agent said.
+    agent.handlers["users.list"] = failWith("DEVICE_UNREACHABLE", "anything an agent says");
+    const r = await json("GET", "/devices/principal/users");
+    expect([r.status, r.body]).toEqual([500, { success: false, error: "Connection timeout to device 127.0.0.1:4370", code: "DEVICE_UNREACHABLE" }]);
   });
 
   test("the agent's VALIDATION_FAILED (args its firmware refuses) stays a 400 with the agent's text", async () => {
@@ -87,7 +92,7 @@ describe("unreachable means the same everywhere", () => {
     expect([timeout.status, timeout.body.data]).toEqual([503, { reachable: false }]);
     agent.handlers["device.ping"] = failWith("DEVICE_AUTH_FAILED", "The device refused the comm key");
     const auth = await json("GET", "/devices/principal/ping");
-    expect([auth.status, auth.body]).toEqual([500, { success: false, error: "The device refused the comm key", code: "DEVICE_AUTH_FAILED" }]);
+    expect([auth.status, auth.body]).toEqual([500, { success: false, error: "El dispositivo 'principal' rechazó la clave de comunicación.", code: "DEVICE_AUTH_FAILED" }]);
   });
 
   test("offboarding: DEVICE_TIMEOUT is unreachable, DEVICE_AUTH_FAILED is error", async () => {
@@ -97,8 +102,8 @@ describe("unreachable means the same everywhere", () => {
     };
     const r = await json("DELETE", "/users/5");
     expect(r.body.data.results).toEqual([
-      { device: "entrada", status: "error", error: "The device refused the comm key" },
-      { device: "principal", status: "unreachable", error: "No answer from 127.0.0.1:4370" },
+      { device: "entrada", status: "error", error: "El dispositivo 'entrada' rechazó la clave de comunicación." },
+      { device: "principal", status: "unreachable", error: "El dispositivo 'principal' dejó de responder a mitad de un comando." },
     ]);
   });
 });

@@ -49,12 +49,12 @@ describe("POST /devices/{id}/unlock", () => {
     expect(agent.calls("door.unlock")).toEqual([]);
   });
 
-  test("a terminal that refuses it: 500 DEVICE_REJECTED with the agent's text, audited as such", async () => {
+  test("a terminal that refuses it: 500 DEVICE_REJECTED in our own words, audited as such", async () => {
     agent.handlers["door.unlock"] = () => {
       throw new AgentFailure("DEVICE_REJECTED", "Device rejected CMD_UNLOCK with CMD_ACK_ERROR");
     };
     const r = await json("POST", "/devices/principal/unlock", { body: { seconds: 5 } });
-    expect([r.status, r.body]).toEqual([500, { success: false, error: "Device rejected CMD_UNLOCK with CMD_ACK_ERROR", code: "DEVICE_REJECTED" }]);
+    expect([r.status, r.body]).toEqual([500, { success: false, error: "El dispositivo 'principal' rechazó la orden.", code: "DEVICE_REJECTED" }]);
     expect(await auditRows()).toEqual([{ action: "door.unlock", device_id: "principal", status: 500, result: "DEVICE_REJECTED", detail: '{"seconds":5}' }]);
   });
 

@@ -169,7 +169,10 @@ describe("SiteRelay frames from the agent", () => {
     const error = vi.spyOn(console, "error").mockImplementation(() => {});
     const a = callAgent(env, site.id, target(), "users.update", { user_id: "7", name: "X" });
     const b = callAgent(env, site.id, target(), "time.get", {});
-    const [ra, rb] = await agent.requests(2);
+    // The two calls race to the socket: match the frames by op, not by arrival order.
+    const both = await agent.requests(2);
+    const ra = both.find((r) => r.op === "users.update")!;
+    const rb = both.find((r) => r.op === "time.get")!;
     agent.fail(ra.id, "USER_NOT_FOUND", "User '7' not found on the device");
     agent.fail(rb.id, "FLUX_CAPACITOR", "something new");
     const ea = await failure(a);
