@@ -23,7 +23,7 @@ import { users } from "./routes/users";
 
 const PUBLIC_PATHS = new Set(["/", "/openapi.json", "/docs"]);
 
-/** gateway-api.md: these need no API key (HEAD like GET); /agent/connect checks the site token itself. */
+/** docs/http-api.md §3: these need no API key (HEAD like GET); /agent/connect checks the site token itself. */
 function isPublic(c: Context<AppEnv>): boolean {
   const read = c.req.method === "GET" || c.req.method === "HEAD";
   return (read && PUBLIC_PATHS.has(c.req.path)) || c.req.path.startsWith("/agent/");

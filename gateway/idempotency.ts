@@ -16,7 +16,7 @@ export interface IdempotencyOptions {
 }
 
 export const IDEMPOTENCY_HEADER = "Idempotency-Key";
-// gateway-api.md: 1-255 printable characters.
+// docs/http-api.md §10: 1-255 printable characters.
 const KEY_PATTERN = /^[\x20-\x7e]{1,255}$/;
 
 /**

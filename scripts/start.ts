@@ -1,4 +1,4 @@
-// `npm start`: the whole system on one machine (DESIGN §4) — gateway in wrangler dev, demo terminals, an agent.
+// `npm start`: the whole system on one machine (docs/development.md §1) — gateway in wrangler dev, demo terminals, an agent.
 import { fileURLToPath } from "node:url";
 import { join, resolve } from "node:path";
 import type { Simulator } from "../agent/zk/sim/types";

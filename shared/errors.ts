@@ -74,7 +74,7 @@ export const ERRORS = {
   UNSUPPORTED_MEDIA_TYPE: spec(415, false, "The body is not application/json"),
   UPGRADE_REQUIRED: spec(426, false, "/agent/connect without a WebSocket upgrade"),
   // Device-side failures answer 500, as the seed's "Connection error" does. Their text is ours, by code
-// (messages.ts): an agent's words never reach a caller.
+  // (messages.ts): an agent's words never reach a caller.
   DEVICE_UNREACHABLE: spec(500, true, "The agent could not reach the terminal (`details.reason`: timeout, refused, dns)", {
     agent: "localized",
     unreachable: true,

@@ -5,13 +5,13 @@ import type { SessionFactory } from "./session-factory";
 
 /** Pauses before redialling a terminal whose previous session just broke. */
 export const RETRY_AFTER_FAILURE_MS = [100, 400] as const;
-/** A connect refused faster than this is an answer (a terminal still holding the old session, §4.3), not silence. */
+/** A connect refused faster than this is an answer (a terminal still holding the old session, docs/protocol.md §4.3), not silence. */
 const FAST_REFUSAL_MS = 1000;
 
 /**
  * Opens a session, retrying after each delay in `retryDelays`. A wrong comm key will not get better, and an
  * unreachable terminal is retried only when it refused fast — a terminal still holding our broken session closes
- * the new connection at once (zk-protocol §4.3; the client reports DEVICE_UNREACHABLE) — because a silent one costs
+ * the new connection at once (docs/protocol.md §4.3; the client reports DEVICE_UNREACHABLE) — because a silent one costs
  * a whole timeout per try; those are left to the next request and the pool's background re-enable.
  */
 export async function dial(

@@ -5,7 +5,7 @@ import type { Logger } from "../log";
 /**
  * When the background re-enables run, in ms after the failure. A terminal that went silent mid-delete usually
  * comes back within seconds (a reboot, a cable); past 30 s the next request to it enables it first, and the
- * 300 s self-re-enable timeout the client sends with DISABLEDEVICE (zk-protocol §4.4) is the last resort.
+ * 300 s self-re-enable timeout the client sends with DISABLEDEVICE (docs/protocol.md §4.4) is the last resort.
  */
 export const ENABLE_RETRY_AT_MS: readonly number[] = [2_000, 5_000, 15_000, 30_000];
 

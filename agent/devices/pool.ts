@@ -32,7 +32,7 @@ export const DEFAULT_MAX_WAITERS = 32;
 export const DEFAULT_MAX_TERMINALS = 64;
 export const DEFAULT_MAX_IN_FLIGHT = 256;
 
-/** The lock key: the terminal's address, not its registry name (DESIGN §3: two names, one terminal, one lock). */
+/** The lock key: the terminal's address, not its registry name (docs/architecture.md §4: two names, one terminal, one lock). */
 export function terminalKey(target: Pick<DeviceTarget, "ip" | "port">): string {
   const host = target.ip.trim().toLowerCase();
   return host.includes(":") ? `[${host}]:${target.port}` : `${host}:${target.port}`;

@@ -7,7 +7,7 @@ const FAILED = Symbol.for("zk-relay.session-failed");
 
 /**
  * How long an acknowledged DISABLE is trusted. The client's DISABLE asks the terminal to re-enable itself after
- * 300 s (zk-protocol §4.4), so well before that a write re-sends DISABLE and the caches below are dropped.
+ * 300 s (docs/protocol.md §4.4), so well before that a write re-sends DISABLE and the caches below are dropped.
  */
 export const DISABLE_TRUST_MS = 60_000;
 
@@ -33,7 +33,7 @@ const DEFER_REFRESH = Symbol.for("zk-relay.defer-refresh");
 
 /**
  * For a write with more writes queued behind it on the same session (a burst, terminal disabled throughout): the
- * REFRESHDATA it owes (zk-protocol §8.10) is sent once, right before the burst's ENABLE, instead of after each write.
+ * REFRESHDATA it owes (docs/protocol.md §8.10) is sent once, right before the burst's ENABLE, instead of after each write.
  * False on anything but a job's view (the caller then refreshes itself).
  */
 export function deferRefresh(session: ZkSession): boolean {

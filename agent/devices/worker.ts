@@ -12,7 +12,7 @@ export interface WorkerOptions {
   /** "ip:port" of the terminal (see terminalKey). */
   key: string;
   sessionFactory: SessionFactory;
-  /** Requests allowed to wait behind the running one; one more fails with DEVICE_BUSY (DESIGN §3). */
+  /** Requests allowed to wait behind the running one; one more fails with DEVICE_BUSY (docs/architecture.md §4). */
   maxWaiters: number;
   logger: Logger;
   now: () => number;
@@ -114,7 +114,7 @@ export class TerminalWorker {
         this.unwatch(job);
         reject(err);
       };
-      // DESIGN §3: past its deadline a waiting request fails now and is never run later.
+      // docs/architecture.md §4: past its deadline a waiting request fails now and is never run later.
       job.timer = setTimeout(() => drop(this.busyError("the request's deadline passed while it waited for the terminal")), Math.min(Math.max(deadline - now, 0), MAX_TIMER_MS));
       if (options.signal) {
         job.signal = options.signal;
@@ -171,7 +171,7 @@ export class TerminalWorker {
       this.justFailed = true;
       await this.discard();
     }
-    // DESIGN §3: enabled again before the answer — unless a queued write follows on the same session, which
+    // docs/architecture.md §4: enabled again before the answer — unless a queued write follows on the same session, which
     // would disable it right away (a burst of deletes disables once); the last job of the burst enables.
     // Only a write with the same credentials continues the burst: another comm key gets a session of its own, and
     // this one must not be dropped with the terminal still disabled.
@@ -195,7 +195,7 @@ export class TerminalWorker {
       // Two registry names for one terminal may differ in transport or comm key: use the one this job asks for.
       await this.discard();
     }
-    // Right after a broken session the terminal may still hold it for a moment (one session at a time, §4.3).
+    // Right after a broken session the terminal may still hold it for a moment (one session at a time, docs/protocol.md §4.3).
     const session = await this.connect(target, this.justFailed ? RETRY_AFTER_FAILURE_MS.slice(0, 1) : []);
     this.justFailed = false;
     this.current = new SessionHandle(session, signature, this.terminal, this.opts.now);
@@ -227,7 +227,7 @@ export class TerminalWorker {
     }
   }
 
-  /** DESIGN §3: every session ends with the terminal enabled, even when the job's own `finally` could not do it. */
+  /** docs/architecture.md §4: every session ends with the terminal enabled, even when the job's own `finally` could not do it. */
   private async reenable(target: DeviceTarget): Promise<void> {
     const key = this.opts.key;
     if (this.current) {

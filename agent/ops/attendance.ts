@@ -4,7 +4,7 @@ import type { OpHandler, OpInput } from "./types";
 import { toAttendance } from "./map";
 
 /**
- * The protocol has no server-side filter (zk-protocol §9.3): the whole log is read and filtered here, which keeps
+ * The protocol has no server-side filter (docs/protocol.md §9.3): the whole log is read and filtered here, which keeps
  * the relay frame small. Records without a user_id (8-byte format, §9.1) get it from the user table, as pyzk does.
  */
 export const listAttendance: OpHandler<"attendance.list"> = async (session, args) => {

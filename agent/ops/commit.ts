@@ -7,7 +7,7 @@ import type { OpContext } from "./types";
 export { RELAY_MARGIN_MS } from "../../shared/budget";
 
 /**
- * DESIGN §3: a request the gateway has given up on must not change the terminal. Called right before the command
+ * docs/architecture.md §4: a request the gateway has given up on must not change the terminal. Called right before the command
  * that changes something, while nothing has changed yet: there must be time left for that command's reply (one
  * device timeout) and for the answer to travel back, or the caller would be told "timeout" about a change that
  * then happens anyway.

@@ -11,7 +11,7 @@ import { readUserTemplates } from "./templates";
 import type { OpContext, OpHandler, OpInput } from "./types";
 
 /**
- * The seed's steps (DESIGN §1): the terminal's lock is held by the worker and the session opened by it; here:
+ * The seed's steps (docs/http-api.md §1): the terminal's lock is held by the worker and the session opened by it; here:
  * disable → read users → find by user_id (USER_NOT_FOUND) → read that user's templates → delete_user(uid) →
  * refresh → enable (always, in `finally`). The worker closes the session once nobody else waits.
  *
@@ -89,7 +89,7 @@ async function settleUnknown(
   return reread.session;
 }
 
-/** The templates the terminal kept are deleted (template-cleanup.ts), then one REFRESHDATA (§8.10) — now or at the burst's end. */
+/** The templates the terminal kept are deleted (template-cleanup.ts), then one REFRESHDATA (docs/protocol.md §8.10) — now or at the burst's end. */
 async function afterCommit(session: ZkSession, uid: number, templates: readonly ZkTemplate[], ctx: OpContext, fingersBefore?: number): Promise<void> {
   try {
     await dropTemplates(session, uid, templates, fingersBefore);

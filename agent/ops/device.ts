@@ -14,7 +14,7 @@ export const getTime: OpHandler<"time.get"> = async (session) => ({ time: format
 
 /**
  * time.sync: sets the terminal to `args.time`, or to the agent's local wall clock — the agent sits on the
- * terminal's LAN, so its local zone is the site's (terminals have no zone, zk-protocol §6). Answers the time
+ * terminal's LAN, so its local zone is the site's (terminals have no zone, docs/protocol.md §6). Answers the time
  * read back from the terminal, not the one we sent. REFRESHDATA after SET_TIME, as adrobinoga does (§6).
  */
 export const syncTime: OpHandler<"time.sync"> = async (session, args, ctx) => {

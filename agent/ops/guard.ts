@@ -3,11 +3,11 @@ import { CodedError } from "../../shared/errors";
 import type { ZkSession, ZkUser } from "../zk/types";
 import { sessionFailed } from "../devices/session-handle";
 
-/** Largest uid the u16 field holds (zk-protocol §8.1). */
+/** Largest uid the u16 field holds (docs/protocol.md §8.1). */
 export const MAX_UID = 65535;
 
 /**
- * Runs `fn` with the terminal disabled (its keypad and sensor locked, zk-protocol §4.4) and re-enables it in
+ * Runs `fn` with the terminal disabled (its keypad and sensor locked, docs/protocol.md §4.4) and re-enables it in
  * `finally`. Inside the terminal queue both calls go to the worker's session handle, which skips a DISABLE while
  * the terminal is already disabled and sends ENABLE itself once the burst of queued writes is over (redialling
  * when the session broke); on a plain session they are sent as written. A failed enable here is swallowed: the

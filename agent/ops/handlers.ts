@@ -9,7 +9,7 @@ import { userHandlers } from "./users";
 
 /**
  * Ops declared `mutates` (shared/ops.ts): they run with the terminal disabled (withDisabled), and the queue may keep
- * it disabled from one to the next. The others run with it enabled (enrolment even needs it, §10.6).
+ * it disabled from one to the next. The others run with it enabled (enrolment even needs it, docs/protocol.md §10.6).
  */
 export const WRITE_OPS: ReadonlySet<OpName> = opsWith("mutates");
 

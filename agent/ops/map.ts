@@ -3,7 +3,7 @@ import type { AttendanceRecord, DeviceInfo, User } from "../../shared/ops";
 import type { ZkAttendance, ZkDeviceInfo, ZkUser } from "../zk/types";
 import { formatDeviceTime } from "../zk/codec/time";
 
-/** A user as the API shows it; `group_id` is pyzk's text when set, else the group number (zk-protocol §8.3). */
+/** A user as the API shows it; `group_id` is pyzk's text when set, else the group number (docs/protocol.md §8.3). */
 export function toUser(u: ZkUser): User {
   return {
     uid: u.uid,

@@ -28,7 +28,7 @@ function decodeSnapshot(s: UserSnapshot): { record: Uint8Array; templates: Array
 }
 
 /**
- * Writes record and templates in one batch upload (zk-protocol §10.4), then REFRESHDATA. The record goes back
+ * Writes record and templates in one batch upload (docs/protocol.md §10.4), then REFRESHDATA. The record goes back
  * byte for byte at its own uid. If the badge number or the uid is held by anyone now, the restore refuses with
  * RESTORE_CONFLICT (and who holds it) and changes nothing: a restore never overwrites.
  */

@@ -6,7 +6,7 @@ import { codeOf } from "./commit";
 export type TemplateCleanup = "none" | "terminal" | "explicit";
 
 /**
- * Firmware differs on whether DELETE_USER also drops the user's templates (zk-protocol §8.9, §17), and a template
+ * Firmware differs on whether DELETE_USER also drops the user's templates (docs/protocol.md §8.9, §17), and a template
  * left behind would be inherited by the next user given this uid. So it is observed, not assumed: with two or more
  * templates, one GET_FREE_SIZES (1 packet instead of one DELETE_USERTEMP each) — a template count lower by exactly
  * the templates we saw means the terminal removed them (it is disabled by us: nobody else changes the count). Any

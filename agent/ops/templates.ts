@@ -6,7 +6,7 @@ export const FINGERS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] as const;
 
 /**
  * Bytes a template takes in the bulk table, as an estimate before reading it: templates are 0.5-1.6 KB
- * (zk-protocol §10) plus a 6-byte entry header (§10.1). Rather high than low, so the bulk read is not chosen on
+ * (docs/protocol.md §10) plus a 6-byte entry header (§10.1). Rather high than low, so the bulk read is not chosen on
  * an optimistic guess.
  */
 export const TEMPLATE_BYTES_ESTIMATE = 1100;
@@ -27,7 +27,7 @@ export interface TemplateReadPlan {
 }
 
 /**
- * Packets from the terminal for each way (zk-protocol §7, §10):
+ * Packets from the terminal for each way (docs/protocol.md §7, §10):
  * - bulk (§10.1): PREPARE_BUFFER + FREE_DATA, and per 65,472-byte chunk 3 packets over TCP or ~66 datagrams over
  *   UDP — for every template on the terminal, but once for the whole burst;
  * - single reads (§10.2): one ACK_ERROR per empty finger and ~3 packets per enrolled one, per user.

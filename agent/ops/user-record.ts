@@ -29,7 +29,7 @@ export function decodeRecord(raw: Uint8Array, encoding = "utf-8"): ZkUser {
 
 /**
  * group_id → record fields. A number 0-255 goes to the group byte and leaves bytes 40-47 zero: adrobinoga reads
- * those as time-zone settings (§8.3), so text is written there only when the caller asked for text.
+ * those as time-zone settings (docs/protocol.md §8.3), so text is written there only when the caller asked for text.
  */
 export function groupFields(groupId: string, format: 28 | 72): Pick<ZkUserInput, "group" | "groupId"> {
   if (/^\d{1,3}$/.test(groupId) && Number(groupId) <= 255) return { group: Number(groupId), groupId: "" };

@@ -12,7 +12,7 @@ export interface FormatChoice {
 }
 
 /**
- * The terminal's user record size. Its own users measure it (zk-protocol §8.7); an empty terminal is asked about
+ * The terminal's user record size. Its own users measure it (docs/protocol.md §8.7); an empty terminal is asked about
  * itself (`~Platform`, `~UserExtFmt`: codec userFormatFromOptions); a terminal that says nothing gets pyzk's
  * guess from the transport (72 over TCP, 28 over UDP, §8.8) — which is only a guess: writeUserVerified checks it.
  */
@@ -96,7 +96,7 @@ export async function writeUserVerified(session: ZkSession, w: VerifiedWrite, ct
 }
 
 /**
- * After a restore's batch upload (zk-protocol §10.4): the record must read back as the snapshot had it. A terminal
+ * After a restore's batch upload (docs/protocol.md §10.4): the record must read back as the snapshot had it. A terminal
  * of the other record size cannot parse the batch's user entries; if it stored something anyway, that is removed
  * and the restore reported as not done (the snapshot stays with the caller), never as done.
  */

@@ -13,7 +13,7 @@ export const listUsers: OpHandler<"users.list"> = async (session) => ({ users: (
 
 /**
  * users.create: 409 USER_EXISTS when the badge number is taken (the device itself would accept a duplicate,
- * zk-protocol §8.1), or when an explicit uid belongs to someone else (USER_WRQ would overwrite them, §8.8).
+ * docs/protocol.md §8.1), or when an explicit uid belongs to someone else (USER_WRQ would overwrite them, §8.8).
  */
 export const createUser: OpHandler<"users.create"> = (session, args, ctx) =>
   withDisabled(session, async () => {
@@ -51,7 +51,7 @@ export const updateUser: OpHandler<"users.update"> = (session, args, ctx) =>
   });
 
 /**
- * users.enrollFinger: starts enrolment on the terminal (zk-protocol §10.6); the person then presents the finger
+ * users.enrollFinger: starts enrolment on the terminal (docs/protocol.md §10.6); the person then presents the finger
  * there. The terminal stays enabled: it has to take the fingerprint.
  */
 export const enrollFinger: OpHandler<"users.enrollFinger"> = async (session, args) => {

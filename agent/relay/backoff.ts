@@ -1,7 +1,7 @@
 // Reconnect delays: capped exponential backoff with jitter, pure (the random source is injected).
 
 export interface BackoffOptions {
-  /** First delay's ceiling in ms (DESIGN §2: ~1 s). */
+  /** First delay's ceiling in ms (docs/relay.md §1: ~1 s). */
   baseMs?: number;
   /** Largest delay in ms, however many attempts failed (30 s). */
   maxMs?: number;

@@ -1,7 +1,7 @@
 // Application-level liveness of the gateway link: ping every interval, declare the socket dead when nothing answers.
 
 export interface HeartbeatOptions {
-  /** How often to send an application `ping` (DESIGN §2; 15 s). */
+  /** How often to send an application `ping` (docs/relay.md §6; 15 s). */
   intervalMs?: number;
   /** How long after a ping without any inbound frame before the link counts as dead (10 s). */
   timeoutMs?: number;

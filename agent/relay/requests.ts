@@ -11,7 +11,7 @@ export interface DispatchRequest {
   op: OpName;
   device: DeviceTarget;
   args: unknown;
-  /** Epoch ms after which the gateway stops waiting (DESIGN §2). */
+  /** Epoch ms after which the gateway stops waiting (docs/relay.md §4). */
   deadline: number;
   /** Aborted when the link that carried the request closed: nobody will read the answer. */
   signal?: AbortSignal;
@@ -75,7 +75,7 @@ export function createRequestHandler(opts: RequestHandlerOptions): RequestHandle
   async function answer(frame: RequestFrame, started: number, signal: AbortSignal | undefined): Promise<ResponseFrame> {
     // A gateway newer than this agent: the error contract's AGENT_OUTDATED (agents before it said BAD_REQUEST).
     if (!isOpName(frame.op)) return fail(frame.id, { code: "AGENT_OUTDATED", message: `unknown op '${frame.op.slice(0, 64)}'` });
-    // DESIGN §3: a request the gateway has given up on must never touch the terminal.
+    // docs/architecture.md §4: a request the gateway has given up on must never touch the terminal.
     if (frame.deadline <= started) {
       return fail(frame.id, { code: "RELAY_TIMEOUT", message: "request deadline passed before the agent could start it" });
     }

@@ -69,7 +69,7 @@ export function reasonOf(err: unknown): UnreachableReason {
   return "timeout";
 }
 
-/** The device refused our comm key (ACK_UNAUTH after CMD_AUTH, zk-protocol §4.2). */
+/** The device refused our comm key (ACK_UNAUTH after CMD_AUTH, docs/protocol.md §4.2). */
 export class ZkAuthError extends ZkError {
   constructor(message = "Device rejected the communication key") {
     super("DEVICE_AUTH_FAILED", message);

@@ -1,6 +1,6 @@
 // The ZK client's public data types and session interface: what the agent's operations program against.
 
-/** Device-local wall-clock time; terminals have no time zone (zk-protocol §6). */
+/** Device-local wall-clock time; terminals have no time zone (docs/protocol.md §6). */
 export interface ZkDateTime {
   year: number;
   month: number; // 1-12
@@ -89,19 +89,19 @@ export interface ZkConnectOptions {
  * An open, authenticated session with one terminal. One command in flight at a time.
  *
  * Writes (setTime, setUser, setUserRaw, deleteUser, clearAttendance, deleteTemplate, saveUsersWithTemplates) do not
- * send REFRESHDATA: the caller calls refreshData() once after its writes, as pyzk does (zk-protocol §8.10), so each
+ * send REFRESHDATA: the caller calls refreshData() once after its writes, as pyzk does (docs/protocol.md §8.10), so each
  * write's own reply is its commit point and a failed refresh never makes an applied write look failed.
  */
 export interface ZkSession {
   readonly transport: "tcp" | "udp";
   readonly userFormat: 28 | 72 | undefined;
-  /** Charset of names and passwords on this terminal (zk-protocol §8.5); absent = UTF-8. */
+  /** Charset of names and passwords on this terminal (docs/protocol.md §8.5); absent = UTF-8. */
   readonly encoding?: string;
   /** Packets sent and received so far (for benchmarks and logs). */
   readonly packets: { sent: number; received: number };
 
   info(): Promise<ZkDeviceInfo>;
-  /** One option value (CMD_OPTIONS_RRQ, zk-protocol §5.2), "" when unknown; optional for sessions that cannot ask. */
+  /** One option value (CMD_OPTIONS_RRQ, docs/protocol.md §5.2), "" when unknown; optional for sessions that cannot ask. */
   readOption?(name: string): Promise<string>;
   freeSizes(): Promise<ZkFreeSizes>;
   getTime(): Promise<ZkDateTime>;
@@ -128,7 +128,7 @@ export interface ZkSession {
   /** Several fingers of one user at once (pipelined where the terminal allows); absent fingers left out. Optional. */
   getUserTemplates?(uid: number, fingers?: readonly number[]): Promise<ZkTemplate[]>;
   deleteTemplate(uid: number, finger: number): Promise<void>;
-  /** Batch upload of users (raw records) with their templates (zk-protocol §10.4). */
+  /** Batch upload of users (raw records) with their templates (docs/protocol.md §10.4). */
   saveUsersWithTemplates(users: Uint8Array[], templates: ZkTemplate[]): Promise<void>;
 
   startEnroll(userId: string, finger: number): Promise<void>;

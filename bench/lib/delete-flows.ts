@@ -16,9 +16,9 @@ export const BURST_REPS = 3;
 type Flow = (people: readonly PersonSpec[]) => Promise<void>;
 
 /**
- * The seed's delete as its Flask + pyzk server runs it (seed/delete-user-endpoint.txt, DESIGN §1), with our ZK
+ * The seed's delete as its Flask + pyzk server runs it (docs/http-api.md §1), with our ZK
  * client: connect → disable → read every user → find by user_id → delete_user(uid) → enable → disconnect. pyzk's
- * delete_user sends REFRESHDATA after DELETE_USER (zk-protocol §8.9), so the flow does too.
+ * delete_user sends REFRESHDATA after DELETE_USER (docs/protocol.md §8.9), so the flow does too.
  */
 export async function seedDelete(target: DeviceTarget, userId: string): Promise<void> {
   const session = await connectZk({ host: target.ip, port: target.port, transport: "tcp", commKey: target.password, timeoutMs: target.timeout * 1000 });

@@ -15,7 +15,7 @@ export interface Principal {
   sites: string[] | null;
 }
 
-/** gateway-api.md: the env ADMIN_API_KEY is an admin key for all sites with key id `bootstrap`. */
+/** docs/http-api.md §3: the env ADMIN_API_KEY is an admin key for all sites with key id `bootstrap`. */
 export const BOOTSTRAP_KEY_ID = "bootstrap";
 
 export interface ResolvedKey {

@@ -15,7 +15,7 @@ export interface DeviceRow {
   updated_at: string;
 }
 
-/** The Device of gateway-api.md: the comm key is reduced to `has_password`. */
+/** The Device of docs/http-api.md §5: the comm key is reduced to `has_password`. */
 export interface PublicDevice {
   id: string;
   name: string;

@@ -1,6 +1,6 @@
 // idempotency repository: claim a (key id, Idempotency-Key) pair, store the final answer, replay it for 24 h.
 
-/** gateway-api.md: a retry within 24 h gets the first answer. */
+/** docs/http-api.md §10: a retry within 24 h gets the first answer. */
 export const REPLAY_WINDOW_MS = 24 * 60 * 60 * 1000;
 /** A claim still pending after this long was abandoned (the isolate died mid-call) and may be taken over. */
 export const STALE_PENDING_MS = 5 * 60 * 1000;

@@ -4,7 +4,7 @@ import type { z } from "zod";
 import type { AppEnv } from "./app-env";
 import { apiError, validationFailed } from "./errors";
 
-/** gateway-api.md: bodies are JSON, at most 64 KiB. */
+/** docs/http-api.md §4: bodies are JSON, at most 64 KiB. */
 export const MAX_BODY_BYTES = 64 * 1024;
 /**
  * How much of an oversized body is read and thrown away before answering 413. A body the gateway started to

@@ -13,7 +13,7 @@ export type TimeoutError = (id: string, timeoutMs: number) => Error;
 const defaultTimeout: TimeoutError = (id, ms) => new CodedError("RELAY_TIMEOUT", `Request ${id} got no answer within ${ms} ms`);
 
 /**
- * Promises keyed by request id (STYLE §7). Every way out — answer, failure, deadline, `rejectAll` — clears the
+ * Promises keyed by request id (docs/relay.md §7). Every way out — answer, failure, deadline, `rejectAll` — clears the
  * entry's timer and forgets the id, so a late answer finds nothing and the caller can log and drop it.
  */
 export class PendingRequests<T> {

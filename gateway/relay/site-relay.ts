@@ -1,4 +1,4 @@
-// One Durable Object per site: holds its agent's hibernatable WebSocket and relays requests to it by id (DESIGN §2).
+// One Durable Object per site: holds its agent's hibernatable WebSocket and relays requests to it by id (docs/relay.md §1).
 import { DurableObject } from "cloudflare:workers";
 import type { DeviceTarget } from "../../shared/device";
 import { MAX_WAIT_MS } from "../../shared/budget";
@@ -34,7 +34,7 @@ const SEEN_RESOLUTION_MS = 1_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
- * Designed for hibernation (toolchain gotcha 9): the agent socket is found again with getWebSockets, its
+ * Designed for hibernation (docs/development.md §3.6): the agent socket is found again with getWebSockets, its
  * identity lives in the attachment, the current token hash and timed-out deletes live in ctx.storage, and memory
  * holds only in-flight requests — a DO with a request awaiting an answer is not evicted, so nothing is lost.
  */

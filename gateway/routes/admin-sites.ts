@@ -15,7 +15,7 @@ import { CreateSiteBody, SiteId } from "../schemas";
 /** Agent tokens look like `zkr_site_<43 base64url chars>`. */
 export const SITE_TOKEN_PREFIX = "zkr_site";
 
-/** gateway-api.md's agent object: connected, and hostname/version/since when known; last_seen when ever heard. */
+/** The agent object of docs/http-api.md §9: connected, and hostname/version/since when known; last_seen when ever heard. */
 function publicStatus(s: { connected: boolean; hostname?: string; version?: string; since?: string; last_seen?: string }) {
   const { connected, hostname, version, since, last_seen } = s;
   return { connected, ...(connected ? { hostname, version, since } : {}), ...(last_seen ? { last_seen } : {}) };
@@ -77,7 +77,7 @@ export const adminSites = new Hono<AppEnv>()
     const token = newSecret(SITE_TOKEN_PREFIX);
     const tokenHash = await sha256Hex(token);
     if (!(await setSiteToken(c.env.DB, id, tokenHash))) throw apiError("SITE_NOT_FOUND", { site_id: id });
-    // gateway-api.md: the old token stops working and an agent connected with it is disconnected.
+    // docs/http-api.md §9: the old token stops working and an agent connected with it is disconnected.
     await tellRelay(c, id, tokenHash);
     return ok(c, { id, name: site.name, token });
   });

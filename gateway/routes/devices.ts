@@ -60,7 +60,7 @@ export const devices = new Hono<AppEnv>()
 
 /**
  * The site a device goes to: the one named (it must exist and be within the key's sites), or, when none is
- * named, the only site the key can use (gateway-api.md: else 400 VALIDATION_FAILED with SITE_REQUIRED).
+ * named, the only site the key can use (docs/http-api.md §5: else 400 VALIDATION_FAILED with SITE_REQUIRED).
  */
 async function siteFor(c: Context<AppEnv>, requested: string | undefined): Promise<string> {
   const principal = c.get("principal");

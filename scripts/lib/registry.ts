@@ -1,7 +1,7 @@
 // Admin calls the demo and the tests share: a site with a fresh agent token, devices upserted, agent status.
 import type { ApiClient } from "./api-client";
 
-/** Registry fields of `POST /devices` (gateway-api.md); `password` is the comm key. */
+/** Registry fields of `POST /devices` (docs/http-api.md §5); `password` is the comm key. */
 export interface DeviceSpec {
   id: string;
   name?: string;

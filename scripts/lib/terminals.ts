@@ -19,7 +19,7 @@ export interface PersonSpec {
 export function addPerson(sim: Simulator, person: PersonSpec): number {
   const users = sim.state.users();
   const uid = users.reduce((max, u) => Math.max(max, u.uid), 0) + 1;
-  // ZK6 (28-byte) records keep only 8 name bytes (zk-protocol §8.4).
+  // ZK6 (28-byte) records keep only 8 name bytes (docs/protocol.md §8.4).
   const name = sim.profile === "zk6" ? person.name.slice(0, 8) : person.name;
   sim.addUser({ uid, userId: person.userId, name, privilege: 0, card: person.card ?? 0, group: 1 });
   const samples = sim.state.templates();
@@ -65,7 +65,7 @@ export async function startTerminal(spec: TerminalSpec): Promise<Simulator> {
   return sim;
 }
 
-/** The demo's two terminals (DESIGN §4): principal (TFT, TCP, 50 users) and entrada (ZK6, UDP, comm key). */
+/** The demo's two terminals (docs/development.md §1): principal (TFT, TCP, 50 users) and entrada (ZK6, UDP, comm key). */
 export const DEMO_TERMINALS = {
   principal: {
     transport: "tcp",

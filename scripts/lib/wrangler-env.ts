@@ -1,4 +1,4 @@
-// Environment for every wrangler/workerd child: no telemetry, no cf.json fetch, no update check (toolchain.md, gotcha 3).
+// Environment for every wrangler/workerd child: no telemetry, no cf.json fetch, no update check (docs/development.md §3.3).
 export const WRANGLER_QUIET_ENV = {
   WRANGLER_SEND_METRICS: "false",
   CLOUDFLARE_CF_FETCH_ENABLED: "false",

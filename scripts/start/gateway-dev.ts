@@ -15,7 +15,7 @@ export class StartError extends Error {
   }
 }
 
-// Always node_modules/.bin/wrangler, never npx: SIGTERM to npx orphans wrangler and workerd (toolchain.md, gotcha 5).
+// Always node_modules/.bin/wrangler, never npx: SIGTERM to npx orphans wrangler and workerd (docs/development.md §3.5).
 const wranglerBin = (root: string) => join(root, "node_modules/.bin/wrangler");
 
 /** Fails with a clear message when the gateway port is taken (on 127.0.0.1, or on ::1 where `localhost` may go first). */

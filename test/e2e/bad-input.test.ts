@@ -169,7 +169,7 @@ test("~300 hostile requests: documented statuses only, the seed's envelope every
     fc.asyncProperty(request, async (r) => {
       const answer = await send(r);
       statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
-      // The OpenAPI document and the docs page are the two answers outside the envelope (gateway-api.md).
+      // The OpenAPI document and the docs page are the two answers outside the envelope (docs/http-api.md §2).
       const document = answer.status === 200 && (r.path === "/openapi.json" || r.path === "/docs");
       const problem = document ? undefined : envelopeProblem(answer, r.method);
       if (problem) throw new Error(`${r.method} ${r.path}${r.query} → ${problem}`);

@@ -108,7 +108,7 @@ test("a terminal that resets the connection mid-transfer of a delete: DEVICE_DIS
   expect(answer.body).toMatchObject({ success: false, code: "DEVICE_DISCONNECTED" });
   expect(envelopeProblem(answer)).toBeUndefined();
   expect(mudo.state.users().map((u) => u.userId)).toContain(victim);
-  // DESIGN §3: the agent redialed just to re-enable the terminal, and only then answered.
+  // docs/architecture.md §4: the agent redialed just to re-enable the terminal, and only then answered.
   const cmds = mudo.commandLog.slice(logStart).map((e) => e.command);
   expect(cmds).toContain(CMD.disableDevice);
   expect(cmds.filter((c) => c === CMD.connect)).toHaveLength(2);

@@ -7,7 +7,7 @@ import { startSimulator, type SimData, type Simulator, type SimulatorOptions } f
 
 export const HOST = "127.0.0.1";
 
-/** Deterministic bytes standing in for a fingerprint template (real ones are opaque blobs, zk-protocol §10). */
+/** Deterministic bytes standing in for a fingerprint template (real ones are opaque blobs, docs/protocol.md §10). */
 export function templateBytes(seed: number, length: number): Uint8Array {
   const out = new Uint8Array(length);
   let x = seed * 2654435761;

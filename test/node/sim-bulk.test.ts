@@ -1,4 +1,4 @@
-// Bulk reads and uploads of the simulator (zk-protocol §7, §10) with the reference bytes of §13.
+// Bulk reads and uploads of the simulator (docs/protocol.md §7, §10) with the reference bytes of §13.
 import { describe, expect, it } from "vitest";
 import { decodeAttendanceTable, decodeTemplateTable, type DecodedPacket } from "../../agent/zk/codec";
 import { hex, rawSimulators, request, toHex, type RawClient } from "./sim-helpers";

@@ -1,4 +1,4 @@
-// Simulator commands over real sockets with the reference bytes of zk-protocol §5, §6, §8, §12 and §13.
+// Simulator commands over real sockets with the reference bytes of docs/protocol.md §5, §6, §8, §12 and §13.
 import { describe, expect, it } from "vitest";
 import { hex, rawSimulators, request, toHex, type RawTcp } from "./sim-helpers";
 

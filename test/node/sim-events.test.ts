@@ -1,4 +1,4 @@
-// Realtime events of the simulator (zk-protocol §11): EF_ATTLOG bytes of §13, registration, acks, enrolment.
+// Realtime events of the simulator (docs/protocol.md §11): EF_ATTLOG bytes of §13, registration, acks, enrolment.
 import { describe, expect, it } from "vitest";
 import type { SimulatorOptions } from "../../agent/zk/sim";
 import { hex, rawSimulators, request, toHex, type RawTcp } from "./sim-helpers";

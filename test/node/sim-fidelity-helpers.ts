@@ -64,7 +64,7 @@ export function publishedClients() {
   return { create, closeAll };
 }
 
-/** The next command still gets its own reply: no leftover packet of the bulk read shifted the replies (§7.7). */
+/** The next command still gets its own reply: no leftover packet of the bulk read shifted the replies (docs/protocol.md §7.7). */
 export async function expectInSync(z: Any, firmware: string): Promise<void> {
   const reply: Buffer = await z.executeCmd(1100, "");
   expect([reply.readUInt16LE(0), reply.subarray(8).toString("latin1")]).toEqual([2000, `${firmware}\0`]);

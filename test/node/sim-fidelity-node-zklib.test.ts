@@ -1,6 +1,6 @@
 // Fidelity: the published node-zklib 1.3.0, unmodified, reads 1,000 users and 5,000 records from the simulator.
 // TCP against the tft profile (72-byte users, 40-byte records); UDP against zk6 (28/16 bytes) — node-zklib assumes
-// exactly those sizes per transport (zk-protocol §8.7) and falls back to UDP only on ECONNREFUSED (§4.1).
+// exactly those sizes per transport (docs/protocol.md §8.7) and falls back to UDP only on ECONNREFUSED (§4.1).
 import { describe, expect, it } from "vitest";
 import type { Simulator } from "../../agent/zk/sim";
 import {

@@ -6,7 +6,7 @@
 //  1. Its facade never reaches UDP: createSocket() wraps the TCP error in its own ZkError before testing
 //     `err.code !== 'ECONNREFUSED'`, so the test is always true and it rejects instead of falling back.
 //     Only its internal class src/zudp.js speaks UDP.
-//  2. ZUDP.readWithBuffer() answers the buffered flow (ACK_OK + size, §7.2 B) with `await handleChunkedData()`,
+//  2. ZUDP.readWithBuffer() answers the buffered flow (ACK_OK + size, docs/protocol.md §7.2 B) with `await handleChunkedData()`,
 //     an async function that returns nothing: getUsers()/getAttendances() then fail on `undefined.data`.
 //     Only the inline flow (one CMD_DATA answering 1503) works, and real UDP devices send at most 1024 payload
 //     bytes per packet (§1.3): 36 users of 28 bytes. 1,000 users would need a 28,004-byte datagram (no device

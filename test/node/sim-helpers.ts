@@ -1,4 +1,4 @@
-// Raw TCP/UDP test clients for the simulator: send reference bytes (zk-protocol §13), read packets back.
+// Raw TCP/UDP test clients for the simulator: send reference bytes (docs/protocol.md §13), read packets back.
 import dgram from "node:dgram";
 import net from "node:net";
 import { afterEach } from "vitest";

@@ -1,4 +1,4 @@
-// Simulator sessions over real sockets, driven with the reference bytes of zk-protocol §4 and §13.
+// Simulator sessions over real sockets, driven with the reference bytes of docs/protocol.md §4 and §13.
 import net from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { startSimulator, type Simulator, type SimulatorOptions } from "../../agent/zk/sim";

@@ -75,7 +75,7 @@ describe.each(["tcp", "udp"] as const)("faults over %s", (transport) => {
     expect(sim.commandLog.filter((e) => e.command === CMD.readBuffer).length).toBeGreaterThan(chunks);
   });
 
-  test("corrupt checksums are counted and the replies kept by default (§2.2): the read completes", async () => {
+  test("corrupt checksums are counted and the replies kept by default (docs/protocol.md §2.2): the read completes", async () => {
     const sim = await pool.start({ profile: "tft", users: 3000 });
     const users = await withZkSession(options(sim, transport), async (s) => {
       sim.faults.set({ kind: "corrupt-checksum", after: { command: CMD.getFreeSizes } });

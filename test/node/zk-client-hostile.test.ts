@@ -1,4 +1,4 @@
-// A hostile or broken device over real TCP: absurd sizes are refused before anything is allocated (§15).
+// A hostile or broken device over real TCP: absurd sizes are refused before anything is allocated (docs/protocol.md §15).
 import { afterEach, describe, expect, test } from "vitest";
 import { connectZk, codec, type ZkClient, type ZkClientConnectOptions } from "../../agent/zk";
 import { HOST, plainAnswer, scriptedTcpDevice, type DeviceScript } from "./zk-client-helpers";

@@ -285,7 +285,7 @@ describe("DevicePool: sessions that die, links that close, bounds", () => {
 
   it("right after a broken session, a terminal still holding it (refusing at once) is dialled again", async () => {
     const t = new FakeTerminal();
-    // Dial 1 works; dial 2, right after that session broke, is refused at once (the old one still counts, §4.3).
+    // Dial 1 works; dial 2, right after that session broke, is refused at once (the old one still counts, docs/protocol.md §4.3).
     let dials = 0;
     const factory = t.factory();
     const pool = new DevicePool({

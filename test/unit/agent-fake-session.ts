@@ -41,7 +41,7 @@ export class FakeTerminal {
   delayMs = 0;
   failHook: FailHook | undefined;
   connectError: Error | undefined;
-  /** Whether DELETE_USER also drops the user's templates (firmware differs, zk-protocol §8.9). */
+  /** Whether DELETE_USER also drops the user's templates (firmware differs, docs/protocol.md §8.9). */
   deleteDropsTemplates = true;
   transport: "tcp" | "udp" = "tcp";
   /**

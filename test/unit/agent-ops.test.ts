@@ -76,7 +76,7 @@ describe("device and time ops", () => {
   it("time.sync sets the given time, or the agent's local clock, with the terminal disabled meanwhile", async () => {
     expect(await op("time.sync", { time: "2024-12-31 23:59:58" })).toEqual({ time: "2024-12-31 23:59:58" });
     expect(await op("time.sync", {})).toEqual({ time: "2024-06-01 12:30:45" });
-    // One REFRESHDATA of the op's own after SET_TIME (§6), whether or not the client sends one too.
+    // One REFRESHDATA of the op's own after SET_TIME (docs/protocol.md §6), whether or not the client sends one too.
     const once = ["disable", "setTime", "refreshData", "getTime", "enable"];
     expect(t.callNames()).toEqual([...once, ...once]);
     expect(t.enabled).toBe(true);

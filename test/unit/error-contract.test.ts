@@ -32,7 +32,7 @@ describe("every code", () => {
 });
 
 describe("what an agent may answer (fromWire)", () => {
-  it("device codes pass with the agent's words; localized codes take the gateway's message", () => {
+  it("an unreachable terminal keeps the seed's text; other codes take the gateway's own message", () => {
     const { err } = fromWire({ code: "DEVICE_UNREACHABLE", message: "Connection timeout to device 127.0.0.1:4370" });
     expect([err.code, err.status, localize(err, "es")]).toEqual(["DEVICE_UNREACHABLE", 500, "Connection timeout to device 127.0.0.1:4370"]);
     const busy = fromWire({ code: "DEVICE_BUSY", message: "queue full" }).err;

@@ -1,4 +1,4 @@
-// Buffered table reads: PREPARE_BUFFER → inline DATA or size → READ_BUFFER chunks → FREE_DATA (zk-protocol §7.2–§7.6).
+// Buffered table reads: PREPARE_BUFFER → inline DATA or size → READ_BUFFER chunks → FREE_DATA (docs/protocol.md §7.2–§7.6).
 import { CHUNK_TCP, CMD, REPLY, parseBufferAck, parsePrepareData, prepareBufferPayload, readBufferPayload } from "../codec";
 import { ZkError, ZkProtocolError, ZkRejectedError } from "../errors";
 import type { Exchange, ZkConnection } from "./connection";

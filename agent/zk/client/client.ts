@@ -1,4 +1,4 @@
-// connectZk: open a transport, CONNECT, answer ACK_UNAUTH with the comm key, and hand back a ZkClient (zk-protocol §4).
+// connectZk: open a transport, CONNECT, answer ACK_UNAUTH with the comm key, and hand back a ZkClient (docs/protocol.md §4).
 import { CMD, REPLY, ZK_PORT, makeCommKey } from "../codec";
 import { reasonOf, ZkAuthError, ZkError, ZkRejectedError, ZkTimeoutError, ZkUnreachableError } from "../errors";
 import type { ZkConnectOptions } from "../types";

@@ -1,4 +1,4 @@
-// Commands in flight per terminal: reply-id matching, per-packet timeouts, events routed aside (zk-protocol §2.4, §11, §15).
+// Commands in flight per terminal: reply-id matching, per-packet timeouts, events routed aside (docs/protocol.md §2.4, §11, §15).
 import { REPLY, decodePacketView, encodePacket, isEventPacket, nextReplyId, type DecodedPacket, type ZkPacket } from "../codec";
 import { ZkDisconnectedError, ZkError, ZkProtocolError, ZkTimeoutError } from "../errors";
 import type { ZkTransport } from "./transport";

@@ -1,4 +1,4 @@
-// A promise-chain mutex: one command sequence at a time per session (STYLE §6).
+// A promise-chain mutex: one command sequence at a time per session (docs/architecture.md §7).
 
 /** Runs async sections one after another, in call order; a failure does not block the next. */
 export class Mutex {

@@ -1,4 +1,4 @@
-// Reply checks shared by the client modules: success codes and the error each failure code maps to (zk-protocol §3.2).
+// Reply checks shared by the client modules: success codes and the error each failure code maps to (docs/protocol.md §3.2).
 import { REPLY, isSuccessReply, type DecodedPacket } from "../codec";
 import { ZkAuthError, ZkRejectedError } from "../errors";
 import type { ZkConnection } from "./connection";

@@ -4,7 +4,7 @@ import type { ZkSession } from "../types";
 import { connectZk, type ZkClientConnectOptions } from "./client";
 
 export interface SessionScopeOptions {
-  /** Lock the terminal's keypad and sensor ("Working…") for the duration (§4.4). */
+  /** Lock the terminal's keypad and sensor ("Working…") for the duration (docs/protocol.md §4.4). */
   disable?: boolean;
   /** Whole time the redial that re-enables a terminal after its session died may take (default REENABLE_BUDGET_MS). */
   reenableBudgetMs?: number;

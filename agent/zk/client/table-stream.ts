@@ -1,4 +1,4 @@
-// Decoding a table while it downloads: whole records are decoded chunk by chunk as READ_BUFFER answers arrive (§7.1).
+// Decoding a table while it downloads: whole records are decoded chunk by chunk as READ_BUFFER answers arrive (docs/protocol.md §7.1).
 import * as c from "../codec";
 import type { ZkAttendance, ZkUser } from "../types";
 

@@ -1,4 +1,4 @@
-// Table reads of a session: users, attendance, templates via bulk reads, and the single-template read (zk-protocol §8–§10).
+// Table reads of a session: users, attendance, templates via bulk reads, and the single-template read (docs/protocol.md §8–§10).
 import * as c from "../codec";
 import type { DecodedPacket } from "../codec";
 import { ZkProtocolError, ZkRejectedError } from "../errors";

@@ -1,4 +1,4 @@
-// Several fingers of one user: GET_USERTEMP requests pipelined on TCP while the terminal answers in order, else one by one (zk-protocol §2.4, §10.2).
+// Several fingers of one user: GET_USERTEMP requests pipelined on TCP while the terminal answers in order, else one by one (docs/protocol.md §2.4, §10.2).
 import * as c from "../codec";
 import { ZkError, ZkTimeoutError } from "../errors";
 import type { ZkTemplate } from "../types";

@@ -1,4 +1,4 @@
-// TCP transport: one net.Socket, frames out with the 50 50 82 7d prefix, a TcpUnframer in (zk-protocol §1.2).
+// TCP transport: one net.Socket, frames out with the 50 50 82 7d prefix, a TcpUnframer in (docs/protocol.md §1.2).
 import { connect as netConnect, type Socket } from "node:net";
 import { frameTcp, TcpUnframer } from "../codec";
 import { reasonOf, ZkProtocolError, ZkUnreachableError } from "../errors";

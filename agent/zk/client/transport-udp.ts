@@ -1,4 +1,4 @@
-// UDP transport: a connected dgram socket, one ZK packet per datagram (zk-protocol §1.1).
+// UDP transport: a connected dgram socket, one ZK packet per datagram (docs/protocol.md §1.1).
 import { createSocket, type Socket } from "node:dgram";
 import { isIP } from "node:net";
 import { reasonOf, ZkUnreachableError } from "../errors";

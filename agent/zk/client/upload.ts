@@ -1,4 +1,4 @@
-// Client → device data upload: FREE_DATA, PREPARE_DATA size, CMD_DATA ≤ 1024 bytes each acked (zk-protocol §7.8).
+// Client → device data upload: FREE_DATA, PREPARE_DATA size, CMD_DATA ≤ 1024 bytes each acked (docs/protocol.md §7.8).
 import { CMD, UDP_DATA_MAX, u32Payload } from "../codec";
 import type { ZkConnection } from "./connection";
 import { command } from "./reply";

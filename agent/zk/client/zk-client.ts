@@ -13,7 +13,7 @@ import { uploadBuffer } from "./upload";
 const { CMD, REPLY } = c;
 
 export interface ZkClientOptions extends BulkReadOptions {
-  /** Text encoding of names and passwords on this terminal (§8.5). */
+  /** Text encoding of names and passwords on this terminal (docs/protocol.md §8.5). */
   encoding?: string;
   /** Seconds after which a disabled terminal re-enables itself, sent with DISABLEDEVICE (§4.4); 0 = never. */
   disableTimeoutSec?: number;

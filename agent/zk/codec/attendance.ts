@@ -1,4 +1,4 @@
-// Attendance records: 8-, 16- and 40-byte (or longer) layouts (zk-protocol §9.1) and the attendance table.
+// Attendance records: 8-, 16- and 40-byte (or longer) layouts (docs/protocol.md §9.1) and the attendance table.
 import type { ZkAttendance } from "../types";
 import { ZkInvalidInputError, ZkProtocolError } from "../errors";
 import { ByteWriter, decodeFixedAt } from "./bytes";

@@ -1,4 +1,4 @@
-// The ZK packet checksum: ones' complement of the 16-bit end-around-carry sum (zk-protocol §2.2).
+// The ZK packet checksum: ones' complement of the 16-bit end-around-carry sum (docs/protocol.md §2.2).
 
 /**
  * Plain sum of the little-endian 16-bit words of bytes[from, to) (an odd last byte counts as a low byte, §2.2

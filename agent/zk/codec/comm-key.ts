@@ -1,4 +1,4 @@
-// The CMD_AUTH comm-key scramble from ZK's commpro.c (zk-protocol §4.2), with 32-bit wraparound.
+// The CMD_AUTH comm-key scramble from ZK's commpro.c (docs/protocol.md §4.2), with 32-bit wraparound.
 
 const ZKSO = [0x5a, 0x4b, 0x53, 0x4f] as const; // ASCII "ZKSO"
 

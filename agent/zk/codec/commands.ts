@@ -1,4 +1,4 @@
-// Payload builders and parsers for each command (zk-protocol §4–§12); the header lives in packet.ts.
+// Payload builders and parsers for each command (docs/protocol.md §4–§12); the header lives in packet.ts.
 import { ZkInvalidInputError, ZkProtocolError } from "../errors";
 import { ByteReader, ByteWriter, decodeFixed, encodeFixed } from "./bytes";
 
@@ -126,7 +126,7 @@ export function regEventPayload(mask: number): Uint8Array {
 export function u32Payload(n: number): Uint8Array {
   return new ByteWriter(4).u32le(n).finish();
 }
-/** The leading u32 of a payload (extra bytes ignored, §14.11). */
+/** The leading u32 of a payload (extra bytes ignored, §14 item 11). */
 export function parseU32(payload: Uint8Array): number {
   need(payload, 4, "u32");
   return new ByteReader(payload).u32le();

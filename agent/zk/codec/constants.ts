@@ -1,6 +1,6 @@
-// Wire constants of the ZK protocol (zk-protocol §3), named as in the vendor manual in the comments.
+// Wire constants of the ZK protocol (docs/protocol.md §3), named as in the vendor manual in the comments.
 
-/** Command codes, client → device unless noted (zk-protocol §3.1). */
+/** Command codes, client → device unless noted (docs/protocol.md §3.1). */
 export const CMD = {
   dbRrq: 7, // CMD_DB_RRQ
   userWrq: 8, // CMD_USER_WRQ
@@ -59,7 +59,7 @@ export const CMD = {
   readBuffer: 1504, // _CMD_READ_BUFFER = CMD_DATA_RDY
 } as const;
 
-/** Reply codes, device → client (zk-protocol §3.2). */
+/** Reply codes, device → client (docs/protocol.md §3.2). */
 export const REPLY = {
   ackOk: 2000, // CMD_ACK_OK
   ackError: 2001, // CMD_ACK_ERROR

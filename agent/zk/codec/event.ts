@@ -1,4 +1,4 @@
-// Realtime event packets (zk-protocol §11): event code in the session field, reply id 0, EF_ATTLOG payload forms.
+// Realtime event packets (docs/protocol.md §11): event code in the session field, reply id 0, EF_ATTLOG payload forms.
 import type { ZkAttendance } from "../types";
 import { ZkInvalidInputError, ZkProtocolError } from "../errors";
 import { ByteReader, ByteWriter, decodeFixed, encodeFixed } from "./bytes";

@@ -1,4 +1,4 @@
-// CMD_GET_FREE_SIZES reply: 20 (or 23) little-endian u32 counters and capacities (zk-protocol §5.5).
+// CMD_GET_FREE_SIZES reply: 20 (or 23) little-endian u32 counters and capacities (docs/protocol.md §5.5).
 import type { ZkFreeSizes } from "../types";
 import { ZkProtocolError } from "../errors";
 

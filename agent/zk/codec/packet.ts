@@ -1,4 +1,4 @@
-// The 8-byte ZK header + payload (zk-protocol §2): encode with checksum, decode with checksum verdict.
+// The 8-byte ZK header + payload (docs/protocol.md §2): encode with checksum, decode with checksum verdict.
 import { ZkProtocolError } from "../errors";
 import { HEADER_SIZE } from "./constants";
 import { packetChecksum } from "./checksum";

@@ -1,4 +1,4 @@
-// The bulk-read buffer shape shared by every table: u32 length of the records, then the records (zk-protocol §7.1).
+// The bulk-read buffer shape shared by every table: u32 length of the records, then the records (docs/protocol.md §7.1).
 import { ZkProtocolError } from "../errors";
 
 /** The records part of a bulk buffer, checked against its u32 prefix. */

@@ -1,4 +1,4 @@
-// TCP framing (zk-protocol §1.2): `50 50 82 7d` + u32 length prefix, and a stream unframer that keeps the tail.
+// TCP framing (docs/protocol.md §1.2): `50 50 82 7d` + u32 length prefix, and a stream unframer that keeps the tail.
 import { ZkProtocolError } from "../errors";
 import { HEADER_SIZE, TCP_PREFIX_SIZE } from "./constants";
 

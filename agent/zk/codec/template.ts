@@ -1,4 +1,4 @@
-// Fingerprint templates: the bulk table entries (zk-protocol §10.1), single reads (§10.2) and the batch blob (§10.4).
+// Fingerprint templates: the bulk table entries (docs/protocol.md §10.1), single reads (§10.2) and the batch blob (§10.4).
 import type { ZkTemplate } from "../types";
 import { ZkInvalidInputError, ZkProtocolError } from "../errors";
 import { ByteReader, ByteWriter, concatBytes } from "./bytes";

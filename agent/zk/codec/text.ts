@@ -1,4 +1,4 @@
-// Fixed-size text fields: byte-accurate truncation on character boundaries, any TextDecoder charset (§8.5).
+// Fixed-size text fields: byte-accurate truncation on character boundaries, any TextDecoder charset (docs/protocol.md §8.5).
 import { ZkInvalidInputError } from "../errors";
 
 const utf8Encoder = new TextEncoder();

@@ -1,4 +1,4 @@
-// Device clock encodings: the u32 "ZK time" with 31-day months (zk-protocol §6) and the 6-byte event time (§11.3).
+// Device clock encodings: the u32 "ZK time" with 31-day months (docs/protocol.md §6) and the 6-byte event time (§11.3).
 import type { ZkDateTime } from "../types";
 import { ZkInvalidInputError, ZkProtocolError } from "../errors";
 // The calendar rule lives once, beside the API's date schemas; month lengths come from there, without a Date.

@@ -1,4 +1,4 @@
-// The two user record layouts as one table each (zk-protocol §8.3, §8.4): offsets, sizes and byte limits of every field.
+// The two user record layouts as one table each (docs/protocol.md §8.3, §8.4): offsets, sizes and byte limits of every field.
 import type { ZkUserInput } from "../types";
 import { ZkInvalidInputError } from "../errors";
 import { encodedLength } from "./text";

@@ -19,7 +19,7 @@ export function encodeUser(format: UserFormat, u: ZkUserInput, encoding = "utf-8
     password: u.password ?? "",
     name: u.name ?? "",
     card: u.card ?? 0,
-    group: u.group ?? 1, // adrobinoga: group number, default 1 (§8.3)
+    group: u.group ?? 1, // adrobinoga: group number, default 1 (docs/protocol.md §8.3)
     groupId: u.groupId ?? "",
     userId: u.userId,
   };

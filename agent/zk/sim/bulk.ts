@@ -1,4 +1,4 @@
-// Bulk reads (zk-protocol §7): PREPARE_BUFFER inline or buffered, READ_BUFFER chunks, FREE_DATA, legacy direct reads.
+// Bulk reads (docs/protocol.md §7): PREPARE_BUFFER inline or buffered, READ_BUFFER chunks, FREE_DATA, legacy direct reads.
 import {
   CMD,
   FCT,

@@ -7,7 +7,7 @@ import type { SimulatorOptions } from "./types";
 const USAGE = `usage: zk-relay-sim --port <p> [--host 127.0.0.1] [--profile tft|zk6] [--tcp] [--comm-key N]
        [--users N] [--records N] [--templates N] [--latency-ms N] [--data file.json] [--seed N] [--verbose]
 --latency-ms defaults to 1 here: node-zklib in another process takes one TCP frame per read and
-needs frames spaced (zk-protocol §7.7).`;
+needs frames spaced (docs/protocol.md §7.7).`;
 
 function int(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;

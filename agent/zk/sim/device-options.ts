@@ -1,13 +1,13 @@
-// The terminal's option table (CMD_OPTIONS_RRQ/WRQ names of zk-protocol §4.1 and §5.2) with per-profile defaults.
+// The terminal's option table (CMD_OPTIONS_RRQ/WRQ names of docs/protocol.md §4.1 and §5.2) with per-profile defaults.
 import type { SimProfile } from "./types";
 
-/** Firmware strings as real terminals report them (zk-protocol §5.1). */
+/** Firmware strings as real terminals report them (docs/protocol.md §5.1). */
 export const FIRMWARE: Record<SimProfile, string> = {
   tft: "Ver 6.60 Apr 26 2016",
   zk6: "Ver 6.21 Nov 19 2008",
 };
 
-/** Default option values; every name a known client reads is answered (zk-protocol §5.2, §14 item 9). */
+/** Default option values; every name a known client reads is answered (docs/protocol.md §5.2, §14 item 9). */
 export function defaultDeviceOptions(profile: SimProfile, serial: string, seed: number, host: string): Map<string, string> {
   const tft = profile === "tft";
   const mac = [0x00, 0x17, 0x61, (seed >>> 16) & 0xff, (seed >>> 8) & 0xff, seed & 0xff]

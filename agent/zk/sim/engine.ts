@@ -28,7 +28,7 @@ export class Engine {
     this.record(link, packet);
     const { state, opts } = this.ctx;
     if (!packet.checksumOk) {
-      // §2.2: every known client sends correct checksums; count mismatches, reject only in strict mode.
+      // docs/protocol.md §2.2: every known client sends correct checksums; count mismatches, reject only in strict mode.
       state.badChecksums++;
       if (opts.strictChecksum) {
         if (packet.command !== REPLY.ackOk) link.send([bare(REPLY.ackError, link.session?.id ?? 0, packet.replyId)]);

@@ -1,4 +1,4 @@
-// Realtime events (zk-protocol §11): EF_ATTLOG to registered sessions, one frame per write, spaced; enrolment events.
+// Realtime events (docs/protocol.md §11): EF_ATTLOG to registered sessions, one frame per write, spaced; enrolment events.
 import type { ZkAttendance } from "../types";
 import { EF, encodeAttLogEvent, encodeFixed, eventPacket } from "../codec";
 import type { ResolvedOptions } from "./options";

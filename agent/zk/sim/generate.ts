@@ -59,7 +59,7 @@ function makePeople(req: GenerateRequest, rng: Rng): Person[] {
     uid += roomForGaps && rng() < 0.03 ? 2 : 1;
     let userId = String(1000 + uid);
     const r = rng();
-    // zk6 stores user_id as a number; node-zklib reads only 16 bits of it in 16-byte attendance (§9.1), so stay small.
+    // zk6 stores user_id as a number; node-zklib reads only 16 bits of it in 16-byte attendance (docs/protocol.md §9.1), so stay small.
     if (req.profile === "tft" && r < 0.05) userId = String(int(rng, 100_000_000, 999_999_999));
     else if (req.profile === "tft" && r < 0.07) userId = `C${String(uid).padStart(4, "0")}`;
     if (used.has(userId)) userId = String(1000 + uid);

@@ -1,4 +1,4 @@
-// Handlers that change stored data: users (§8.8, §8.9), templates (§10.3), clearing tables (§9.4, §12).
+// Handlers that change stored data: users (docs/protocol.md §8.8, §8.9), templates (§10.3), clearing tables (§9.4, §12).
 import { decodeFixed, parseDeleteUser, parseUserTemp } from "../codec";
 import type { Outgoing } from "./session";
 import { error, ok, parsed, type Request } from "./request";

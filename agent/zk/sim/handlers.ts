@@ -20,7 +20,7 @@ import { checksumBuffer, prepareUpload, saveUserTemplates, templateWrite, upload
 
 const text = (s: string) => new TextEncoder().encode(`${s}\0`);
 
-/** Commands that only acknowledge: header-only ACK_OK, no payload (pyzk reads exactly 8 bytes, §1.3, §14 item 4). */
+/** Commands that only acknowledge: header-only ACK_OK, no payload (pyzk reads exactly 8 bytes, docs/protocol.md §1.3, §14 item 4). */
 const ACK_ONLY = [
   CMD.refreshData,
   CMD.refreshOption,

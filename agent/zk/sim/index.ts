@@ -1,4 +1,4 @@
-// The ZK device simulator: public entry point and types (see zk-protocol §14 for what it must satisfy).
+// The ZK device simulator: public entry point and types (see docs/protocol.md §14 for what it must satisfy).
 export { startSimulator } from "./simulator";
 export { SimError, type SimErrorCode } from "./errors";
 export { generateData, prng, type GenerateRequest, type GeneratedData } from "./generate";

@@ -1,4 +1,4 @@
-// From reply items to wire items: packet encoding, TCP framing, the corrupt-checksum fault, joined writes (§1.2, §2.2).
+// From reply items to wire items: packet encoding, TCP framing, the corrupt-checksum fault, joined writes (docs/protocol.md §1.2, §2.2).
 import { HEADER_SIZE, TCP_PREFIX_SIZE, encodePacketInto, writeTcpPrefix } from "../codec";
 import type { WireItem } from "./pacer";
 import type { Outgoing } from "./session";

@@ -1,4 +1,4 @@
-// Outbound queue of one link: one packet per write, spaced by latency/throughput, yielding between frames (§7.7).
+// Outbound queue of one link: one packet per write, spaced by latency/throughput, yielding between frames (docs/protocol.md §7.7).
 
 /** One thing to put on the wire, in order. */
 export type WireItem =
@@ -38,7 +38,7 @@ export const FINE_MS = 2;
  * item of the queue (the one a client waits for before it sends its next command) is waited for with setImmediate
  * once it is less than FINE_MS away; earlier items keep the cheap timer, as the schedule absorbs their lateness.
  * Writes always happen in a turn of the event loop of their own: node-zklib handles one TCP frame per 'data'
- * event, so frames must not pile up in one segment (zk-protocol §7.7).
+ * event, so frames must not pile up in one segment (docs/protocol.md §7.7).
  */
 export class Pacer {
   private queue: Queued[] = [];

@@ -7,7 +7,7 @@ export const REORDER_WINDOW_MS = 3;
  * Holds each TCP request for a short window and then serves the batch in reverse arrival order. A client that
  * sends one request and waits sees nothing but the short delay; one that pipelines gets its answers reversed —
  * each still under its own reply id, as a multi-tasking firmware would send them. Published clients that ignore
- * reply ids (node-zklib's chunk requests, zk-protocol §7.7) break on this profile, as they would on such a terminal.
+ * reply ids (node-zklib's chunk requests, docs/protocol.md §7.7) break on this profile, as they would on such a terminal.
  */
 export class ReverseBatcher {
   private batch: Uint8Array[] = [];

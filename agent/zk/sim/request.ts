@@ -25,7 +25,7 @@ export type Handler = (req: Request) => Outgoing[];
 
 const EMPTY = new Uint8Array(0);
 
-/** One reply packet echoing the request's reply id (§2.4, §14 item 1); simple ACKs carry no payload (§1.3). */
+/** One reply packet echoing the request's reply id (docs/protocol.md §2.4, §14 item 1); simple ACKs carry no payload (§1.3). */
 export function reply(req: Request, command: number, payload: Uint8Array = EMPTY, sessionId = req.session.id): Outgoing {
   return { packet: { command, sessionId, replyId: req.packet.replyId, payload } };
 }

@@ -1,4 +1,4 @@
-// Sessions: ids issued at CONNECT, comm-key authentication, one TCP session at a time like a real terminal (§4).
+// Sessions: ids issued at CONNECT, comm-key authentication, one TCP session at a time like a real terminal (docs/protocol.md §4).
 import type { ZkPacket } from "../codec";
 import { checkCommKey } from "../codec";
 import type { SimTransport } from "./types";

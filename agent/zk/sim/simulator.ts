@@ -24,7 +24,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const state = new DeviceState(opts);
   load(state, initialData(opts));
   const sessions = new SessionTable(opts.seed, opts.commKey, (s) => {
-    // Unknown on real devices whether a lost session re-enables the terminal (§4.4): configurable.
+    // Unknown on real devices whether a lost session re-enables the terminal (docs/protocol.md §4.4): configurable.
     if (opts.autoReenableOnDisconnect && s.disabledDevice) state.enable();
   });
   const events = new EventHub(opts, state, sessions);

@@ -24,7 +24,7 @@ export class DeviceState {
   /** DELETE_USER keeps the templates (firmware that does not remove them). */
   private readonly deleteKeepsTemplates: boolean;
   enabled = true;
-  /** CMD_STATE_RRQ value (zk-protocol §5.4): 0 waiting. */
+  /** CMD_STATE_RRQ value (docs/protocol.md §5.4): 0 waiting. */
   machineState = 0;
   badChecksums = 0;
   private records: Uint8Array[] = [];
@@ -52,7 +52,7 @@ export class DeviceState {
     return this.options.get("~SerialNumber") ?? "";
   }
 
-  // ---- users (raw records in the profile's size, zk-protocol §8.3/§8.4: stored verbatim) ----
+  // ---- users (raw records in the profile's size, docs/protocol.md §8.3/§8.4: stored verbatim) ----
 
   get userCount(): number {
     return this.records.length;

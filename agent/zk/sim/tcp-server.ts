@@ -1,4 +1,4 @@
-// TCP side of the terminal: framed packets, one frame per write, one PC session at a time (§1.2, §4.3, §7.7).
+// TCP side of the terminal: framed packets, one frame per write, one PC session at a time (docs/protocol.md §1.2, §4.3, §7.7).
 import net from "node:net";
 import { TcpUnframer } from "../codec";
 import type { Engine } from "./engine";

@@ -5,7 +5,7 @@ import type { ZkAttendance, ZkDateTime, ZkTemplate, ZkUser, ZkUserInput } from "
 export type SimProfile = "tft" | "zk6";
 export type SimTransport = "tcp" | "udp";
 
-/** EF_ATTLOG event payload lengths clients parse (zk-protocol §11.3). */
+/** EF_ATTLOG event payload lengths clients parse (docs/protocol.md §11.3). */
 export type SimEventForm = 10 | 12 | 14 | 32 | 36 | 37 | 52;
 
 export interface SimulatorOptions {
@@ -14,7 +14,7 @@ export interface SimulatorOptions {
   /** 0 = any free port; TCP and UDP are bound to the same number. */
   port?: number;
   profile?: SimProfile;
-  /** Communication password; 0 / undefined = none (zk-protocol §4.2). */
+  /** Communication password; 0 / undefined = none (docs/protocol.md §4.2). */
   commKey?: number;
   /** Generated data (deterministic for a seed); ignored when `dataFile` or `data` is given. */
   users?: number;
@@ -32,7 +32,7 @@ export interface SimulatorOptions {
   data?: SimData;
   /** One TCP session at a time like a real terminal (default true); a second client is closed. */
   singleSession?: boolean;
-  /** Largest table buffer answered inline with CMD_DATA (default 1016, zk-protocol §7.2). */
+  /** Largest table buffer answered inline with CMD_DATA (default 1016, docs/protocol.md §7.2). */
   inlineThreshold?: number;
   /** Empty tables inline (`00 00 00 00`) instead of buffered; off by default for node-zklib UDP (§7.7). */
   emptyTableInline?: boolean;

@@ -1,4 +1,4 @@
-// UDP side of the terminal: one packet per datagram, sessions keyed by the client's address and port (§1.1).
+// UDP side of the terminal: one packet per datagram, sessions keyed by the client's address and port (docs/protocol.md §1.1).
 import dgram from "node:dgram";
 import net from "node:net";
 import type { Engine } from "./engine";

@@ -1,4 +1,4 @@
-// Client → device uploads (zk-protocol §7.8): PREPARE_DATA and CMD_DATA each ACKed, then 110 (batch) or 87 (template).
+// Client → device uploads (docs/protocol.md §7.8): PREPARE_DATA and CMD_DATA each ACKed, then 110 (batch) or 87 (template).
 import { ByteReader, REPLY, concatBytes, decodeUserTemplateBatch, parsePrepareData, u32Payload } from "../codec";
 import { storeUser } from "./handlers-data";
 import { error, ok, parsed, reply, type Request } from "./request";

@@ -1,4 +1,4 @@
-// User records as the simulated firmware keeps them: raw bytes of its own size only (zk-protocol §8.8, §14 item 11).
+// User records as the simulated firmware keeps them: raw bytes of its own size only (docs/protocol.md §8.8, §14 item 11).
 import type { ZkUserInput } from "../types";
 import { decodeUser28, decodeUser72, encodeUser } from "../codec";
 

@@ -1,4 +1,4 @@
-// Checks of the seed's response envelope shared by the e2e tests (gateway-api.md: success/error/code).
+// Checks of the seed's response envelope shared by the e2e tests (docs/http-api.md §2: success/error/code).
 import { ERROR_CODES, ERROR_STATUS, isErrorCode } from "../../../shared/errors";
 import { OP_NAMES, OPS } from "../../../shared/ops";
 import type { ApiAnswer } from "../../../scripts/lib/api-client";

@@ -1,4 +1,4 @@
-// Attendance records (zk-protocol §9.1 fixtures): 8, 16, 40 and longer; table by length / count; properties.
+// Attendance records (docs/protocol.md §9.1 fixtures): 8, 16, 40 and longer; table by length / count; properties.
 import { describe, expect, test } from "vitest";
 import fc from "fast-check";
 import {

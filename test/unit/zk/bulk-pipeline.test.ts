@@ -1,4 +1,4 @@
-// Bulk reads without sockets: one READ_BUFFER ahead once a chunk came back, retries alone, FREE_DATA not awaited (§7.3, §7.4).
+// Bulk reads without sockets: one READ_BUFFER ahead once a chunk came back, retries alone, FREE_DATA not awaited (docs/protocol.md §7.3, §7.4).
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { bulkRead } from "../../../agent/zk/client/bulk-read";
 import { ZkConnection } from "../../../agent/zk/client/connection";

@@ -1,4 +1,4 @@
-// zk-protocol §2.2 checksum vectors, typed in from the reference.
+// docs/protocol.md §2.2 checksum vectors, typed in from the reference.
 import { describe, expect, test } from "vitest";
 import { zkChecksum } from "../../../agent/zk/codec";
 import { ascii, hex } from "./hex";

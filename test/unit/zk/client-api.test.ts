@@ -41,7 +41,7 @@ function client() {
 const TIME = { year: 2024, month: 3, day: 15, hour: 13, minute: 45, second: 30 };
 const TEMPLATE = { uid: 7, finger: 1, flag: 1, template: new Uint8Array(600).fill(0x53) };
 
-describe("writes do not send REFRESHDATA (the caller does, once, §8.10)", () => {
+describe("writes do not send REFRESHDATA (the caller does, once, docs/protocol.md §8.10)", () => {
   test.each([
     ["setTime", (s: ZkClient) => s.setTime(TIME), [CMD.setTime]],
     ["setUser", (s: ZkClient) => s.setUser({ uid: 7, userId: "A7", name: "Ana" }), [CMD.userWrq]],

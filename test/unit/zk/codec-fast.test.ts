@@ -1,4 +1,4 @@
-// The codec's fast paths agree with the plain definitions: checksum (§2.2), packets, framing in place, text fields, ZK time.
+// The codec's fast paths agree with the plain definitions: checksum (docs/protocol.md §2.2), packets, framing in place, text fields, ZK time.
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import {

@@ -1,4 +1,4 @@
-// zk-protocol §4.2 comm-key worked examples, including the 32-bit wrap (key 65535, session 0xFFFF).
+// docs/protocol.md §4.2 comm-key worked examples, including the 32-bit wrap (key 65535, session 0xFFFF).
 import { describe, expect, test } from "vitest";
 import { checkCommKey, decodePacket, encodePacket, frameTcp, makeCommKey, CMD } from "../../../agent/zk/codec";
 import { hex } from "./hex";

@@ -1,4 +1,4 @@
-// Command payloads (zk-protocol §5, §7, §8–§12) against bytes typed from the reference.
+// Command payloads (docs/protocol.md §5, §7, §8–§12) against bytes typed from the reference.
 import { describe, expect, test } from "vitest";
 import * as c from "../../../agent/zk/codec";
 import { ascii, hex } from "./hex";

@@ -40,7 +40,7 @@ function setup(timeoutMs = 1000) {
 const EVENT = "f4 01 38 86 01 00 00 00" + ascii("A1007") + zeros(19) + " 01 00 18 03 0f 08 02 0b";
 
 describe("ZkConnection", () => {
-  test("CONNECT goes out as §13's first packet and the reply with the same reply id resolves it", async () => {
+  test("CONNECT goes out as docs/protocol.md §13's first packet and the reply with the same reply id resolves it", async () => {
     const { t, conn } = setup();
     const reply = conn.exchange(1000);
     expect(t.sent[0]).toEqual(hex("e8 03 17 fc 00 00 00 00"));

@@ -1,4 +1,4 @@
-// Realtime events (zk-protocol §11): EF_ATTLOG payload forms, the event packet header, other event kinds.
+// Realtime events (docs/protocol.md §11): EF_ATTLOG payload forms, the event packet header, other event kinds.
 import { describe, expect, test } from "vitest";
 import { decodeAttLogEvent, decodeEvent, decodePacket, encodeAttLogEvent, encodePacket, eventPacket, isEventPacket, TcpUnframer, EF } from "../../../agent/zk/codec";
 import { ascii, hex, zeros } from "./hex";

@@ -1,4 +1,4 @@
-// CMD_GET_FREE_SIZES payload (zk-protocol §5.5), built from pyzk's real mock numbers.
+// CMD_GET_FREE_SIZES payload (docs/protocol.md §5.5), built from pyzk's real mock numbers.
 import { describe, expect, test } from "vitest";
 import { decodeFreeSizes, encodeFreeSizes } from "../../../agent/zk/codec";
 import { hex, zeros } from "./hex";

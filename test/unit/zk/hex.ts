@@ -1,4 +1,4 @@
-// Test helper: bytes from a hex dump typed in from zk-protocol.md (independent of the codec's own helpers).
+// Test helper: bytes from a hex dump typed in from docs/protocol.md §13 (independent of the codec's own helpers).
 
 /** "50 50 82 7d" → bytes; whitespace and `|` separators ignored. */
 export function hex(text: string): Uint8Array {

@@ -1,4 +1,4 @@
-// Every row of the zk-protocol §13 worked-examples table: decode, encode from the fields, round trip.
+// Every row of the docs/protocol.md §13 worked-examples table: decode, encode from the fields, round trip.
 import { describe, expect, test } from "vitest";
 import { decodePacket, encodePacket, frameTcp, nextReplyId, TcpUnframer } from "../../../agent/zk/codec";
 import { ascii, hex, zeros } from "./hex";

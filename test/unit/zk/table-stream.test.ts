@@ -1,4 +1,4 @@
-// Tables decoded while they download give exactly what the whole-table decoders give, whatever the chunking (§7.1, §8, §9).
+// Tables decoded while they download give exactly what the whole-table decoders give, whatever the chunking (docs/protocol.md §7.1, §8, §9).
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { attendanceStream, userStream } from "../../../agent/zk/client/table-stream";

@@ -1,4 +1,4 @@
-// The TCP unframer (zk-protocol §1.2): a multi-frame stream split at every offset and byte by byte; hostile input refused.
+// The TCP unframer (docs/protocol.md §1.2): a multi-frame stream split at every offset and byte by byte; hostile input refused.
 import { describe, expect, test } from "vitest";
 import { TcpUnframer } from "../../../agent/zk/codec";
 import { hex } from "./hex";

@@ -1,4 +1,4 @@
-// Templates (zk-protocol §10): table entries from the §10.1 head, single-read trimming (§10.2), the §10.4 batch blob.
+// Templates (docs/protocol.md §10): table entries from the §10.1 head, single-read trimming (§10.2), the §10.4 batch blob.
 import { describe, expect, test } from "vitest";
 import fc from "fast-check";
 import {

@@ -1,4 +1,4 @@
-// zk-protocol §6 time table and the 6-byte event time (§11.3); properties with fast-check.
+// docs/protocol.md §6 time table and the 6-byte event time (§11.3); properties with fast-check.
 import { describe, expect, test } from "vitest";
 import fc from "fast-check";
 import {

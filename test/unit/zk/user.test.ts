@@ -1,4 +1,4 @@
-// User records (zk-protocol §8.6 fixtures): 72- and 28-byte parse, encode, round trip, table; fast-check properties.
+// User records (docs/protocol.md §8.6 fixtures): 72- and 28-byte parse, encode, round trip, table; fast-check properties.
 import { describe, expect, test } from "vitest";
 import fc from "fast-check";
 import {
