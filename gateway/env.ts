@@ -14,4 +14,6 @@ export interface Env {
   AUDIT_RETENTION_DAYS?: string;
   /** An agent silent this long (ms) counts as offline (default 30000): requests fail fast, /admin/sites says so. */
   AGENT_SILENCE_MS?: string;
+  /** CORS allow-list: exact browser origins, comma-separated; unset or empty = CORS off (http/cors.ts). */
+  CORS_ORIGINS?: string;
 }

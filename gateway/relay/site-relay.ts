@@ -7,6 +7,7 @@ import { message } from "../../shared/messages";
 import { isDurableResult } from "../../shared/ops";
 import { parseFrame, PING_TEXT, PONG_TEXT, RELAY_VERSION, RequestFrame, type ResponseFrame } from "../../shared/relay";
 import { applyDurableResult } from "../durable-results";
+import { applyQueued } from "../people/queued";
 import type { Env } from "../env";
 import { readConn, writeConn, type ConnInfo } from "./attachment";
 import {
@@ -166,6 +167,8 @@ export class SiteRelay extends DurableObject<Env> {
         case "hello": {
           const info = readConn(ws);
           if (info) writeConn(ws, { ...info, hello: frame.agent });
+          // Offboardings queued while this site's agent was away run now that it is back (docs/people.md §3).
+          if (info) this.ctx.waitUntil(this.applyQueuedOffboardings(info.siteId));
           return;
         }
         case "response": {
@@ -230,6 +233,16 @@ export class SiteRelay extends DurableObject<Env> {
     await forgetDurable(this.ctx.storage, frame.id);
     send(ws, { v: RELAY_VERSION, type: "ack", id: frame.id });
     return true;
+  }
+
+  /** Queued deletes of this site, sent on this object's own agent socket; a failure is logged, never thrown. */
+  private async applyQueuedOffboardings(siteId: string): Promise<void> {
+    try {
+      const applied = await applyQueued(this.env, siteId, (op, device, args, deadline, meta) => this.relay(op, device, args, deadline, meta));
+      if (applied > 0) this.log(`applied ${applied} queued offboarding delete(s)`);
+    } catch (e) {
+      this.log(`queued offboardings not applied: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
 
   /** When the agent on `ws` was last heard: a frame (attachment) or a ping the runtime answered for us. */
