@@ -49,13 +49,15 @@ export type StoredEvent = z.infer<typeof StoredEvent>;
  * The dedupe key of docs/events.md §3: device + user_id + timestamp + status/punch (and the type, so an enrolment
  * and a punch of the same second stay two events). A punch reported live and again by a catch-up has one key.
  */
-export function eventKey(e: Pick<AgentEvent, "device_id" | "type" | "user_id" | "timestamp" | "status" | "punch" | "verify">): string {
+export type EventKeyFields = Pick<AgentEvent, "device_id" | "type" | "user_id" | "timestamp" | "status" | "punch" | "verify"> & Partial<AgentEvent>;
+
+export function eventKey(e: EventKeyFields): string {
   const extra = e.type === "attendance" ? "" : `|${JSON.stringify(e.verify ?? {})}`;
   return `${e.device_id}|${e.type}|${e.user_id}|${e.timestamp}|${e.status ?? ""}|${e.punch ?? ""}${extra}`;
 }
 
 /** The stable event id: "ev_" + the first 32 hex digits of SHA-256(eventKey). Same input, same id, in every process. */
-export async function eventId(e: Parameters<typeof eventKey>[0]): Promise<string> {
+export async function eventId(e: EventKeyFields): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(eventKey(e)));
   const hex = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
   return `ev_${hex.slice(0, 32)}`;
