@@ -17,6 +17,7 @@ import { attendance } from "./routes/attendance";
 import { auditLog } from "./routes/audit";
 import { devices } from "./routes/devices";
 import { docs } from "./routes/docs";
+import { events } from "./routes/events";
 import { offboarding } from "./routes/offboarding";
 import { people } from "./routes/people";
 import { root } from "./routes/root";
@@ -59,6 +60,7 @@ app.route("/", people);
 app.route("/admin/sites", adminSites);
 app.route("/admin/keys", adminKeys);
 app.route("/audit", auditLog);
+app.route("/events", events);
 
 app.notFound(notFound);
 app.onError(onError);

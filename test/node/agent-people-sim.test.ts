@@ -9,7 +9,7 @@ afterEach(() => sims.closeAll());
 describe.each([
   ["tft", 72],
   ["zk6", 28],
-] as const)("against the %s simulator", (profile) => {
+] as const)("against the %s simulator", (profile, _format) => {
   it("users.get: the user, the fingers the terminal holds, and the enable bit", async () => {
     const sim = await sims.start({ profile });
     const d = createDispatcher();
@@ -33,10 +33,10 @@ describe.each([
     const stored = sim.state.users().find((u) => u.userId === "1001")!;
     expect(stored).toMatchObject({ privilege: 15, name: before.name, password: before.password, card: before.card, uid: before.uid });
     expect((await call(d, dev, "users.get", { user_id: "1001" })).enabled).toBe(false);
-    const writes = sim.commandLog.filter((c) => c.command === CMD.userWrite).length;
+    const writes = sim.commandLog.filter((c) => c.command === CMD.userWrq).length;
     // Already disabled: nothing written.
     expect((await call(d, dev, "users.setEnabled", { user_id: "1001", enabled: false })).enabled).toBe(false);
-    expect(sim.commandLog.filter((c) => c.command === CMD.userWrite).length).toBe(writes);
+    expect(sim.commandLog.filter((c) => c.command === CMD.userWrq).length).toBe(writes);
     expect((await call(d, dev, "users.setEnabled", { user_id: "1001", enabled: true })).user.privilege).toBe(14);
     expect(await codeOf(call(d, dev, "users.setEnabled", { user_id: "404", enabled: true }))).toBe("USER_NOT_FOUND");
     await d.pool.idle();
