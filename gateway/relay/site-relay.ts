@@ -186,6 +186,10 @@ export class SiteRelay extends DurableObject<Env> {
           return; // liveness only
         case "request":
           return this.log("dropped request frame: agents do not send requests", ws);
+        case "events":
+          return this.log("dropped events frame: event ingest is not enabled yet", ws);
+        case "watch":
+          return this.log("dropped watch frame: agents do not send watch lists", ws);
         default: {
           const never: never = frame;
           return this.log(`dropped frame of unexpected type ${String((never as { type?: unknown }).type)}`, ws);

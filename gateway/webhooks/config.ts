@@ -1,5 +1,8 @@
 // Webhook delivery settings from the Worker's environment, with production defaults (docs/webhooks.md §4).
-import type { Env } from "../env";
+/** The Worker variables read here (a structural subset of Env, so pure modules and unit tests need no bindings). */
+export type WebhookVars = Partial<
+  Record<"WEBHOOK_RETRY_BASE_S" | "WEBHOOK_RETRY_MAX_S" | "WEBHOOK_RETRY_WINDOW_S" | "WEBHOOK_TIMEOUT_MS" | "WEBHOOK_ALLOW_LOOPBACK", string>
+>;
 
 export interface WebhookConfig {
   /** First retry delay, seconds; doubles each attempt (docs/webhooks.md §4). */
@@ -19,7 +22,7 @@ function num(value: string | undefined, fallback: number, min: number): number {
   return Number.isFinite(n) && n >= min ? n : fallback;
 }
 
-export function webhookConfig(env: Env): WebhookConfig {
+export function webhookConfig(env: WebhookVars): WebhookConfig {
   return {
     retryBaseS: num(env.WEBHOOK_RETRY_BASE_S, 5, 1),
     retryMaxS: num(env.WEBHOOK_RETRY_MAX_S, 3600, 1),

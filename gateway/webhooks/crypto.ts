@@ -1,7 +1,9 @@
 // Webhook secrets: generated once, kept encrypted (AES-GCM under a Worker secret), and the HMAC signature of each delivery.
 import { newSecret } from "../auth/crypto";
 import { coded } from "../../shared/errors";
-import type { Env } from "../env";
+
+/** The Worker secrets the encryption key is derived from (a structural subset of Env). */
+export type SecretVars = { WEBHOOK_SECRET_KEY?: string; ADMIN_API_KEY?: string };
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -18,7 +20,7 @@ const hex = (buf: ArrayBuffer) => [...new Uint8Array(buf)].map((b) => b.toString
  * WEBHOOK_SECRET_KEY, or from ADMIN_API_KEY when that is not set (docs/webhooks.md §5). The secret must stay
  * readable by the worker, which signs with it, so it cannot be a one-way hash like API keys.
  */
-async function secretsKey(env: Env): Promise<CryptoKey> {
+async function secretsKey(env: SecretVars): Promise<Awaited<ReturnType<typeof crypto.subtle.deriveKey>>> {
   const material = env.WEBHOOK_SECRET_KEY || env.ADMIN_API_KEY;
   if (!material) throw coded("WEBHOOKS_UNAVAILABLE", { missing: "WEBHOOK_SECRET_KEY" });
   const base = await crypto.subtle.importKey("raw", encoder.encode(material), "HKDF", false, ["deriveKey"]);
@@ -32,7 +34,7 @@ async function secretsKey(env: Env): Promise<CryptoKey> {
 }
 
 /** `v1:<iv>:<ciphertext>` (base64); the webhook id is authenticated with it, so a ciphertext cannot move to another row. */
-export async function encryptSecret(env: Env, webhookId: string, secret: string): Promise<string> {
+export async function encryptSecret(env: SecretVars, webhookId: string, secret: string): Promise<string> {
   const iv = crypto.getRandomValues(new Uint8Array(12));
   const ct = await crypto.subtle.encrypt(
     { name: "AES-GCM", iv, additionalData: encoder.encode(webhookId) },
@@ -43,7 +45,7 @@ export async function encryptSecret(env: Env, webhookId: string, secret: string)
 }
 
 /** The secret back, or null when it cannot be read (the key changed, or the row was tampered with). */
-export async function decryptSecret(env: Env, webhookId: string, stored: string): Promise<string | null> {
+export async function decryptSecret(env: SecretVars, webhookId: string, stored: string): Promise<string | null> {
   const [v, iv, ct] = stored.split(":");
   if (v !== "v1" || !iv || !ct) return null;
   try {

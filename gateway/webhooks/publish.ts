@@ -1,4 +1,5 @@
-// From stored events to webhook deliveries: one row per matching (webhook, event), then one queue message per (webhook, device).
+// Hand-off from the event store to webhook delivery: one row per matching (webhook, event), then one queue message per (webhook, device).
+import type { StoredEvent } from "../../shared/events";
 import type { Env } from "../env";
 import { insertDeliveries, type NewDelivery } from "./deliveries";
 import { listWebhooks, matches } from "./store";
@@ -6,18 +7,12 @@ import type { StreamMessage } from "./stream";
 import { maybeSweep } from "./sweep";
 
 /** What publishing reads of a stored event; the whole event is the delivery's body. */
-export interface PublishableEvent {
-  id: string;
-  type: string;
-  device_id: string;
-  seq: number;
-  site?: string | null;
-}
+export type PublishableEvent = Pick<StoredEvent, "id" | "type" | "device_id" | "seq"> & { site_id?: string };
 
 /**
- * Called by the event store after it committed NEW events (never duplicates). The deliveries are written to D1
- * before any message is sent, so a lost message only delays them (sweep.ts); a failure here is retried, then
- * logged — it must not fail the ingest of events that are already stored.
+ * Called by the event store once per newly stored batch, after the D1 commit (never with duplicates). The
+ * deliveries are written to D1 before any message is sent, so a lost message only delays them (sweep.ts); a
+ * failure here is retried, then logged — it must not fail the ingest of events that are already stored.
  */
 export async function publishStoredEvents(env: Env, events: readonly PublishableEvent[]): Promise<void> {
   if (events.length === 0 || !env.WEBHOOK_QUEUE) return;
@@ -42,7 +37,7 @@ async function publishOnce(env: Env, events: readonly PublishableEvent[]): Promi
   const sites = hooks.some((h) => h.sites !== null) ? await sitesOf(env.DB, events) : new Map<string, string>();
   const rows: NewDelivery[] = [];
   for (const ev of events) {
-    const site = ev.site ?? sites.get(ev.device_id) ?? null;
+    const site = ev.site_id ?? sites.get(ev.device_id) ?? null;
     const payload = JSON.stringify(ev);
     for (const h of hooks) {
       if (!matches(h, ev.type, site)) continue;
@@ -56,9 +51,9 @@ async function publishOnce(env: Env, events: readonly PublishableEvent[]): Promi
   await env.WEBHOOK_QUEUE!.sendBatch([...streams.values()].map((body) => ({ body })));
 }
 
-/** Site of each event's device, from the registry (for webhooks limited to sites). */
+/** Site of each event's device from the registry, for events that do not carry it (webhooks limited to sites). */
 async function sitesOf(db: D1Database, events: readonly PublishableEvent[]): Promise<Map<string, string>> {
-  const ids = [...new Set(events.filter((e) => !e.site).map((e) => e.device_id))];
+  const ids = [...new Set(events.filter((e) => !e.site_id).map((e) => e.device_id))];
   if (ids.length === 0) return new Map();
   const { results } = await db
     .prepare(`SELECT id, site_id FROM devices WHERE id IN (${ids.map(() => "?").join(",")})`)

@@ -1,10 +1,11 @@
 // zod schemas of the webhook admin API: the subscription body, what is listed (never the secret), deliveries.
 import { z } from "zod";
+import { EVENT_TYPES, EventType } from "../../shared/events";
 import { SiteId } from "../schemas";
 
-/** Event types a webhook may subscribe to (the `type` of an event, docs/webhooks.md §1). */
-export const WEBHOOK_EVENT_TYPES = ["attendance", "enrollment", "door", "alarm"] as const;
-export const WebhookEventType = z.enum(WEBHOOK_EVENT_TYPES);
+/** Event types a webhook may subscribe to: the `type` of an event (docs/webhooks.md §1). */
+export const WEBHOOK_EVENT_TYPES = EVENT_TYPES;
+export const WebhookEventType = EventType;
 
 export const WebhookId = z.string().regex(/^whk_[0-9a-f]{16}$/, "a webhook id (whk_…)");
 export const DeliveryId = z.string().regex(/^dlv_[0-9a-f]{20}$/, "a delivery id (dlv_…)");

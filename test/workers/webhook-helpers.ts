@@ -63,7 +63,7 @@ export async function hookTo(
 
 let n = 0;
 /** A stored-event-like object for `device` with sequence `seq` (the fields publishing reads, plus a punch). */
-export function event(device: string, seq: number, type = "attendance"): PublishableEvent & Record<string, unknown> {
+export function event(device: string, seq: number, type: PublishableEvent["type"] = "attendance"): PublishableEvent & Record<string, unknown> {
   n += 1;
   return { id: `evt-${device}-${seq}-${n}`, type, device_id: device, seq, user_id: String(100 + seq), timestamp: "2026-12-04 08:00:00", status: 1, punch: 0 };
 }
