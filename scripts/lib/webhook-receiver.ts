@@ -51,8 +51,8 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-/** Starts the receiver on 127.0.0.1 (`port` 0: one the system picks). */
-export async function startReceiver(port = 0): Promise<WebhookReceiver> {
+/** Starts the receiver on 127.0.0.1 (`port` 0: one the system picks); `defaults` applies to paths not configured. */
+export async function startReceiver(port = 0, defaults: PathBehaviour = {}): Promise<WebhookReceiver> {
   const behaviours = new Map<string, PathBehaviour>();
   const counts = new Map<string, number>();
   const log: Received[] = [];
@@ -76,7 +76,7 @@ export async function startReceiver(port = 0): Promise<WebhookReceiver> {
       return;
     }
     const body = await readBody(req);
-    const b = behaviours.get(path) ?? {};
+    const b = behaviours.get(path) ?? defaults;
     const n = (counts.get(path) ?? 0) + 1;
     counts.set(path, n);
     const header = req.headers["zk-relay-signature"];
