@@ -16,6 +16,7 @@ import { attendance } from "./routes/attendance";
 import { auditLog } from "./routes/audit";
 import { devices } from "./routes/devices";
 import { docs } from "./routes/docs";
+import { events } from "./routes/events";
 import { offboarding } from "./routes/offboarding";
 import { root } from "./routes/root";
 import { terminal } from "./routes/terminal";
@@ -56,6 +57,7 @@ app.route("/admin/sites", adminSites);
 app.route("/admin/keys", adminKeys);
 app.route("/admin/webhooks", webhooks);
 app.route("/audit", auditLog);
+app.route("/events", events);
 
 app.notFound(notFound);
 app.onError(onError);

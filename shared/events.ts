@@ -92,6 +92,8 @@ export const WatchStatus = z.object({
   log_reset: z.object({ at: z.string().max(40), previous: z.number().int().min(0), now: z.number().int().min(0) }).optional(),
   /** Why the last connect failed (a code of shared/errors.ts). */
   error: z.string().max(64).optional(),
+  /** ISO time of this report on the agent's clock: a report re-sent late never overwrites a newer one. */
+  at: z.string().max(40).optional(),
 });
 export type WatchStatus = z.infer<typeof WatchStatus>;
 
