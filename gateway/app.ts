@@ -23,6 +23,7 @@ import { people } from "./routes/people";
 import { root } from "./routes/root";
 import { terminal } from "./routes/terminal";
 import { users } from "./routes/users";
+import { webhooks } from "./routes/webhooks";
 
 const PUBLIC_PATHS = new Set(["/", "/openapi.json", "/docs"]);
 
@@ -59,6 +60,7 @@ app.route("/users", offboarding);
 app.route("/", people);
 app.route("/admin/sites", adminSites);
 app.route("/admin/keys", adminKeys);
+app.route("/admin/webhooks", webhooks);
 app.route("/audit", auditLog);
 app.route("/events", events);
 
