@@ -249,4 +249,48 @@ describe("terminal actions", () => {
     const writer = await createKey("write");
     expect((await json("POST", "/devices/uno/attendance/clear", { key: writer.key, body: { expected_count: 5 } })).status).toBe(403);
   });
+
+  test("clearing goes to the terminal only once a catch-up saw exactly that many records and they are stored", async () => {
+    agent.handlers["attendance.clear"] = (args) => ({ cleared: args.expected_count });
+    const now = new Date().toISOString();
+    const store = (n: number) =>
+      env.DB.batch(
+        Array.from({ length: n }, (_, i) =>
+          env.DB.prepare(
+            "INSERT INTO events (id, site_id, device_id, seq, type, user_id, timestamp, catch_up, received_at) VALUES (?, 'este', 'dos', ?, 'attendance', '7', '2026-12-01 08:00:00', 1, ?)",
+          ).bind(`ev-dos-${i}`, i + 1, now),
+        ),
+      );
+    const watch = (records: number) =>
+      env.DB.prepare(
+        "INSERT INTO event_devices (device_id, site_id, state, log_records, caught_up_at, updated_at) VALUES ('dos', 'este', 'live', ?, ?, ?) ON CONFLICT(device_id) DO UPDATE SET log_records = excluded.log_records",
+      )
+        .bind(records, now, now)
+        .run();
+    await watch(3);
+    await store(2); // the catch-up saw 3 records, only 2 are stored: not yet
+    const behind = await json("POST", "/devices/dos/attendance/clear", { body: { expected_count: 3 } });
+    expect(behind.body.code).toBe("ATTENDANCE_NOT_STORED");
+    await env.DB.prepare("DELETE FROM events WHERE device_id = 'dos'").run();
+    await store(3);
+    // The caller's count is not what the last catch-up saw (the log grew, or a wrong number): refused.
+    expect((await json("POST", "/devices/dos/attendance/clear", { body: { expected_count: 4 } })).status).toBe(409);
+    expect(agent.calls("attendance.clear")).toHaveLength(0);
+    const ok = await json("POST", "/devices/dos/attendance/clear", { body: { expected_count: 3 } });
+    expect(ok.body).toEqual({ success: true, message: "Registro de asistencia del dispositivo 'dos' borrado (3 registros).", data: { cleared: 3 } });
+    expect(agent.calls("attendance.clear").map((f) => f.args)).toEqual([{ expected_count: 3 }]);
+    // The terminal's own count disagrees (a punch since): the agent refuses, the caller learns the real count.
+    agent.handlers["attendance.clear"] = () => {
+      throw new AgentFailure("ATTENDANCE_COUNT_MISMATCH", "the terminal holds 4 records, not 3", { count: "4" });
+    };
+    const moved = await json("POST", "/devices/dos/attendance/clear", { body: { expected_count: 3 } });
+    expect(moved.status).toBe(409);
+    expect(moved.body).toEqual({
+      success: false,
+      error: "El dispositivo 'dos' no tiene el número de registros indicado en expected_count; no se borró nada.",
+      details: { count: "4" },
+      code: "ATTENDANCE_COUNT_MISMATCH",
+    });
+    await env.DB.batch([env.DB.prepare("DELETE FROM events WHERE device_id = 'dos'"), env.DB.prepare("DELETE FROM event_devices WHERE device_id = 'dos'")]);
+  });
 });
