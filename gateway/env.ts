@@ -14,4 +14,6 @@ export interface Env {
   AUDIT_RETENTION_DAYS?: string;
   /** An agent silent this long (ms) counts as offline (default 30000): requests fail fast, /admin/sites says so. */
   AGENT_SILENCE_MS?: string;
+  /** "1": the console's session cookie without Secure/__Host- (plain-http dev hosts other than localhost only; docs/console.md §2). */
+  CONSOLE_INSECURE_COOKIE?: string;
 }
