@@ -3,6 +3,7 @@
 import { dirname, resolve } from "node:path";
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
+import { measureBareRelay } from "./lib/bare-relay";
 import { benchDeletes } from "./lib/delete-flows";
 import { benchGatewayAlone } from "./lib/gateway-alone";
 import { benchRelayOverhead, CALLS, WARMUP } from "./lib/relay-overhead";
@@ -52,6 +53,16 @@ async function main(): Promise<void> {
   const loadAfter = loadavg().map((x) => Math.round(x * 100) / 100);
   await shutdown();
   rows.push(...(await benchGatewayAlone(progress)));
+  const bare = await measureBareRelay(CALLS, WARMUP);
+  progress(`bare relay (HTTP → Worker → DO → WS → Node echo): median ${bare.median_ms} ms`);
+  rows.push({
+    bench: "relay",
+    what: "bare relay floor: HTTP → Worker → Durable Object → WebSocket → Node echo and back (no auth, registry, schemas, terminal)",
+    median_ms: bare.median_ms,
+    p90_ms: bare.p90_ms,
+    p99_ms: bare.p99_ms,
+    n: bare.n,
+  });
   progress(`everything stopped; load average ${loadAfter.join(" ")}`);
 
   console.log(`\n${formatTable(rows)}\n`);

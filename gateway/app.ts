@@ -16,6 +16,7 @@ import { attendance } from "./routes/attendance";
 import { auditLog } from "./routes/audit";
 import { devices } from "./routes/devices";
 import { docs } from "./routes/docs";
+import { events } from "./routes/events";
 import { offboarding } from "./routes/offboarding";
 import { root } from "./routes/root";
 import { terminal } from "./routes/terminal";
@@ -57,6 +58,7 @@ app.route("/users", offboarding);
 app.route("/admin/sites", adminSites);
 app.route("/admin/keys", adminKeys);
 app.route("/audit", auditLog);
+app.route("/events", events);
 app.route("/ui", consoleApp((req, env, ctx) => app.fetch(req, env, ctx)));
 
 app.notFound(notFound);

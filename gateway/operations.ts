@@ -3,6 +3,8 @@ import { z } from "zod";
 import type { ErrorCode } from "../shared/errors";
 import { OP_NAMES, OPS, type HttpMethod, type OpName, type Role } from "../shared/ops";
 import * as S from "./schemas";
+import { StoredEvent } from "../shared/events";
+import { EventsQuery, WatchRow } from "./events/schemas";
 
 export type Method = HttpMethod;
 
@@ -150,6 +152,15 @@ const GATEWAY_ROUTES: Operation[] = [
   op("admin", "DELETE", "/admin/keys/:id", "keys.revoke", "admin", "Revoke an API key", {
     data: S.PublicKey,
     errors: ["KEY_NOT_FOUND", "FORBIDDEN"],
+  }),
+  op("events", "GET", "/events", "events.list", "read", "Stored events after a cursor, oldest first (Accept: text/csv or application/x-ndjson streams them)", {
+    query: EventsQuery,
+    data: StoredEvent.array(),
+    more: { next: z.string().nullable() },
+    errors: INPUT,
+  }),
+  op("events", "GET", "/events/devices", "events.devices", "read", "Watched terminals: live session state, last catch-up, cleared-log reports", {
+    data: WatchRow.array(),
   }),
   op("admin", "GET", "/audit", "audit.list", "admin", "Audit log, newest first, cursor-paginated", {
     query: S.AuditQuery,

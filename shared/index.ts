@@ -5,3 +5,4 @@ export * from "./ops";
 export * from "./budget";
 export * from "./relay";
 export * from "./messages";
+export * from "./events";

@@ -1,6 +1,7 @@
 // Gateway <-> agent WebSocket frames (relay protocol v1): one JSON object per message, validated on both sides.
 import { z } from "zod";
 import { DeviceTarget } from "./device";
+import { EventsFrame, WatchFrame } from "./events";
 
 export const RELAY_VERSION = 1;
 /** Largest frame either side accepts (a 3,000-user list with templates fits comfortably). */
@@ -46,7 +47,7 @@ export type ResponseFrame = z.infer<typeof ResponseFrame>;
 
 export const PingFrame = z.object({ v: V, type: z.literal("ping"), ts: z.number() });
 export const PongFrame = z.object({ v: V, type: z.literal("pong"), ts: z.number() });
-/** gateway -> agent: the response `id` (of a durable-result op) is stored; the agent may forget it. */
+/** gateway -> agent: the response `id` (of a durable-result op) or the events batch `id` is stored; the agent may forget it. */
 export const AckFrame = z.object({ v: V, type: z.literal("ack"), id: z.string().max(64) });
 export type AckFrame = z.infer<typeof AckFrame>;
 
@@ -58,7 +59,7 @@ export const PING_TEXT = JSON.stringify({ v: RELAY_VERSION, type: "ping", ts: 0 
 export const PONG_TEXT = JSON.stringify({ v: RELAY_VERSION, type: "pong", ts: 0 });
 
 /** Every frame, both directions. Parse inbound data with `parseFrame`, never `JSON.parse(...) as`. */
-export const RelayFrame = z.union([HelloFrame, RequestFrame, ResponseFrame, PingFrame, PongFrame, AckFrame]);
+export const RelayFrame = z.union([HelloFrame, RequestFrame, ResponseFrame, PingFrame, PongFrame, AckFrame, EventsFrame, WatchFrame]);
 export type RelayFrame = z.infer<typeof RelayFrame>;
 
 export type ParsedFrame = { ok: true; frame: RelayFrame } | { ok: false; reason: string };

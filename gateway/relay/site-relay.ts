@@ -21,6 +21,7 @@ import {
   type RelayMeta,
   type RelayOutcome,
 } from "./contract";
+import { EventIntake, watchFrame } from "./events-in";
 import { failure, relayTimeout, safeClose, send, unauthorizedUpgrade } from "./frames-out";
 import { findDurable, forgetDurable, rememberDurable } from "./durable";
 import { PendingRequests } from "./pending";
@@ -43,9 +44,11 @@ export class SiteRelay extends DurableObject<Env> {
   private readonly inflight = new Map<string, PendingRequests<RelayOutcome>>();
   /** Ids of in-flight requests that are durable (their context is in storage); the others need no storage lookup. */
   private readonly durableInflight = new Set<string>();
+  private readonly intake: EventIntake;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.intake = new EventIntake(env, (text, ws) => this.log(text, ws));
     // The agent's heartbeat is answered by the runtime without waking this object; getWebSocketAutoResponseTimestamp
     // then still tells when the agent was last heard.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_TEXT, PONG_TEXT));
@@ -149,6 +152,15 @@ export class SiteRelay extends DurableObject<Env> {
     return status;
   }
 
+  /** Sends the agent the site's current watch list (the registry changed); false without a connected agent. */
+  async pushWatch(): Promise<boolean> {
+    const ws = this.ctx.getWebSockets(AGENT_TAG).filter((s) => s.readyState === WebSocket.OPEN).at(-1);
+    const info = ws && readConn(ws);
+    if (!ws || !info) return false;
+    send(ws, await watchFrame(this.env.DB, info.siteId));
+    return true;
+  }
+
   /** Closes the agent's connection whatever its token; its pending requests fail with AGENT_OFFLINE. */
   async disconnect(reason = "disconnected by the gateway"): Promise<boolean> {
     const sockets = this.ctx.getWebSockets(AGENT_TAG);
@@ -166,6 +178,8 @@ export class SiteRelay extends DurableObject<Env> {
         case "hello": {
           const info = readConn(ws);
           if (info) writeConn(ws, { ...info, hello: frame.agent });
+          // The terminals to keep live sessions with (docs/events.md §4); a courier takes nothing over.
+          if (info && this.ctx.getTags(ws).includes(AGENT_TAG)) send(ws, await watchFrame(this.env.DB, info.siteId));
           return;
         }
         case "response": {
@@ -186,6 +200,13 @@ export class SiteRelay extends DurableObject<Env> {
           return; // liveness only
         case "request":
           return this.log("dropped request frame: agents do not send requests", ws);
+        case "events": {
+          const info = readConn(ws);
+          if (!info) return this.log("dropped events frame from an unknown connection", ws);
+          return await this.intake.ingest(ws, info.siteId, frame);
+        }
+        case "watch":
+          return this.log("dropped watch frame: agents do not send watch lists", ws);
         default: {
           const never: never = frame;
           return this.log(`dropped frame of unexpected type ${String((never as { type?: unknown }).type)}`, ws);

@@ -12,6 +12,7 @@ import { validBody } from "../http/body";
 import { ok, okMessage } from "../http/envelope";
 import { apiError } from "../http/errors";
 import { CreateDeviceBody, UpdateDeviceBody } from "../schemas";
+import { pushWatchList } from "../events/watch";
 
 export const devices = new Hono<AppEnv>()
   .get("/", async (c) => {
@@ -35,6 +36,7 @@ export const devices = new Hono<AppEnv>()
       transport: input.transport,
     };
     if (!(await insertDevice(c.env.DB, row, now))) throw apiError("DEVICE_EXISTS", { device_id: input.id });
+    pushWatchList(c, site);
     const created = toPublicDevice({ ...row, created_at: now, updated_at: now });
     return okMessage(c, message(c.var.lang, "DEVICE_CREATED", { device_id: input.id }), created, 201);
   })
@@ -48,6 +50,7 @@ export const devices = new Hono<AppEnv>()
     const row = await updateDevice(c.env.DB, { ...current, ...input, site_id: site }, new Date().toISOString());
     // Deleted by a concurrent call between the lookup and the update: the same 404 as if it had never been.
     if (!row) throw await deviceNotFound(c, before.id);
+    pushWatchList(c, site, before.site_id);
     return okMessage(c, message(c.var.lang, "DEVICE_UPDATED", { device_id: row.id }), toPublicDevice(row));
   })
   .delete("/:id", deviceFromPath(), requireRole("admin"), async (c) => {
@@ -55,6 +58,7 @@ export const devices = new Hono<AppEnv>()
     noteAudit(c, { before: toPublicDevice(device) });
     // Its delete snapshots go in the same batch (db/devices.ts deleteDevice).
     await deleteDevice(c.env.DB, device.id);
+    pushWatchList(c, device.site_id);
     return okMessage(c, message(c.var.lang, "DEVICE_DELETED", { device_id: device.id }));
   });
 

@@ -56,6 +56,11 @@ export function apiClient(baseUrl: string, key: string | undefined): ApiClient {
       // `dispatcher` is undici's extension of RequestInit (Node's fetch is undici).
       response = await fetch(`${base}${path}`, { method, headers, body, signal, dispatcher } as RequestInit);
       text = await response.text();
+    } catch (err) {
+      // undici says only "fetch failed"; the socket-level reason (ECONNRESET, UND_ERR_SOCKET…) is in `cause`.
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      const reason = cause ? ` (${cause.code ?? ""}${cause.code && cause.message ? ": " : ""}${cause.message ?? ""})` : "";
+      throw new Error(`${method} ${path}: ${(err as Error).message}${reason}`, { cause: err });
     } finally {
       await dispatcher?.close();
     }

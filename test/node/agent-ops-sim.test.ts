@@ -54,8 +54,6 @@ describe.each([
     expect(sim.state.users().find((u) => u.uid === 1)).toMatchObject({ name: "Ana M", password: "1234", card: 555 });
     expect(await codeOf(call(d, dev, "users.update", { user_id: "404", name: "x" }))).toBe("USER_NOT_FOUND");
 
-    expect(await call(d, dev, "users.enrollFinger", { user_id: "1005", finger: 4 })).toEqual({ started: true });
-    expect(sim.commandLog.some((c) => c.command === CMD.startEnroll)).toBe(true);
     expect(await call(d, dev, "users.fingers", { user_id: "1002" })).toEqual({
       fingers: [
         { finger: 0, size: 1210, valid: true },
@@ -63,6 +61,11 @@ describe.each([
       ],
     });
     expect(await call(d, dev, "users.fingers", { user_id: "1005" })).toEqual({ fingers: [] });
+    expect(await call(d, dev, "users.enrollFinger", { user_id: "1005", finger: 4 })).toEqual({ started: true });
+    expect(sim.commandLog.some((c) => c.command === CMD.startEnroll)).toBe(true);
+    // The person then presents the finger three times at the terminal (the simulator does it on timers): the template
+    // arrives later, and the agent's fingers read sees it.
+    await expect.poll(async () => (await call(d, dev, "users.fingers", { user_id: "1005" })).fingers.map((f: { finger: number }) => f.finger), { timeout: 10_000, interval: 50 }).toEqual([4]);
     await d.pool.idle();
     expect(sim.state.enabled).toBe(true);
   });

@@ -173,7 +173,7 @@ describe.concurrent.each([
   test("a delete whose REFRESHDATA goes unanswered still reports success, with a warning", async () => {
     const sim = await pool.start({ profile, users: 3, templates: 0 });
     sim.faults.set({ kind: "silence", after: { command: codec.CMD.refreshData }, once: true });
-    const r = await cli(["delete-user", ...target(sim, "--transport", transport, "--timeout", "0.3", "--user-id", sim.state.users()[0]!.userId)]);
+    const r = await cli(["delete-user", ...target(sim, "--transport", transport, "--timeout", "1", "--user-id", sim.state.users()[0]!.userId)]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/deleted/);
     expect(r.stderr).toMatch(/user deleted, but the clean-up after it failed/);

@@ -6,6 +6,8 @@ import type { SimulatorOptions } from "./types";
 
 const USAGE = `usage: zk-relay-sim --port <p> [--host 127.0.0.1] [--profile tft|zk6] [--tcp] [--comm-key N]
        [--users N] [--records N] [--templates N] [--latency-ms N] [--data file.json] [--seed N] [--verbose]
+       [--punch-every <seconds>] [--event-form 10|12|14|32|36|37|52]
+--punch-every makes a random user punch at that interval (logged, and sent as a realtime event).
 --latency-ms defaults to 1 here: node-zklib in another process takes one TCP frame per read and
 needs frames spaced (docs/protocol.md §7.7).`;
 
@@ -33,6 +35,8 @@ export function parseSimArgs(argv: string[]): SimulatorOptions & { help?: boolea
       data: { type: "string" },
       seed: { type: "string" },
       tcp: { type: "boolean" },
+      "punch-every": { type: "string" },
+      "event-form": { type: "string" },
       verbose: { type: "boolean", short: "v" },
       help: { type: "boolean", short: "h" },
     },
@@ -40,6 +44,10 @@ export function parseSimArgs(argv: string[]): SimulatorOptions & { help?: boolea
   const profile = values.profile;
   if (profile !== undefined && profile !== "tft" && profile !== "zk6") {
     throw new SimError("SIM_INVALID_OPTIONS", `--profile must be tft or zk6, got '${profile}'`);
+  }
+  const eventForm = int("event-form", values["event-form"]);
+  if (eventForm !== undefined && ![10, 12, 14, 32, 36, 37, 52].includes(eventForm)) {
+    throw new SimError("SIM_INVALID_OPTIONS", `--event-form must be 10, 12, 14, 32, 36, 37 or 52, got '${values["event-form"]}'`);
   }
   return {
     help: values.help,
@@ -55,6 +63,8 @@ export function parseSimArgs(argv: string[]): SimulatorOptions & { help?: boolea
     latencyMs: int("latency-ms", values["latency-ms"]) ?? 1,
     dataFile: values.data,
     seed: int("seed", values.seed),
+    ...(values["punch-every"] !== undefined ? { punchEverySec: int("punch-every", values["punch-every"]) } : {}),
+    ...(eventForm !== undefined ? { eventForm: eventForm as SimulatorOptions["eventForm"] } : {}),
   };
 }
 

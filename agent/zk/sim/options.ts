@@ -31,6 +31,8 @@ export interface ResolvedOptions {
   userSize: 28 | 72;
   attendanceSize: 8 | 16 | 40;
   eventForm: SimEventForm;
+  /** 0 = no timed punches. */
+  punchEveryMs: number;
   freeSizesForm: 80 | 92;
   serial: string;
   commandLogLimit: number;
@@ -96,6 +98,7 @@ export function resolveOptions(o: SimulatorOptions): ResolvedOptions {
     userSize: profile === "tft" ? 72 : 28,
     attendanceSize,
     eventForm,
+    punchEveryMs: Math.round(nonNegative("punchEverySec", o.punchEverySec) * 1000),
     freeSizesForm: o.freeSizesForm ?? 80,
     serial: o.serial ?? `SIM${String(seed % 10000).padStart(4, "0")}`,
     commandLogLimit: count("commandLogLimit", o.commandLogLimit, 10_000, 10_000_000),

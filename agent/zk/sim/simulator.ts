@@ -6,6 +6,7 @@ import { Engine } from "./engine";
 import { SimError } from "./errors";
 import { EventHub } from "./events";
 import { FaultController } from "./faults";
+import { PunchClock } from "./punches";
 import { generateData, type GeneratedData } from "./generate";
 import { resolveOptions, type ResolvedOptions } from "./options";
 import type { SimContext } from "./request";
@@ -45,6 +46,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     log: opts.log,
   };
   const { tcp, udp } = await bind(opts, deps);
+  const clock = opts.punchEveryMs > 0 ? new PunchClock(events, state, opts.punchEveryMs) : undefined;
+  clock?.start();
 
   const view: SimStateView = {
     users: (): ZkUser[] => state.users(),
@@ -95,6 +98,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         return faults.current;
       },
     },
+    get punches() {
+      return clock?.count ?? 0;
+    },
     emitAttendance: (rec?: Partial<ZkAttendance>) => events.attendance(rec),
     addUser: (user: ZkUserInput | Uint8Array) => {
       const raw = user instanceof Uint8Array ? convertRecord(user, state.userSize) : encodeUserIn(user, state.userSize);
@@ -112,6 +118,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     close: async () => {
       if (closed) return;
       closed = true;
+      clock?.stop();
       sessions.closeAll();
       state.close();
       await Promise.all([tcp?.close(), udp.close()]);

@@ -63,6 +63,8 @@ export interface SimulatorOptions {
   attendanceSize?: 8 | 16;
   /** EF_ATTLOG payload form (default 36 for tft, 10 for zk6 — what node-zklib expects per transport). */
   eventForm?: SimEventForm;
+  /** A random user punches every this many seconds (logged and sent as a realtime event); 0 / undefined = never. */
+  punchEverySec?: number;
   /** GET_FREE_SIZES reply length (default 80). */
   freeSizesForm?: 80 | 92;
   /** `~SerialNumber` (default SIM + the seed on 4 digits). */
@@ -137,6 +139,8 @@ export interface Simulator {
   /** Bytes written so far (TCP frame prefixes included). */
   readonly bytesSent: number;
   readonly faults: { set(fault: Fault | null): void; readonly current: Fault | null };
+  /** Punches made by the `punchEverySec` timer so far. */
+  readonly punches: number;
   /** Logs a punch and sends it as an EF_ATTLOG event to registered sessions; undefined when the device is disabled. */
   emitAttendance(rec?: Partial<ZkAttendance>): ZkAttendance | undefined;
   /** Upserts a user by uid (fields or a raw 28/72-byte record). */
