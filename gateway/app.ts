@@ -22,6 +22,7 @@ import { root } from "./routes/root";
 import { terminal } from "./routes/terminal";
 import { users } from "./routes/users";
 import { consoleApp } from "./ui/app";
+import { webhooks } from "./routes/webhooks";
 
 const PUBLIC_PATHS = new Set(["/", "/openapi.json", "/docs"]);
 
@@ -57,6 +58,7 @@ app.route("/", attendance);
 app.route("/users", offboarding);
 app.route("/admin/sites", adminSites);
 app.route("/admin/keys", adminKeys);
+app.route("/admin/webhooks", webhooks);
 app.route("/audit", auditLog);
 app.route("/events", events);
 app.route("/ui", consoleApp((req, env, ctx) => app.fetch(req, env, ctx)));
