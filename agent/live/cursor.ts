@@ -6,7 +6,7 @@ import type { Logger } from "../log";
 import { ensureDir, readJsonFiles, writeDurable } from "../state/files";
 
 /** What identifies a log record (the dedupe key's fields, docs/events.md §3). */
-export function fingerprint(r: Pick<AttendanceRecord, "user_id" | "timestamp" | "status" | "punch">): string {
+export function fingerprint(r: Pick<AttendanceRecord, "user_id" | "timestamp" | "status" | "punch"> & Partial<AttendanceRecord>): string {
   return `${r.user_id}|${r.timestamp}|${r.status}|${r.punch}`;
 }
 
