@@ -12,7 +12,15 @@ export default defineConfig(async () => {
             cloudflareTest({
               wrangler: { configPath: "./wrangler.toml" },
               miniflare: {
-                bindings: { TEST_MIGRATIONS: migrations, ADMIN_API_KEY: "test-admin-key-0123456789" },
+                bindings: {
+                  TEST_MIGRATIONS: migrations,
+                  ADMIN_API_KEY: "test-admin-key-0123456789",
+                  // Webhooks to the test receiver on 127.0.0.1, with short backoffs (docs/webhooks.md §4).
+                  WEBHOOK_ALLOW_LOOPBACK: "1",
+                  WEBHOOK_RETRY_BASE_S: "1",
+                  WEBHOOK_RETRY_MAX_S: "1",
+                  WEBHOOK_TIMEOUT_MS: "3000",
+                },
               },
             }),
           ],
@@ -20,6 +28,7 @@ export default defineConfig(async () => {
             name: "workers",
             include: ["test/workers/**/*.test.ts"],
             setupFiles: ["./test/workers/apply-migrations.ts"],
+            globalSetup: ["./test/webhook-receiver.global.ts"],
           },
         },
         {

@@ -21,6 +21,7 @@ import { offboarding } from "./routes/offboarding";
 import { root } from "./routes/root";
 import { terminal } from "./routes/terminal";
 import { users } from "./routes/users";
+import { webhooks } from "./routes/webhooks";
 
 const PUBLIC_PATHS = new Set(["/", "/openapi.json", "/docs"]);
 
@@ -54,6 +55,7 @@ app.route("/", attendance);
 app.route("/users", offboarding);
 app.route("/admin/sites", adminSites);
 app.route("/admin/keys", adminKeys);
+app.route("/admin/webhooks", webhooks);
 app.route("/audit", auditLog);
 app.route("/events", events);
 

@@ -1,5 +1,6 @@
 // The Worker's bindings (wrangler.toml) as one type.
 import type { SiteRelay } from "./relay/site-relay";
+import type { StreamMessage } from "./webhooks/stream";
 
 export interface Env {
   DB: D1Database;
@@ -14,4 +15,16 @@ export interface Env {
   AUDIT_RETENTION_DAYS?: string;
   /** An agent silent this long (ms) counts as offline (default 30000): requests fail fast, /admin/sites says so. */
   AGENT_SILENCE_MS?: string;
+  /** Webhook deliveries (docs/webhooks.md): producer and consumer are this worker. */
+  WEBHOOK_QUEUE?: Queue<StreamMessage>;
+  /** Secret the webhook signing secrets are encrypted with at rest (falls back to ADMIN_API_KEY; docs/webhooks.md §5). */
+  WEBHOOK_SECRET_KEY?: string;
+  /** Dev setting, off by default: "1" lets webhooks use http:// and loopback URLs (tests, `npm start`). */
+  WEBHOOK_ALLOW_LOOPBACK?: string;
+  /** Retry schedule of failed deliveries, seconds: first delay (5), longest delay (3600), retry window (86400). */
+  WEBHOOK_RETRY_BASE_S?: string;
+  WEBHOOK_RETRY_MAX_S?: string;
+  WEBHOOK_RETRY_WINDOW_S?: string;
+  /** How long one delivery POST may take, ms (10000). */
+  WEBHOOK_TIMEOUT_MS?: string;
 }

@@ -1,5 +1,13 @@
-// Worker entry: the Hono app answers HTTP; SiteRelay is the per-site Durable Object the agents connect to.
+// Worker entry: the Hono app answers HTTP, the queue consumer delivers webhooks; SiteRelay is the per-site Durable Object.
 import { app } from "./app";
+import type { Env } from "./env";
+import { handleWebhookBatch } from "./webhooks/consumer";
+import { sweepIdleStreams } from "./webhooks/sweep";
 
-export default app;
+export default {
+  fetch: app.fetch,
+  queue: handleWebhookBatch,
+  // The cron trigger (wrangler.toml) wakes webhook streams whose queue message was lost.
+  scheduled: (_controller, env, ctx) => ctx.waitUntil(sweepIdleStreams(env)),
+} satisfies ExportedHandler<Env>;
 export { SiteRelay } from "./relay/site-relay";

@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { ErrorCode } from "../shared/errors";
 import { OP_NAMES, OPS, type HttpMethod, type OpName, type Role } from "../shared/ops";
 import * as S from "./schemas";
+import * as W from "./webhooks/schemas";
 import { StoredEvent } from "../shared/events";
 import { EventsQuery, WatchRow } from "./events/schemas";
 
@@ -161,6 +162,35 @@ const GATEWAY_ROUTES: Operation[] = [
   }),
   op("events", "GET", "/events/devices", "events.devices", "read", "Watched terminals: live session state, last catch-up, cleared-log reports", {
     data: WatchRow.array(),
+  }),
+  op("webhooks", "POST", "/admin/webhooks", "webhooks.create", "admin", "Subscribe a URL to events; the signing secret is shown once", {
+    body: W.CreateWebhookBody,
+    status: 201,
+    data: W.WebhookWithSecret,
+    errors: [...INPUT, "SITE_NOT_FOUND", "FORBIDDEN", "WEBHOOKS_UNAVAILABLE"],
+  }),
+  op("webhooks", "GET", "/admin/webhooks", "webhooks.list", "admin", "Webhooks with delivery counts (never their secrets)", {
+    data: W.Webhook.array(),
+    errors: ["FORBIDDEN"],
+  }),
+  op("webhooks", "GET", "/admin/webhooks/:id", "webhooks.get", "admin", "One webhook with its delivery counts", {
+    data: W.Webhook,
+    errors: [...INPUT, "WEBHOOK_NOT_FOUND", "FORBIDDEN"],
+  }),
+  op("webhooks", "DELETE", "/admin/webhooks/:id", "webhooks.delete", "admin", "Delete a webhook and its deliveries", {
+    data: W.Webhook,
+    ...msg,
+    errors: [...INPUT, "WEBHOOK_NOT_FOUND", "FORBIDDEN"],
+  }),
+  op("webhooks", "GET", "/admin/webhooks/:id/deliveries", "webhooks.deliveries", "admin", "A webhook's deliveries, newest first, cursor-paginated", {
+    query: W.DeliveriesQuery,
+    data: W.Delivery.array(),
+    more: { next_cursor: z.string().nullable() },
+    errors: [...INPUT, "WEBHOOK_NOT_FOUND", "FORBIDDEN"],
+  }),
+  op("webhooks", "POST", "/admin/webhooks/:id/deliveries/:delivery_id/retry", "webhooks.retry", "admin", "Deliver again now (a dead, delivered or waiting delivery)", {
+    data: W.Delivery,
+    errors: [...INPUT, "WEBHOOK_NOT_FOUND", "DELIVERY_NOT_FOUND", "FORBIDDEN", "WEBHOOKS_UNAVAILABLE"],
   }),
   op("admin", "GET", "/audit", "audit.list", "admin", "Audit log, newest first, cursor-paginated", {
     query: S.AuditQuery,

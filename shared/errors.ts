@@ -56,6 +56,9 @@ export const ERRORS = {
   SITE_NOT_FOUND: spec(404, false, "No such site"),
   KEY_NOT_FOUND: spec(404, false, "No such API key"),
   SNAPSHOT_NOT_FOUND: spec(404, false, "No deleted copy of that user to restore"),
+  // Webhooks (docs/webhooks.md).
+  WEBHOOK_NOT_FOUND: spec(404, false, "No such webhook"),
+  DELIVERY_NOT_FOUND: spec(404, false, "No such delivery of that webhook"),
   METHOD_NOT_ALLOWED: spec(405, false, "Known path, other method"),
   USER_EXISTS: spec(409, false, "A user with that user_id is already on the terminal", { agent: "localized", sessionSafe: true }),
   DEVICE_EXISTS: spec(409, false, "The device id is taken"),
@@ -96,6 +99,7 @@ export const ERRORS = {
   AGENT_OUTDATED: spec(502, false, "The site's agent is older than this operation: update the agent", { agent: "localized" }),
   AGENT_OFFLINE: spec(503, true, "The site's agent is not connected (or dropped mid-request)", { agent: "localized" }),
   DEVICE_BUSY: spec(503, true, "Too many requests queued for that terminal, or the deadline passed while waiting", { agent: "localized" }),
+  WEBHOOKS_UNAVAILABLE: spec(503, false, "Webhooks are not configured on this gateway (no queue binding or no key for secrets)"),
   RELAY_TIMEOUT: spec(504, true, "The agent did not answer before the request's deadline", { agent: "localized" }),
 } as const satisfies Record<string, Omit<ErrorSpec, "messages"> & { messages?: readonly MessageKey[] }>;
 

@@ -38,6 +38,11 @@ const es = {
   SITE_NOT_EMPTY: (p) => `El sitio '${p.site_id}' todavía tiene dispositivos.`,
   SITE_REQUIRED: () => `Indique 'site': hay más de un sitio.`,
   KEY_NOT_FOUND: (p) => `Clave '${p.key_id}' no encontrada.`,
+  // Webhooks (docs/webhooks.md).
+  WEBHOOK_NOT_FOUND: (p) => `Webhook '${p.webhook_id}' no encontrado.`,
+  DELIVERY_NOT_FOUND: (p) => `Entrega '${p.delivery_id}' no encontrada.`,
+  WEBHOOKS_UNAVAILABLE: (p) => `Los webhooks no están configurados en este gateway (falta ${p.missing}).`,
+  WEBHOOK_DELETED: (p) => `Webhook '${p.webhook_id}' eliminado.`,
   SNAPSHOT_NOT_FOUND: (p) => `No hay copia del usuario '${p.user_id}' para restaurar.`,
   RESTORE_IN_PROGRESS: (p) => `Ya hay una restauración en curso del usuario '${p.user_id}'.`,
   SNAPSHOT_ALREADY_RESTORED: (p) => `La copia ${p.snapshot_id} del usuario '${p.user_id}' ya fue restaurada.`,
@@ -91,6 +96,11 @@ const en: Record<MessageKey, Template> = {
   SITE_NOT_EMPTY: (p) => `Site '${p.site_id}' still has devices.`,
   SITE_REQUIRED: () => `Give 'site': there is more than one site.`,
   KEY_NOT_FOUND: (p) => `Key '${p.key_id}' not found.`,
+  // Webhooks (docs/webhooks.md).
+  WEBHOOK_NOT_FOUND: (p) => `Webhook '${p.webhook_id}' not found.`,
+  DELIVERY_NOT_FOUND: (p) => `Delivery '${p.delivery_id}' not found.`,
+  WEBHOOKS_UNAVAILABLE: (p) => `Webhooks are not configured on this gateway (${p.missing} is missing).`,
+  WEBHOOK_DELETED: (p) => `Webhook '${p.webhook_id}' deleted.`,
   SNAPSHOT_NOT_FOUND: (p) => `No saved copy of user '${p.user_id}' to restore.`,
   RESTORE_IN_PROGRESS: (p) => `A restore of user '${p.user_id}' is already in progress.`,
   SNAPSHOT_ALREADY_RESTORED: (p) => `Snapshot ${p.snapshot_id} of user '${p.user_id}' was already restored.`,

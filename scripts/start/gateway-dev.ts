@@ -60,7 +60,8 @@ export async function writeDevEnv(root: string, adminKey: string): Promise<{ pat
   const dir = join(root, ".zk-relay");
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const path = join(dir, `dev-${process.pid}.env`);
-  await writeFile(path, `ADMIN_API_KEY='${adminKey}'\n`, { mode: 0o600 });
+  // The demo's webhooks go to a receiver on this machine: the dev setting of docs/webhooks.md §3 allows loopback.
+  await writeFile(path, `ADMIN_API_KEY='${adminKey}'\nWEBHOOK_ALLOW_LOOPBACK='1'\n`, { mode: 0o600 });
   await chmod(path, 0o600);
   return { path, remove: () => rm(path, { force: true }) };
 }

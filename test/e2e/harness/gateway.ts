@@ -35,7 +35,8 @@ export interface Gateway {
 
 /**
  * The bindings of wrangler.toml, repeated by hand (Miniflare does not read wrangler.toml): D1 `DB`,
- * Durable Object `SITE_RELAY` = class SiteRelay on SQLite storage, secret ADMIN_API_KEY.
+ * Durable Object `SITE_RELAY` = class SiteRelay on SQLite storage, the webhook queue (producer and consumer,
+ * docs/webhooks.md §7), secret ADMIN_API_KEY.
  */
 function options(script: string, port: number, adminKey: string, dir: string, sink: string[], extra: Record<string, string> = {}) {
   const capture = (stream: Readable) => stream.on("data", (chunk: Buffer) => pushLines(sink, chunk.toString()));
@@ -48,6 +49,8 @@ function options(script: string, port: number, adminKey: string, dir: string, si
     compatibilityFlags: ["nodejs_compat"],
     d1Databases: { DB: "registry" },
     durableObjects: { SITE_RELAY: { className: "SiteRelay", useSQLite: true } },
+    queueProducers: { WEBHOOK_QUEUE: { queueName: "zk-relay-webhooks" } },
+    queueConsumers: { "zk-relay-webhooks": { maxBatchSize: 100, maxBatchTimeout: 0, maxRetries: 10 } },
     bindings: { ...extra, ADMIN_API_KEY: adminKey },
     d1Persist: join(dir, "d1"),
     durableObjectsPersist: join(dir, "do"),

@@ -1,0 +1,69 @@
+// Webhook test helpers inside workerd: the receiver's control API (it runs in Node, see webhook-receiver.global.ts) and synthetic events.
+import { inject } from "vitest";
+import type { PublishableEvent } from "../../gateway/webhooks/publish";
+import { json, uid } from "./helpers";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    receiverUrl: string;
+  }
+}
+
+/** scripts/lib/webhook-receiver.ts's shapes (that module is Node's; these tests run in workerd). */
+export interface PathBehaviour {
+  failFirst?: number;
+  failStatus?: number;
+  secret?: string;
+}
+export interface Received {
+  path: string;
+  eventId: string | undefined;
+  deliveryId: string | undefined;
+  attempt: number;
+  body: string;
+  verified: boolean | null;
+  status: number;
+  at: number;
+}
+
+export const RECEIVER = inject("receiverUrl");
+
+export async function configureReceiver(path: string, behaviour: PathBehaviour): Promise<void> {
+  const res = await fetch(`${RECEIVER}/_control/configure?path=${encodeURIComponent(path)}`, { method: "POST", body: JSON.stringify(behaviour) });
+  if (res.status !== 204) throw new Error(`receiver configure: ${res.status}`);
+}
+
+export async function received(path: string): Promise<Received[]> {
+  const res = await fetch(`${RECEIVER}/_control/received?path=${encodeURIComponent(path)}`);
+  return (await res.json()) as Received[];
+}
+
+/** Polls `check` every 100 ms until it returns a value (not undefined), for at most `ms`. */
+export async function until<T>(what: string, check: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A fresh receiver path with `behaviour`, and a webhook pointing at it; returns both and the secret. */
+export async function hookTo(
+  behaviour: Omit<PathBehaviour, "secret"> = {},
+  body: { events?: string[]; sites?: string[] } = {},
+): Promise<{ id: string; path: string; secret: string }> {
+  const path = `/hooks/${uid("h")}`;
+  const r = await json("POST", "/admin/webhooks", { body: { url: `${RECEIVER}${path}`, events: body.events ?? ["attendance"], ...body } });
+  if (r.status !== 201) throw new Error(`create webhook: ${r.status} ${r.text}`);
+  await configureReceiver(path, { ...behaviour, secret: r.body.data.secret });
+  return { id: r.body.data.id, path, secret: r.body.data.secret };
+}
+
+let n = 0;
+/** A stored-event-like object for `device` with sequence `seq` (the fields publishing reads, plus a punch). */
+export function event(device: string, seq: number, type: PublishableEvent["type"] = "attendance"): PublishableEvent & Record<string, unknown> {
+  n += 1;
+  return { id: `evt-${device}-${seq}-${n}`, type, device_id: device, seq, user_id: String(100 + seq), timestamp: "2026-12-04 08:00:00", status: 1, punch: 0 };
+}
