@@ -28,6 +28,8 @@ beforeAll(async () => {
   sys = await startSystem({
     site: "oficina",
     gateway: { bindings: { WEBHOOK_ALLOW_LOOPBACK: "1", WEBHOOK_RETRY_BASE_S: "600", WEBHOOK_RETRY_MAX_S: "600" } },
+    // Live sessions on, as under `npm start`: punches reach the gateway and its webhooks (docs/events.md §4).
+    agentEnv: { ZK_RELAY_LIVE: "1" },
     terminals: {
       principal: {
         transport: "tcp",

@@ -31,6 +31,7 @@ interface Delivery {
 
 const enc = encodeURIComponent;
 const BADGE = { delivered: "good", pending: "muted", dead: "bad" } as const;
+const STATUS_KEY = { delivered: "stDelivered", pending: "stPending", dead: "stDead" } as const;
 
 export function webhookPages(ui: Hono<UiEnv>, apiFetch: ApiFetch): void {
   const api = apiOf(apiFetch);
@@ -103,7 +104,7 @@ export function webhookPages(ui: Hono<UiEnv>, apiFetch: ApiFetch): void {
               <option value="">—</option>
               {(["pending", "delivered", "dead"] as const).map((s) => (
                 <option value={s} selected={s === status}>
-                  {t(s)}
+                  {t(STATUS_KEY[s])}
                 </option>
               ))}
             </select>
@@ -134,11 +135,12 @@ export function webhookPages(ui: Hono<UiEnv>, apiFetch: ApiFetch): void {
                     {d.event_type} <code>{d.event_id}</code>
                   </td>
                   <td>
-                    <span class={`badge ${BADGE[d.status]}`}>{t(d.status)}</span>
+                    <span class={`badge ${BADGE[d.status]}`}>{t(STATUS_KEY[d.status])}</span>
                   </td>
                   <td>{d.attempts}</td>
                   <td>
-                    {d.last_attempt_at ?? ""} {d.last_status !== null ? `HTTP ${d.last_status}` : ""} {d.last_error ?? ""}
+                    {d.last_attempt_at ?? ""} {d.last_status !== null ? `HTTP ${d.last_status}` : ""}{" "}
+                    {d.last_error && d.last_error !== `HTTP ${d.last_status}` ? d.last_error : ""}
                   </td>
                   <td>
                     {d.status !== "delivered" && (
