@@ -12,6 +12,7 @@ import type { AppEnv } from "../http/app-env";
 import { validBody, validParam, validQuery } from "../http/body";
 import { fail, ok, okMessage } from "../http/envelope";
 import { assertAttendanceStored } from "../people/attendance-guard";
+import { pagedAttendance } from "../events/attendance";
 import { restoreUser } from "../restore";
 import { deletedDetail, deleteUserWithSnapshot, sweepOldSnapshots } from "../user-delete";
 
@@ -57,6 +58,12 @@ const STEPS: { [O in OpName]?: (c: Context<AppEnv>, args: Args, input: Args) => 
     // Only once every record is kept at the gateway (docs/people.md §5); the agent then checks the count.
     await assertAttendanceStored(c, c.var.device, Number(args.expected_count));
     return runOp(c, c.var.device, "attendance.clear", args as never);
+  },
+  // With after/limit or an export Accept: paged or streamed, from the stored log of a watched terminal (docs/events.md §7).
+  "attendance.list": async (c, args) => {
+    const paged = await pagedAttendance(c, c.var.device, args);
+    if (paged) return paged;
+    return runOp(c, c.var.device, "attendance.list", args as never);
   },
   "device.ping": async (c) => {
     try {

@@ -206,6 +206,8 @@ describe("OpenAPI and docs", () => {
       "query:date",
       "query:from",
       "query:to",
+      "query:after",
+      "query:limit",
     ]);
 
     // Every status a route can answer is described, with the edge's headers.
