@@ -13,6 +13,7 @@ import type { AppEnv } from "../http/app-env";
 import { validBody, validParam } from "../http/body";
 import { fail, okMessage } from "../http/envelope";
 import { apiError } from "../http/errors";
+import { keepOutOfReplay } from "../idempotency";
 import { relayBudgetMs } from "../relay/call-agent";
 import { CopyBody, type CopyData } from "../schemas";
 import { statusOf } from "../user-delete";
@@ -59,5 +60,7 @@ export async function copyUser(c: Context<AppEnv>): Promise<Response> {
   noteAudit(c, { parts });
   const data = { user_id: userId, from: source.id, results };
   if (results.every((r) => r.status === "copied")) return okMessage(c, message(c.var.lang, "COPY_DONE", { user_id: userId }), data);
+  // Not final: an Idempotency-Key retry really retries (docs/http-api.md §10).
+  keepOutOfReplay(c);
   return fail(c, incomplete(userId, data, "COPY_INCOMPLETE"));
 }

@@ -11,6 +11,7 @@ import type { AppEnv } from "../http/app-env";
 import { validParam } from "../http/body";
 import { fail, okMessage, ok } from "../http/envelope";
 import { apiError } from "../http/errors";
+import { keepOutOfReplay } from "../idempotency";
 import { message } from "../../shared/messages";
 import { relayBudgetMs } from "../relay/call-agent";
 import { restoreUser } from "../restore";
@@ -90,6 +91,8 @@ export async function undoOffboardingRoute(c: Context<AppEnv>): Promise<Response
   if (results.every((r) => r.status !== "error")) {
     return okMessage(c, message(c.var.lang, "UNDO_DONE", { offboarding_id: row.id, user_id: row.user_id }), data);
   }
+  // Not final: an Idempotency-Key retry really retries (docs/http-api.md §10).
+  keepOutOfReplay(c);
   return fail(c, incomplete(row.user_id, data, "UNDO_INCOMPLETE"));
 }
 

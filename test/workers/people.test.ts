@@ -201,6 +201,13 @@ describe("POST /users/{user_id}/copy", () => {
     expect(agent.calls("users.import").map((f) => [f.device.id, f.args.snapshot])).toEqual([["dos", snapshot], ["tres", snapshot]]);
     const ok = await json("POST", "/users/321/copy", { body: { from: "uno", to: ["dos"] } });
     expect(ok.body).toMatchObject({ success: true, message: "Usuario '321' copiado." });
+    // An incomplete copy is not final: the same Idempotency-Key really retries.
+    const idem = { headers: { "idempotency-key": "copy-321" }, body: { from: "uno", to: ["tres"] } };
+    const first = await json("POST", "/users/321/copy", idem);
+    const retry = await json("POST", "/users/321/copy", idem);
+    expect([first.status, retry.status]).toEqual([207, 207]);
+    expect(retry.headers.get("idempotent-replayed")).toBeNull();
+    expect(agent.calls("users.import").filter((f) => f.device.id === "tres")).toHaveLength(3);
   });
 
   test("bad input: the source in the targets, unknown devices, a user not on the source", async () => {
