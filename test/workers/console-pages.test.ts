@@ -19,6 +19,12 @@ beforeAll(async () => {
   agent = await fakeAgent(a, {
     "device.ping": () => ({ time: "2026-12-04 08:00:00" }),
     "users.list": () => ({ users: [user("123", "Ana Pérez"), user("124", "Bruno Díaz"), user("900", "Carla Ruiz")] }),
+    // GET /users/{id} asks each terminal with users.get (docs/people.md §1): this agent knows it.
+    "users.get": (args: { user_id: string }) => {
+      const people: Record<string, string> = { "123": "Ana Pérez", "124": "Bruno Díaz", "900": "Carla Ruiz" };
+      if (!people[args.user_id]) throw new AgentFailure("USER_NOT_FOUND", "no");
+      return { user: user(args.user_id, people[args.user_id]), fingers: 1, enabled: true };
+    },
   });
 });
 
