@@ -11,6 +11,7 @@ import { adminPages } from "./pages/admin";
 import { devicePages } from "./pages/devices";
 import { peoplePages } from "./pages/people";
 import { sitePages } from "./pages/sites";
+import { webhookPages } from "./pages/webhooks";
 import { currentSession, randomId, signIn, signOut } from "./session";
 import { STYLE_CSS } from "./style";
 
@@ -83,5 +84,6 @@ export function consoleApp(api: ApiFetch): Hono<UiEnv> {
   devicePages(ui, api);
   peoplePages(ui, api);
   adminPages(ui, api);
+  webhookPages(ui, api);
   return ui;
 }

@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Simulator } from "../../agent/zk/sim";
 import { SEED_USER_ID } from "../../scripts/lib/terminals";
 import { freePort } from "../../scripts/lib/ports";
+import { waitFor } from "../../scripts/lib/api-client";
+import { startReceiver, type WebhookReceiver } from "../../scripts/lib/webhook-receiver";
 import { startSystem, type System } from "../e2e/harness/system";
 import { launchChromium, type Browser } from "./chromium";
 
@@ -11,13 +13,23 @@ let browser: Browser;
 let principal: Simulator;
 let entrada: Simulator;
 let readKey: string;
+let receiver: WebhookReceiver;
+let webhookId: string;
+const HOOK_PATH = "/hooks/console";
 const cspViolations: string[] = [];
 
 const userIds = (sim: Simulator) => sim.state.users().map((u) => u.userId);
 
 beforeAll(async () => {
+  // The receiver refuses deliveries until the test says otherwise; retries are far apart, so only the console's
+  // Retry button can deliver within the test.
+  receiver = await startReceiver(0, {});
+  receiver.configure(HOOK_PATH, { failFirst: 1_000_000, failStatus: 503 });
   sys = await startSystem({
     site: "oficina",
+    gateway: { bindings: { WEBHOOK_ALLOW_LOOPBACK: "1", WEBHOOK_RETRY_BASE_S: "600", WEBHOOK_RETRY_MAX_S: "600" } },
+    // Live sessions on, as under `npm start`: punches reach the gateway and its webhooks (docs/events.md §4).
+    agentEnv: { ZK_RELAY_LIVE: "1" },
     terminals: {
       principal: {
         transport: "tcp",
@@ -43,6 +55,9 @@ beforeAll(async () => {
   ({ principal, entrada } = sys.sims as Record<string, Simulator>);
   const key = await sys.api.post("/admin/keys", { name: "reception", role: "read", sites: ["oficina"] });
   readKey = key.body.data.key;
+  const hook = await sys.api.post("/admin/webhooks", { url: `${receiver.url}${HOOK_PATH}`, events: ["attendance"] });
+  expect(hook.status).toBe(201);
+  webhookId = hook.body.data.id;
   browser = await launchChromium("es-ES,es;q=0.9");
   browser.page.on("console", (m) => {
     if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
@@ -52,6 +67,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await sys?.close();
+  await receiver?.close();
 });
 
 const url = (path: string) => `${sys.gateway.url}${path}`;
@@ -174,6 +190,30 @@ describe("admin console in Chromium", () => {
     const devices = await page.locator("#audit tbody tr td:nth-child(4)").allTextContents();
     expect(new Set(devices)).toEqual(new Set(["entrada"]));
     await browser.shot("console-08-audit");
+  });
+
+  test("webhooks: a failed delivery is visible with its HTTP status, and Retry delivers it", async () => {
+    const { page } = browser;
+    principal.emitAttendance({ userId: SEED_USER_ID });
+    // The punch travels agent → gateway → queue → receiver, which refuses it (503).
+    await waitFor("a refused delivery attempt", async () => (receiver.received(HOOK_PATH).length > 0 ? true : undefined), { timeoutMs: 30_000 });
+    await page.goto(url("/ui/webhooks"));
+    const row = page.locator(`tr[data-webhook="${webhookId}"]`);
+    await expect(row.locator(".counts").textContent()).resolves.toMatch(/0 entregadas.*1 pendientes/);
+    await row.locator("a").click();
+    const delivery = page.locator("#deliveries tbody tr").first();
+    await expect(delivery.getAttribute("data-status")).resolves.toBe("pending");
+    await expect(delivery.textContent()).resolves.toContain("HTTP 503");
+    await browser.shot("console-10-webhook-deliveries");
+    receiver.configure(HOOK_PATH, {});
+    await delivery.locator('button:has-text("Reintentar")').click();
+    await page.waitForURL(new RegExp(`/ui/webhooks/${webhookId}$`));
+    await waitFor("the retried delivery delivered", async () => {
+      await page.reload();
+      return (await page.locator("#deliveries tbody tr").first().getAttribute("data-status")) === "delivered" ? true : undefined;
+    }, { timeoutMs: 30_000, intervalMs: 300 });
+    expect(receiver.accepted(HOOK_PATH)).toHaveLength(1);
+    expect(JSON.parse(receiver.accepted(HOOK_PATH)[0]!.body)).toMatchObject({ type: "attendance", device_id: "principal" });
   });
 
   test("API keys: listed without secrets; sign out ends the session", async () => {

@@ -114,6 +114,30 @@ describe("console pages", () => {
     expect(none.html).not.toContain("data-audit=");
   });
 
+  test("webhooks: an unscoped admin sees each subscription and its deliveries; a scoped admin is refused", async () => {
+    const made = await json("POST", "/admin/webhooks", { body: { url: "http://127.0.0.1:9/console-test", events: ["attendance"] } });
+    expect(made.status).toBe(201);
+    const id = made.body.data.id;
+    const admin = await signedIn((await createKey("admin")).key);
+    const list = await admin.get("/ui/webhooks");
+    const row = new RegExp(`data-webhook="${id}"[\\s\\S]*?</tr>`).exec(list.html)![0];
+    expect(row).toContain("http://127.0.0.1:9/console-test");
+    expect(row).toContain("0 entregadas");
+    expect(list.html).not.toContain(made.body.data.secret);
+    const deliveries = await admin.get(`/ui/webhooks/${id}?status=dead`);
+    expect(deliveries.status).toBe(200);
+    expect(deliveries.html).toContain('id="deliveries"');
+    const scoped = await signedIn((await createKey("admin", [siteA])).key);
+    const refused = await scoped.get("/ui/webhooks");
+    expect(refused.html).toContain("FORBIDDEN");
+    expect(refused.html).not.toContain('href="/ui/webhooks"');
+    // Remove needs the form's token like every change; with it, the subscription is gone.
+    expect((await admin.post(`/ui/webhooks/${id}/delete`, {})).status).toBe(403);
+    expect((await json("GET", `/admin/webhooks/${id}`)).status).toBe(200);
+    expect((await admin.post(`/ui/webhooks/${id}/delete`, { _csrf: await admin.csrf() })).status).toBe(303);
+    expect((await json("GET", `/admin/webhooks/${id}`)).status).toBe(404);
+  });
+
   test("an API failure on a page is shown in the page's language, never a crash", async () => {
     agent.handlers["users.list"] = () => {
       throw new AgentFailure("DEVICE_UNREACHABLE", "Connection timeout to device 127.0.0.1:4370", { reason: "timeout" });

@@ -1,9 +1,9 @@
-// Console pages for admin keys: the audit log with filters, API keys (list and revoke), webhooks where the gateway has them.
+// Console pages for admin keys: the audit log with filters, and API keys (list and revoke).
 /** @jsxImportSource hono/jsx */
 import type { Hono } from "hono";
 import { withQuery, type ApiFetch } from "../api";
 import { ApiError, apiOf, render, textsOf, type UiContext, type UiEnv } from "../context";
-import { Notice, PostButton } from "../layout";
+import { PostButton } from "../layout";
 
 interface AuditRow {
   id: number;
@@ -107,15 +107,6 @@ export function adminPages(ui: Hono<UiEnv>, apiFetch: ApiFetch): void {
     const res = await api(c)("DELETE", `/admin/keys/${encodeURIComponent(c.req.param("id"))}`);
     if (!res.ok) return render(c, t("keys"), "keys", <ApiError answer={res} />);
     return c.redirect("/ui/keys", 303);
-  });
-
-  ui.get("/webhooks", async (c) => {
-    const t = textsOf(c);
-    const res = await api(c)("GET", "/admin/webhooks");
-    // Until the gateway serves /admin/webhooks (a deployment of an older version), say so instead of an error.
-    if (res.code === "NOT_FOUND" || res.code === "METHOD_NOT_ALLOWED") return render(c, t("webhooks"), "webhooks", <Notice kind="info">{t("notAvailable")}</Notice>);
-    if (!res.ok) return render(c, t("webhooks"), "webhooks", <ApiError answer={res} />);
-    return render(c, t("webhooks"), "webhooks", <pre>{JSON.stringify(res.data, null, 2)}</pre>);
   });
 }
 
