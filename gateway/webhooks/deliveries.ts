@@ -43,11 +43,11 @@ export const newDeliveryId = () => `dlv_${hexBytes(10)}`;
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /**
- * Inserts the deliveries (a (webhook, event) pair already there is left alone, so publishing twice sends once)
- * and bumps the version of every stream they belong to, in one batch.
+ * The statements that insert the deliveries (a (webhook, event) pair already there is left alone, so publishing
+ * twice sends once) and bump the version of every stream they belong to; the caller runs them in one batch.
  */
-export async function insertDeliveries(db: D1Database, rows: NewDelivery[], now: number): Promise<void> {
-  if (rows.length === 0) return;
+export function deliveryStatements(db: D1Database, rows: NewDelivery[], now: number): D1PreparedStatement[] {
+  if (rows.length === 0) return [];
   const at = iso(now);
   const insert = db.prepare(
     "INSERT OR IGNORE INTO webhook_deliveries (id, webhook_id, event_id, device_id, seq, event_type, payload, window_start, created_at)" +
@@ -58,10 +58,10 @@ export async function insertDeliveries(db: D1Database, rows: NewDelivery[], now:
       " ON CONFLICT (webhook_id, device_id) DO UPDATE SET version = version + 1",
   );
   const streams = new Map(rows.map((r) => [`${r.webhookId}\u0000${r.deviceId}`, r]));
-  await db.batch([
+  return [
     ...rows.map((r) => insert.bind(newDeliveryId(), r.webhookId, r.eventId, r.deviceId, r.seq, r.type, r.payload, at, at)),
     ...[...streams.values()].map((r) => bump.bind(r.webhookId, r.deviceId)),
-  ]);
+  ];
 }
 
 export interface Claim {

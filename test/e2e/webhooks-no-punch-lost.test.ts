@@ -122,7 +122,17 @@ test(
         return [...expected].every((k) => got.has(k)) ? true : undefined;
       },
       { timeoutMs: 45_000, intervalMs: 200 },
-    );
+    ).catch(async (err) => {
+      const got = new Set(accepted().map(({ e }) => keyOf(e.device_id, e)));
+      const missing = [...expected].filter((k) => !got.has(k));
+      const stored = (await sys.api.get("/events?limit=1000")).body?.data ?? [];
+      const storedKeys = new Set(stored.map((e: Delivered) => keyOf(e.device_id, e)));
+      const hooks = (await sys.api.get("/admin/webhooks")).body?.data;
+      throw new Error(
+        `${(err as Error).message}: ${missing.length} missing (${missing.filter((k) => storedKeys.has(k)).length} of them stored), e.g. ${missing.slice(0, 5).join(", ")}; ` +
+          `stored ${stored.length}; webhook counts ${JSON.stringify(hooks?.[0]?.deliveries)}; receiver got ${receiver.received(HOOK).length} POSTs`,
+      );
+    });
 
     const all = receiver.received(HOOK);
     const ok = accepted();
