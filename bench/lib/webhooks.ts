@@ -81,14 +81,16 @@ async function runPhase(sys: System, receiver: WebhookReceiver, phase: Phase, pr
   const offered = madeAt.size;
   // Drain: everything made must arrive; what has not after 30 s counts as lost.
   const arrived = new Map<string, number>();
+  const storedAt = new Map<string, number>();
   try {
     await waitFor(
       `${offered} punches delivered`,
       async () => {
         for (const r of receiver.accepted(HOOK).slice(before)) {
-          const e = JSON.parse(r.body) as { device_id: string; user_id: string; timestamp: string; punch: number };
+          const e = JSON.parse(r.body) as { device_id: string; user_id: string; timestamp: string; punch: number; received_at: string };
           const k = key(e.device_id, e.user_id, e.timestamp, e.punch);
           if (!arrived.has(k)) arrived.set(k, r.at);
+          if (!storedAt.has(k)) storedAt.set(k, Date.parse(e.received_at));
         }
         return [...madeAt.keys()].every((k) => arrived.has(k)) ? true : undefined;
       },
@@ -101,9 +103,14 @@ async function runPhase(sys: System, receiver: WebhookReceiver, phase: Phase, pr
   const lost = offered - latencies.length;
   const lastArrival = Math.max(t0 + 1, ...arrived.values());
   const s = summarize(latencies);
+  // Where the time goes: punch → stored in D1 (terminal, agent, relay, ingest) against the whole way.
+  const toStore = summarize([...madeAt].flatMap(([k, at]) => (storedAt.has(k) ? [storedAt.get(k)! - at] : [])));
   // Delivered per second from the first punch to the last delivery (the drain included: what the pipeline sustained).
   const rate = round((latencies.length * 1000) / (lastArrival - t0));
-  progress(`webhooks ${phase.name}: ${offered} punches, p50 ${s.median_ms} ms, p99 ${s.p99_ms} ms, ${rate} delivered/s, lost ${lost}`);
+  progress(
+    `webhooks ${phase.name}: ${offered} punches, p50 ${s.median_ms} ms, p99 ${s.p99_ms} ms, ${rate} delivered/s, lost ${lost}` +
+      ` (punch → stored: p50 ${toStore.median_ms} ms, p99 ${toStore.p99_ms} ms)`,
+  );
   const perSecond = round((PUNCH_TERMINALS.length * 1000) / phase.everyMs);
   return [
     {
@@ -115,6 +122,14 @@ async function runPhase(sys: System, receiver: WebhookReceiver, phase: Phase, pr
       rps: rate,
       n: latencies.length,
       errors: lost,
+    },
+    {
+      bench: "webhook",
+      what: `  of which punch → stored in D1 (terminal event, agent, relay, ingest), ${phase.name}`,
+      median_ms: toStore.median_ms,
+      p90_ms: toStore.p90_ms,
+      p99_ms: toStore.p99_ms,
+      n: toStore.n,
     },
   ];
 }

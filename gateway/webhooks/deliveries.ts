@@ -80,15 +80,6 @@ export function claimStream(db: D1Database, w: string, d: string, leaseId: strin
     .first<Claim>();
 }
 
-/** Extends a lease we hold; false when we lost it (it expired and someone else took it). */
-export async function renewLease(db: D1Database, w: string, d: string, leaseId: string, now: number, leaseMs: number): Promise<boolean> {
-  const r = await db
-    .prepare("UPDATE webhook_streams SET lease_until = ? WHERE webhook_id = ? AND device_id = ? AND lease_id = ?")
-    .bind(iso(now + leaseMs), w, d, leaseId)
-    .run();
-  return r.meta.changes === 1;
-}
-
 /**
  * Lets the stream go, but only if nothing was published since `version` was read: otherwise the caller goes on
  * (a publish that saw our lease relies on us to deliver what it added). True when released.
@@ -128,40 +119,45 @@ export async function pendingHead(db: D1Database, w: string, d: string, limit: n
 }
 
 export interface AttemptRecord {
+  row: DeliveryRow;
   status: DeliveryStatus;
   at: number;
   httpStatus: number | null;
   error: string | null;
+  /** Set on a failure to retry: the stream backs off until then. */
   nextAt: number | null;
 }
 
 /**
- * Records one attempt's outcome on the delivery and, in the same batch, the stream's lease or backoff. False when
- * the lease was no longer ours (it expired and another consumer took the stream): the caller stops.
+ * Records attempts on their deliveries and, in the same batch, the stream's lease: extended, or released with the
+ * backoff of the last record when it failed. False when the lease was no longer ours (it expired and another
+ * consumer took the stream): the caller stops. One batch per page of attempts keeps D1 writes off the hot path.
  */
-export async function recordAttempt(
+export async function recordAttempts(
   db: D1Database,
-  row: DeliveryRow,
-  rec: AttemptRecord,
-  stream: { leaseId: string; leaseUntil: number },
+  stream: { w: string; d: string; leaseId: string; leaseUntil: number },
+  recs: readonly AttemptRecord[],
 ): Promise<boolean> {
-  const at = iso(rec.at);
-  const nextAt = rec.nextAt === null ? null : iso(rec.nextAt);
-  const update = db
-    .prepare(
-      "UPDATE webhook_deliveries SET status = ?, attempts = attempts + 1, last_attempt_at = ?, last_status = ?, last_error = ?," +
-        " next_attempt_at = ?, delivered_at = ? WHERE id = ?",
-    )
-    .bind(rec.status, at, rec.httpStatus, rec.error, nextAt, rec.status === "delivered" ? at : null, row.id);
+  const update = db.prepare(
+    "UPDATE webhook_deliveries SET status = ?, attempts = attempts + 1, last_attempt_at = ?, last_status = ?, last_error = ?," +
+      " next_attempt_at = ?, delivered_at = ? WHERE id = ?",
+  );
+  const rows = recs.map((r) => {
+    const at = iso(r.at);
+    return update.bind(r.status, at, r.httpStatus, r.error, r.nextAt === null ? null : iso(r.nextAt), r.status === "delivered" ? at : null, r.row.id);
+  });
+  const backoff = recs[recs.length - 1]?.nextAt ?? null;
   // Backing off releases the lease (the delayed queue message resumes the stream); else the lease is extended.
   const streamSql =
-    nextAt === null
-      ? db.prepare("UPDATE webhook_streams SET lease_until = ? WHERE webhook_id = ? AND device_id = ? AND lease_id = ?")
-          .bind(iso(stream.leaseUntil), row.webhook_id, row.device_id, stream.leaseId)
-      : db.prepare("UPDATE webhook_streams SET next_at = ?, lease_id = NULL, lease_until = NULL WHERE webhook_id = ? AND device_id = ? AND lease_id = ?")
-          .bind(nextAt, row.webhook_id, row.device_id, stream.leaseId);
-  const [, held] = await db.batch([update, streamSql]);
-  return held?.meta.changes === 1;
+    backoff === null
+      ? db
+          .prepare("UPDATE webhook_streams SET lease_until = ? WHERE webhook_id = ? AND device_id = ? AND lease_id = ?")
+          .bind(iso(stream.leaseUntil), stream.w, stream.d, stream.leaseId)
+      : db
+          .prepare("UPDATE webhook_streams SET next_at = ?, lease_id = NULL, lease_until = NULL WHERE webhook_id = ? AND device_id = ? AND lease_id = ?")
+          .bind(iso(backoff), stream.w, stream.d, stream.leaseId);
+  const results = await db.batch([...rows, streamSql]);
+  return results[results.length - 1]?.meta.changes === 1;
 }
 
 /** Streams with pending deliveries that nobody works on and whose backoff is over (their queue message was lost). */

@@ -4,7 +4,7 @@ import { retryDelayS, windowClosed } from "./backoff";
 import { leaseMs, webhookConfig, type WebhookConfig } from "./config";
 import { decryptSecret } from "./crypto";
 import { attemptDelivery } from "./deliver";
-import { claimStream, dropLease, pendingHead, recordAttempt, releaseStream, streamVersion, type DeliveryRow } from "./deliveries";
+import { claimStream, dropLease, pendingHead, recordAttempts, releaseStream, streamVersion, type AttemptRecord, type DeliveryRow } from "./deliveries";
 import { getWebhook } from "./store";
 
 /** A queue message: "stream (w, d) may have work". `retry` marks the one message that ends a backoff. */
@@ -22,6 +22,7 @@ export type StreamResult =
 
 /** Deliveries per turn before the stream yields to others (a long backlog must not hold the consumer). */
 const TURN = 100;
+/** Deliveries read, sent one after the other, and recorded in one D1 batch. */
 const PAGE = 25;
 
 export async function runStream(env: Env, msg: StreamMessage, now = Date.now): Promise<StreamResult> {
@@ -41,6 +42,7 @@ export async function runStream(env: Env, msg: StreamMessage, now = Date.now): P
   const hook = await getWebhook(db, msg.w);
   if (!hook) return { next: "done" }; // deleted: its deliveries and streams went with it
   const secret = await decryptSecret(env, hook.id, hook.secret_enc);
+  const stream = { w: msg.w, d: msg.d, leaseId };
   let version = claim.version;
   let sent = 0;
   for (;;) {
@@ -50,13 +52,22 @@ export async function runStream(env: Env, msg: StreamMessage, now = Date.now): P
       version = await streamVersion(db, msg.w, msg.d);
       continue;
     }
+    const recs: AttemptRecord[] = [];
+    let leaseUntil = now() + leaseMs(cfg);
     for (const row of head) {
-      const step = await deliverOne(env, cfg, hook.url, secret, row, leaseId, now);
-      if (step === "lost") return { next: "done" };
-      if (typeof step === "number") return { next: "again", delayS: step, retry: true };
-      sent += 1;
+      const rec = await attempt(cfg, hook.url, secret, row, now);
+      recs.push(rec);
+      if (rec.nextAt !== null) break;
+      // A slow receiver: keep the lease alive before it could lapse under us.
+      if (now() > leaseUntil - leaseMs(cfg) / 2) {
+        if (!(await recordAttempts(db, { ...stream, leaseUntil: (leaseUntil = now() + leaseMs(cfg)) }, recs.splice(0)))) return { next: "done" };
+      }
     }
-    // Read before the next head: a publish after this point bumps it, so the release below cannot miss its rows.
+    const last = recs[recs.length - 1];
+    if (recs.length > 0 && !(await recordAttempts(db, { ...stream, leaseUntil: now() + leaseMs(cfg) }, recs))) return { next: "done" };
+    if (last?.nextAt != null) return { next: "again", delayS: Math.max(1, Math.round((last.nextAt - last.at) / 1000)), retry: true };
+    sent += head.length;
+    // Read before the next head: a publish after this point bumps it, so the release above cannot miss its rows.
     version = await streamVersion(db, msg.w, msg.d);
     if (sent >= TURN) {
       await dropLease(db, msg.w, msg.d, leaseId);
@@ -65,38 +76,17 @@ export async function runStream(env: Env, msg: StreamMessage, now = Date.now): P
   }
 }
 
-/**
- * One attempt and its record: "ok" (delivered, or dead-lettered: the stream goes on), a number (failed: back off
- * that many seconds; the lease is released), or "lost" (our lease expired and another consumer has the stream).
- */
-async function deliverOne(
-  env: Env,
-  cfg: WebhookConfig,
-  url: string,
-  secret: string | null,
-  row: DeliveryRow,
-  leaseId: string,
-  now: () => number,
-): Promise<"ok" | "lost" | number> {
+/** One attempt and what to record: delivered, dead (the window closed: the stream goes on), or pending with a backoff. */
+async function attempt(cfg: WebhookConfig, url: string, secret: string | null, row: DeliveryRow, now: () => number): Promise<AttemptRecord> {
   const outcome = secret
-    ? await attemptDelivery({
-        url,
-        secret,
-        eventId: row.event_id,
-        deliveryId: row.id,
-        attempt: row.attempts + 1,
-        body: row.payload,
-        timeoutMs: cfg.timeoutMs,
-      }, now())
+    ? await attemptDelivery(
+        { url, secret, eventId: row.event_id, deliveryId: row.id, attempt: row.attempts + 1, body: row.payload, timeoutMs: cfg.timeoutMs },
+        now(),
+      )
     : { ok: false, status: null, error: "signing secret unreadable (was WEBHOOK_SECRET_KEY changed?)" };
   const at = now();
-  const lease = { leaseId, leaseUntil: at + leaseMs(cfg) };
-  const base = { at, httpStatus: outcome.status, error: outcome.error };
-  if (outcome.ok) return (await recordAttempt(env.DB, row, { ...base, status: "delivered", nextAt: null }, lease)) ? "ok" : "lost";
-  if (windowClosed(row.window_start, at, cfg)) {
-    return (await recordAttempt(env.DB, row, { ...base, status: "dead", nextAt: null }, lease)) ? "ok" : "lost";
-  }
-  const delayS = retryDelayS(row.attempts + 1, cfg);
-  const kept = await recordAttempt(env.DB, row, { ...base, status: "pending", nextAt: at + delayS * 1000 }, lease);
-  return kept ? delayS : "lost";
+  const base = { row, at, httpStatus: outcome.status, error: outcome.error };
+  if (outcome.ok) return { ...base, status: "delivered", nextAt: null };
+  if (windowClosed(row.window_start, at, cfg)) return { ...base, status: "dead", nextAt: null };
+  return { ...base, status: "pending", nextAt: at + retryDelayS(row.attempts + 1, cfg) * 1000 };
 }
