@@ -1,5 +1,5 @@
 // webhook_deliveries and webhook_streams repository: one row per (webhook, event), one lease per (webhook, device).
-import { hexBytes } from "./store";
+import { hexBytes, type WebhookRow } from "./store";
 
 export type DeliveryStatus = "pending" | "delivered" | "dead";
 
@@ -69,16 +69,41 @@ export interface Claim {
   next_at: string;
 }
 
-/** Takes the stream's lease when nobody holds a live one; null when someone does. */
-export function claimStream(db: D1Database, w: string, d: string, leaseId: string, now: number, leaseMs: number): Promise<Claim | null> {
-  return db
-    .prepare(
-      "UPDATE webhook_streams SET lease_id = ?, lease_until = ? WHERE webhook_id = ? AND device_id = ?" +
-        " AND (lease_until IS NULL OR lease_until < ?) RETURNING version, next_at",
-    )
-    .bind(leaseId, iso(now + leaseMs), w, d, iso(now))
-    .first<Claim>();
+export interface Opened {
+  /** null: someone else holds a live lease on the stream. */
+  claim: Claim | null;
+  webhook: WebhookRow | null;
+  head: DeliveryRow[];
 }
+
+/**
+ * Takes the stream's lease when nobody holds a live one, and reads its webhook and oldest pending deliveries, in
+ * one round trip (one batch; the reads are only used when the lease was taken).
+ */
+export async function openStream(db: D1Database, w: string, d: string, leaseId: string, now: number, leaseMs: number, page: number): Promise<Opened> {
+  const [claim, hook, head] = await db.batch([
+    db
+      .prepare(
+        "UPDATE webhook_streams SET lease_id = ?, lease_until = ? WHERE webhook_id = ? AND device_id = ?" +
+          " AND (lease_until IS NULL OR lease_until < ?) RETURNING version, next_at",
+      )
+      .bind(leaseId, iso(now + leaseMs), w, d, iso(now)),
+    db.prepare("SELECT * FROM webhooks WHERE id = ?").bind(w),
+    headStatement(db, w, d, page),
+  ]);
+  return {
+    claim: ((claim?.results ?? []) as Claim[])[0] ?? null,
+    webhook: ((hook?.results ?? []) as WebhookRow[])[0] ?? null,
+    head: (head?.results ?? []) as DeliveryRow[],
+  };
+}
+
+const headStatement = (db: D1Database, w: string, d: string, limit: number) =>
+  db
+    .prepare("SELECT * FROM webhook_deliveries WHERE webhook_id = ? AND device_id = ? AND status = 'pending' ORDER BY seq, rowid LIMIT ?")
+    .bind(w, d, limit);
+const versionStatement = (db: D1Database, w: string, d: string) =>
+  db.prepare("SELECT version FROM webhook_streams WHERE webhook_id = ? AND device_id = ?").bind(w, d);
 
 /**
  * Lets the stream go, but only if nothing was published since `version` was read: otherwise the caller goes on
@@ -102,20 +127,10 @@ export async function dropLease(db: D1Database, w: string, d: string, leaseId: s
     .run();
 }
 
-export async function streamVersion(db: D1Database, w: string, d: string): Promise<number> {
-  const r = await db.prepare("SELECT version FROM webhook_streams WHERE webhook_id = ? AND device_id = ?").bind(w, d).first<{ version: number }>();
-  return r?.version ?? 0;
-}
-
-/** The oldest pending deliveries of a stream, in delivery order (the event's per-device seq). */
-export async function pendingHead(db: D1Database, w: string, d: string, limit: number): Promise<DeliveryRow[]> {
-  const { results } = await db
-    .prepare(
-      "SELECT * FROM webhook_deliveries WHERE webhook_id = ? AND device_id = ? AND status = 'pending' ORDER BY seq, rowid LIMIT ?",
-    )
-    .bind(w, d, limit)
-    .all<DeliveryRow>();
-  return results;
+/** The stream's version, then its oldest pending deliveries, in one transaction (that order: see stream.ts). */
+export async function nextPage(db: D1Database, w: string, d: string, page: number): Promise<{ version: number; head: DeliveryRow[] }> {
+  const [v, head] = await db.batch([versionStatement(db, w, d), headStatement(db, w, d, page)]);
+  return { version: ((v?.results ?? []) as Array<{ version: number }>)[0]?.version ?? 0, head: (head?.results ?? []) as DeliveryRow[] };
 }
 
 export interface AttemptRecord {
@@ -130,14 +145,15 @@ export interface AttemptRecord {
 
 /**
  * Records attempts on their deliveries and, in the same batch, the stream's lease: extended, or released with the
- * backoff of the last record when it failed. False when the lease was no longer ours (it expired and another
- * consumer took the stream): the caller stops. One batch per page of attempts keeps D1 writes off the hot path.
+ * backoff of the last record when it failed; with `page`, the next page is read in the same round trip. `held`
+ * false: the lease was no longer ours (it expired and another consumer took the stream), the caller stops.
  */
 export async function recordAttempts(
   db: D1Database,
   stream: { w: string; d: string; leaseId: string; leaseUntil: number },
   recs: readonly AttemptRecord[],
-): Promise<boolean> {
+  page = 0,
+): Promise<{ held: boolean; version: number; head: DeliveryRow[] }> {
   const update = db.prepare(
     "UPDATE webhook_deliveries SET status = ?, attempts = attempts + 1, last_attempt_at = ?, last_status = ?, last_error = ?," +
       " next_attempt_at = ?, delivered_at = ? WHERE id = ?",
@@ -156,8 +172,13 @@ export async function recordAttempts(
       : db
           .prepare("UPDATE webhook_streams SET next_at = ?, lease_id = NULL, lease_until = NULL WHERE webhook_id = ? AND device_id = ? AND lease_id = ?")
           .bind(iso(backoff), stream.w, stream.d, stream.leaseId);
-  const results = await db.batch([...rows, streamSql]);
-  return results[results.length - 1]?.meta.changes === 1;
+  // The next page is read in the same transaction, version first (stream.ts relies on that order).
+  const reads = page > 0 ? [versionStatement(db, stream.w, stream.d), headStatement(db, stream.w, stream.d, page)] : [];
+  const results = await db.batch([...rows, streamSql, ...reads]);
+  const held = results[rows.length]?.meta.changes === 1;
+  if (page === 0) return { held, version: 0, head: [] };
+  const version = ((results[rows.length + 1]?.results ?? []) as Array<{ version: number }>)[0]?.version ?? 0;
+  return { held, version, head: (results[rows.length + 2]?.results ?? []) as DeliveryRow[] };
 }
 
 /** Streams with pending deliveries that nobody works on and whose backoff is over (their queue message was lost). */

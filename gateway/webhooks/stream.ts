@@ -2,10 +2,9 @@
 import type { Env } from "../env";
 import { retryDelayS, windowClosed } from "./backoff";
 import { leaseMs, webhookConfig, type WebhookConfig } from "./config";
-import { decryptSecret } from "./crypto";
+import { secretOf } from "./crypto";
 import { attemptDelivery } from "./deliver";
-import { claimStream, dropLease, pendingHead, recordAttempts, releaseStream, streamVersion, type AttemptRecord, type DeliveryRow } from "./deliveries";
-import { getWebhook } from "./store";
+import { dropLease, nextPage, openStream, recordAttempts, releaseStream, type AttemptRecord, type DeliveryRow } from "./deliveries";
 
 /** A queue message: "stream (w, d) may have work". `retry` marks the one message that ends a backoff. */
 export interface StreamMessage {
@@ -29,7 +28,8 @@ export async function runStream(env: Env, msg: StreamMessage, now = Date.now): P
   const cfg = webhookConfig(env);
   const db = env.DB;
   const leaseId = crypto.randomUUID();
-  const claim = await claimStream(db, msg.w, msg.d, leaseId, now(), leaseMs(cfg));
+  const opened = await openStream(db, msg.w, msg.d, leaseId, now(), leaseMs(cfg), PAGE);
+  const { claim, webhook } = opened;
   // Someone holds the stream: they deliver what is pending, and they see any publish through its version. Only a
   // message ending a backoff must not vanish here (the holder may be one that is just leaving the stream).
   if (!claim) return msg.retry ? { next: "again", delayS: 1, retry: true } : { next: "done" };
@@ -39,40 +39,45 @@ export async function runStream(env: Env, msg: StreamMessage, now = Date.now): P
     const rest = Math.ceil((Date.parse(claim.next_at) - now()) / 1000);
     return msg.retry ? { next: "again", delayS: Math.max(1, rest), retry: true } : { next: "done" };
   }
-  const hook = await getWebhook(db, msg.w);
-  if (!hook) return { next: "done" }; // deleted: its deliveries and streams went with it
-  const secret = await decryptSecret(env, hook.id, hook.secret_enc);
+  if (!webhook) return { next: "done" }; // deleted: its deliveries and streams went with it
+  const secret = await secretOf(env, webhook.id, webhook.secret_enc);
   const stream = { w: msg.w, d: msg.d, leaseId };
+  // The version is always read before the head it goes with: a publish after that bumps it, so a release with
+  // an old version fails and the loop looks again instead of leaving new rows behind.
   let version = claim.version;
+  let head = opened.head;
   let sent = 0;
   for (;;) {
-    const head = await pendingHead(db, msg.w, msg.d, PAGE);
     if (head.length === 0) {
       if (await releaseStream(db, msg.w, msg.d, leaseId, version)) return { next: "done" };
-      version = await streamVersion(db, msg.w, msg.d);
+      ({ version, head } = await nextPage(db, msg.w, msg.d, PAGE));
       continue;
     }
     const recs: AttemptRecord[] = [];
     let leaseUntil = now() + leaseMs(cfg);
     for (const row of head) {
-      const rec = await attempt(cfg, hook.url, secret, row, now);
+      const rec = await attempt(cfg, webhook.url, secret, row, now);
       recs.push(rec);
       if (rec.nextAt !== null) break;
       // A slow receiver: keep the lease alive before it could lapse under us.
       if (now() > leaseUntil - leaseMs(cfg) / 2) {
-        if (!(await recordAttempts(db, { ...stream, leaseUntil: (leaseUntil = now() + leaseMs(cfg)) }, recs.splice(0)))) return { next: "done" };
+        leaseUntil = now() + leaseMs(cfg);
+        if (!(await recordAttempts(db, { ...stream, leaseUntil }, recs.splice(0))).held) return { next: "done" };
       }
     }
     const last = recs[recs.length - 1];
-    if (recs.length > 0 && !(await recordAttempts(db, { ...stream, leaseUntil: now() + leaseMs(cfg) }, recs))) return { next: "done" };
-    if (last?.nextAt != null) return { next: "again", delayS: Math.max(1, Math.round((last.nextAt - last.at) / 1000)), retry: true };
+    const failed = last !== undefined && last.nextAt !== null;
     sent += head.length;
-    // Read before the next head: a publish after this point bumps it, so the release above cannot miss its rows.
-    version = await streamVersion(db, msg.w, msg.d);
-    if (sent >= TURN) {
+    const more = !failed && sent < TURN;
+    const recorded = await recordAttempts(db, { ...stream, leaseUntil: now() + leaseMs(cfg) }, recs, more ? PAGE : 0);
+    if (!recorded.held) return { next: "done" };
+    if (failed) return { next: "again", delayS: Math.max(1, Math.round((last.nextAt! - last.at) / 1000)), retry: true };
+    if (!more) {
+      // A long backlog: hand back so the batch's other streams are not kept waiting; a message resumes this one.
       await dropLease(db, msg.w, msg.d, leaseId);
       return { next: "again", delayS: 0, retry: false };
     }
+    ({ version, head } = recorded);
   }
 }
 
