@@ -82,17 +82,22 @@ async function runPhase(sys: System, receiver: WebhookReceiver, phase: Phase, pr
   // Drain: everything made must arrive; what has not after 30 s counts as lost.
   const arrived = new Map<string, number>();
   const storedAt = new Map<string, number>();
+  let seenUpTo = before;
   try {
     await waitFor(
       `${offered} punches delivered`,
       async () => {
-        for (const r of receiver.accepted(HOOK).slice(before)) {
+        // Only what arrived since the last look: this process also hosts the receiver and the terminals.
+        const all = receiver.accepted(HOOK);
+        const fresh = all.slice(seenUpTo);
+        seenUpTo = all.length;
+        for (const r of fresh) {
           const e = JSON.parse(r.body) as { device_id: string; user_id: string; timestamp: string; punch: number; received_at: string };
           const k = key(e.device_id, e.user_id, e.timestamp, e.punch);
           if (!arrived.has(k)) arrived.set(k, r.at);
           if (!storedAt.has(k)) storedAt.set(k, Date.parse(e.received_at));
         }
-        return [...madeAt.keys()].every((k) => arrived.has(k)) ? true : undefined;
+        return arrived.size >= madeAt.size && [...madeAt.keys()].every((k) => arrived.has(k)) ? true : undefined;
       },
       { timeoutMs: 30_000, intervalMs: 100 },
     );

@@ -23,13 +23,10 @@ export async function handleWebhookBatch(batch: MessageBatch<unknown>, env: Env)
       if (msg.retry) entry.msg.retry = true;
     } else streams.set(key, { msg, messages: [m] });
   }
-  const t0 = Date.now();
   await Promise.all(
     [...streams.values()].map(async ({ msg, messages }) => {
       try {
-        const ts = Date.now();
         const result = await runStream(env, msg);
-        console.log(`DBG stream ${msg.d} ${Date.now() - ts} ms ${JSON.stringify(result)}`);
         if (result.next === "again") {
           const next: StreamMessage = { w: msg.w, d: msg.d, ...(result.retry ? { retry: true as const } : {}) };
           await env.WEBHOOK_QUEUE!.send(next, result.delayS > 0 ? { delaySeconds: result.delayS } : undefined);
@@ -42,5 +39,4 @@ export async function handleWebhookBatch(batch: MessageBatch<unknown>, env: Env)
       }
     }),
   );
-  console.log(`DBG batch ${batch.messages.length} msgs ${streams.size} streams ${Date.now() - t0} ms`);
 }

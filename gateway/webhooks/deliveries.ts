@@ -102,8 +102,6 @@ const headStatement = (db: D1Database, w: string, d: string, limit: number) =>
   db
     .prepare("SELECT * FROM webhook_deliveries WHERE webhook_id = ? AND device_id = ? AND status = 'pending' ORDER BY seq, rowid LIMIT ?")
     .bind(w, d, limit);
-const versionStatement = (db: D1Database, w: string, d: string) =>
-  db.prepare("SELECT version FROM webhook_streams WHERE webhook_id = ? AND device_id = ?").bind(w, d);
 
 /**
  * Lets the stream go, but only if nothing was published since `version` was read: otherwise the caller goes on
@@ -127,12 +125,6 @@ export async function dropLease(db: D1Database, w: string, d: string, leaseId: s
     .run();
 }
 
-/** The stream's version, then its oldest pending deliveries, in one transaction (that order: see stream.ts). */
-export async function nextPage(db: D1Database, w: string, d: string, page: number): Promise<{ version: number; head: DeliveryRow[] }> {
-  const [v, head] = await db.batch([versionStatement(db, w, d), headStatement(db, w, d, page)]);
-  return { version: ((v?.results ?? []) as Array<{ version: number }>)[0]?.version ?? 0, head: (head?.results ?? []) as DeliveryRow[] };
-}
-
 export interface AttemptRecord {
   row: DeliveryRow;
   status: DeliveryStatus;
@@ -145,15 +137,14 @@ export interface AttemptRecord {
 
 /**
  * Records attempts on their deliveries and, in the same batch, the stream's lease: extended, or released with the
- * backoff of the last record when it failed; with `page`, the next page is read in the same round trip. `held`
- * false: the lease was no longer ours (it expired and another consumer took the stream), the caller stops.
+ * backoff of the last record when it failed. False when the lease was no longer ours (it expired and another
+ * consumer took the stream): the caller stops.
  */
 export async function recordAttempts(
   db: D1Database,
   stream: { w: string; d: string; leaseId: string; leaseUntil: number },
   recs: readonly AttemptRecord[],
-  page = 0,
-): Promise<{ held: boolean; version: number; head: DeliveryRow[] }> {
+): Promise<boolean> {
   const update = db.prepare(
     "UPDATE webhook_deliveries SET status = ?, attempts = attempts + 1, last_attempt_at = ?, last_status = ?, last_error = ?," +
       " next_attempt_at = ?, delivered_at = ? WHERE id = ?",
@@ -172,13 +163,8 @@ export async function recordAttempts(
       : db
           .prepare("UPDATE webhook_streams SET next_at = ?, lease_id = NULL, lease_until = NULL WHERE webhook_id = ? AND device_id = ? AND lease_id = ?")
           .bind(iso(backoff), stream.w, stream.d, stream.leaseId);
-  // The next page is read in the same transaction, version first (stream.ts relies on that order).
-  const reads = page > 0 ? [versionStatement(db, stream.w, stream.d), headStatement(db, stream.w, stream.d, page)] : [];
-  const results = await db.batch([...rows, streamSql, ...reads]);
-  const held = results[rows.length]?.meta.changes === 1;
-  if (page === 0) return { held, version: 0, head: [] };
-  const version = ((results[rows.length + 1]?.results ?? []) as Array<{ version: number }>)[0]?.version ?? 0;
-  return { held, version, head: (results[rows.length + 2]?.results ?? []) as DeliveryRow[] };
+  const results = await db.batch([...rows, streamSql]);
+  return results[rows.length]?.meta.changes === 1;
 }
 
 /** Streams with pending deliveries that nobody works on and whose backoff is over (their queue message was lost). */

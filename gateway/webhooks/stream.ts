@@ -4,7 +4,7 @@ import { retryDelayS, windowClosed } from "./backoff";
 import { leaseMs, webhookConfig, type WebhookConfig } from "./config";
 import { secretOf } from "./crypto";
 import { attemptDelivery } from "./deliver";
-import { dropLease, nextPage, openStream, recordAttempts, releaseStream, type AttemptRecord, type DeliveryRow } from "./deliveries";
+import { dropLease, openStream, recordAttempts, releaseStream, type AttemptRecord, type DeliveryRow } from "./deliveries";
 
 /** A queue message: "stream (w, d) may have work". `retry` marks the one message that ends a backoff. */
 export interface StreamMessage {
@@ -19,9 +19,7 @@ export type StreamResult =
   /** Send a message for the stream again after `delayS` (a backoff, or a fair share of the consumer used up). */
   | { next: "again"; delayS: number; retry: boolean };
 
-/** Deliveries per turn before the stream yields to others (a long backlog must not hold the consumer). */
-const TURN = 100;
-/** Deliveries read, sent one after the other, and recorded in one D1 batch. */
+/** Deliveries per turn: read, sent one after the other, and recorded in one D1 batch. */
 const PAGE = 25;
 
 export async function runStream(env: Env, msg: StreamMessage, now = Date.now): Promise<StreamResult> {
@@ -42,43 +40,30 @@ export async function runStream(env: Env, msg: StreamMessage, now = Date.now): P
   if (!webhook) return { next: "done" }; // deleted: its deliveries and streams went with it
   const secret = await secretOf(env, webhook.id, webhook.secret_enc);
   const stream = { w: msg.w, d: msg.d, leaseId };
-  // The version is always read before the head it goes with: a publish after that bumps it, so a release with
-  // an old version fails and the loop looks again instead of leaving new rows behind.
-  let version = claim.version;
-  let head = opened.head;
-  let sent = 0;
-  for (;;) {
-    if (head.length === 0) {
-      if (await releaseStream(db, msg.w, msg.d, leaseId, version)) return { next: "done" };
-      ({ version, head } = await nextPage(db, msg.w, msg.d, PAGE));
-      continue;
+  const head = opened.head;
+  const recs: AttemptRecord[] = [];
+  let leaseUntil = now() + leaseMs(cfg);
+  for (const row of head) {
+    const rec = await attempt(cfg, webhook.url, secret, row, now);
+    recs.push(rec);
+    if (rec.nextAt !== null) break;
+    // A slow receiver: keep the lease alive before it could lapse under us.
+    if (now() > leaseUntil - leaseMs(cfg) / 2) {
+      leaseUntil = now() + leaseMs(cfg);
+      if (!(await recordAttempts(db, { ...stream, leaseUntil }, recs.splice(0)))) return { next: "done" };
     }
-    const recs: AttemptRecord[] = [];
-    let leaseUntil = now() + leaseMs(cfg);
-    for (const row of head) {
-      const rec = await attempt(cfg, webhook.url, secret, row, now);
-      recs.push(rec);
-      if (rec.nextAt !== null) break;
-      // A slow receiver: keep the lease alive before it could lapse under us.
-      if (now() > leaseUntil - leaseMs(cfg) / 2) {
-        leaseUntil = now() + leaseMs(cfg);
-        if (!(await recordAttempts(db, { ...stream, leaseUntil }, recs.splice(0))).held) return { next: "done" };
-      }
-    }
-    const last = recs[recs.length - 1];
-    const failed = last !== undefined && last.nextAt !== null;
-    sent += head.length;
-    const more = !failed && sent < TURN;
-    const recorded = await recordAttempts(db, { ...stream, leaseUntil: now() + leaseMs(cfg) }, recs, more ? PAGE : 0);
-    if (!recorded.held) return { next: "done" };
-    if (failed) return { next: "again", delayS: Math.max(1, Math.round((last.nextAt! - last.at) / 1000)), retry: true };
-    if (!more) {
-      // A long backlog: hand back so the batch's other streams are not kept waiting; a message resumes this one.
-      await dropLease(db, msg.w, msg.d, leaseId);
-      return { next: "again", delayS: 0, retry: false };
-    }
-    ({ version, head } = recorded);
   }
+  const last = recs[recs.length - 1];
+  if (recs.length > 0 && !(await recordAttempts(db, { ...stream, leaseUntil: now() + leaseMs(cfg) }, recs))) return { next: "done" };
+  if (last !== undefined && last.nextAt !== null) {
+    return { next: "again", delayS: Math.max(1, Math.round((last.nextAt - last.at) / 1000)), retry: true };
+  }
+  // One page per turn: the stream goes on in a new message, so a batch ends soon and no stream waits long behind
+  // another. The release succeeds only when nothing was published since the version read with this page, and the
+  // page was not full: then nothing is left behind (docs/webhooks.md §7).
+  if (head.length < PAGE && (await releaseStream(db, msg.w, msg.d, leaseId, claim.version))) return { next: "done" };
+  await dropLease(db, msg.w, msg.d, leaseId);
+  return { next: "again", delayS: 0, retry: false };
 }
 
 /** One attempt and what to record: delivered, dead (the window closed: the stream goes on), or pending with a backoff. */
