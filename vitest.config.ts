@@ -35,7 +35,7 @@ export default defineConfig(async () => {
           test: {
             name: "node",
             environment: "node",
-            include: ["test/unit/**/*.test.ts", "test/node/**/*.test.ts", "test/e2e/**/*.test.ts"],
+            include: ["test/unit/**/*.test.ts", "test/node/**/*.test.ts", "test/e2e/**/*.test.ts", "test/browser/**/*.test.ts"],
             // The bins run compiled JavaScript (dist-node/): build it from the source under test first.
             globalSetup: ["./test/build-bins.global.ts"],
             testTimeout: 30_000,

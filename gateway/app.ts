@@ -21,6 +21,7 @@ import { offboarding } from "./routes/offboarding";
 import { root } from "./routes/root";
 import { terminal } from "./routes/terminal";
 import { users } from "./routes/users";
+import { consoleApp } from "./ui/app";
 import { webhooks } from "./routes/webhooks";
 
 const PUBLIC_PATHS = new Set(["/", "/openapi.json", "/docs"]);
@@ -28,7 +29,9 @@ const PUBLIC_PATHS = new Set(["/", "/openapi.json", "/docs"]);
 /** docs/http-api.md §3: these need no API key (HEAD like GET); /agent/connect checks the site token itself. */
 function isPublic(c: Context<AppEnv>): boolean {
   const read = c.req.method === "GET" || c.req.method === "HEAD";
-  return (read && PUBLIC_PATHS.has(c.req.path)) || c.req.path.startsWith("/agent/");
+  // The console (/ui) authenticates with its own session cookie and calls the API in-process (docs/console.md §3).
+  const ui = c.req.path === "/ui" || c.req.path.startsWith("/ui/");
+  return (read && PUBLIC_PATHS.has(c.req.path)) || c.req.path.startsWith("/agent/") || ui;
 }
 
 export const app = new Hono<AppEnv>();
@@ -58,6 +61,7 @@ app.route("/admin/keys", adminKeys);
 app.route("/admin/webhooks", webhooks);
 app.route("/audit", auditLog);
 app.route("/events", events);
+app.route("/ui", consoleApp((req, env, ctx) => app.fetch(req, env, ctx)));
 
 app.notFound(notFound);
 app.onError(onError);

@@ -15,6 +15,8 @@ export interface Env {
   AUDIT_RETENTION_DAYS?: string;
   /** An agent silent this long (ms) counts as offline (default 30000): requests fail fast, /admin/sites says so. */
   AGENT_SILENCE_MS?: string;
+  /** "1": the console's session cookie without Secure/__Host- (plain-http dev hosts other than localhost only; docs/console.md §2). */
+  CONSOLE_INSECURE_COOKIE?: string;
   /** Webhook deliveries (docs/webhooks.md): producer and consumer are this worker. */
   WEBHOOK_QUEUE?: Queue<StreamMessage>;
   /** Secret the webhook signing secrets are encrypted with at rest (falls back to ADMIN_API_KEY; docs/webhooks.md §5). */

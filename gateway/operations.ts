@@ -63,7 +63,7 @@ function terminalOp(name: OpName): Operation {
     auth: http.role,
     ...(http.input === "body" ? { body: schema, bodyOptional: http.bodyOptional } : {}),
     ...(http.input === "query" ? { query: schema as z.ZodObject } : {}),
-    ok: { status: http.status ?? 200, data: data as z.ZodType | undefined, message: http.message !== undefined },
+    ok: { status: http.status ?? 200, data: data as z.ZodType | undefined, message: http.message !== undefined, more: http.more },
     errors: ["DEVICE_NOT_FOUND", ...(http.input ? (["VALIDATION_FAILED"] as ErrorCode[]) : []), ...(http.errors ?? [])],
     statusOf: http.statusOf,
     relayed: true,

@@ -118,6 +118,8 @@ export interface OpHttp {
   readonly auditDetail?: readonly string[];
   /** Codes answered with another status than their contract's (ping: 503 when the terminal does not answer). */
   readonly statusOf?: Partial<Record<ErrorCode, number>>;
+  /** Top-level fields of the answer besides `data` (a paged answer's `next`), for openapi.json. */
+  readonly more?: Record<string, z.ZodType>;
 }
 
 /** One terminal operation. Adding one = this declaration, its agent handler, its messages and tests. */
@@ -261,9 +263,12 @@ export const OPS = {
     path: "/devices/{id}/attendance",
     role: "read",
     tag: "attendance",
-    summary: "Attendance records of one device (filtered on the agent)",
+    summary: "Attendance records of one device; with after/limit (or Accept: text/csv, application/x-ndjson) paged or streamed, from the stored log when the device is watched",
     input: "query",
+    // after/limit page the answer (docs/events.md §7); the agent gets only the seed's filters.
+    schema: AttendanceFilters.extend({ after: z.string().min(1).max(64).optional(), limit: z.coerce.number().int().min(1).max(10000).optional() }),
     data: "records",
+    more: { next: z.string().nullable().optional() },
   }, { bulk: true }),
   "time.get": op(Empty, Time, {
     method: "GET",

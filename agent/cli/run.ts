@@ -13,6 +13,9 @@ import { defaultStateDir } from "../state/files";
 import { Outbox } from "../state/outbox";
 import { OutboxSettler } from "../state/settle-outbox";
 import { join } from "node:path";
+import { CursorStore } from "../live/cursor";
+import { EventOutbox } from "../live/event-outbox";
+import { LiveManager } from "../live/manager";
 
 const USAGE = `usage: zk-relay-agent run --gateway <ws(s)://host[:port]/agent/connect | https://host> --token <site token>
                           [--state-dir <dir>] [--log-format json|pretty]
@@ -120,9 +123,13 @@ export async function runAgentCli(argv: string[], deps: RunAgentDeps = {}): Prom
   const stateDir = values["state-dir"] ?? env.ZK_RELAY_STATE_DIR ?? defaultStateDir(env);
   let outbox: Outbox;
   let disabled: DisabledTerminals;
+  let events: EventOutbox;
+  let cursors: CursorStore;
   try {
     outbox = await Outbox.open(join(stateDir, "outbox"), logger);
     disabled = await DisabledTerminals.open(stateDir, logger);
+    events = await EventOutbox.open(join(stateDir, "events"), logger);
+    cursors = await CursorStore.open(stateDir, logger);
   } catch (err) {
     logger.error("cannot use the state dir; give a writable one with --state-dir", { state_dir: stateDir, error: err });
     return 2;
@@ -133,7 +140,20 @@ export async function runAgentCli(argv: string[], deps: RunAgentDeps = {}): Prom
   const settler = new OutboxSettler({ outbox, logger, check: (entry) => settleOnTerminal(dispatcher.pool, entry), onDelivered: () => flush() });
   const handler = createRequestHandler({ dispatch: dispatcher.dispatch, logger, outbox });
   const hello = { version: agentVersion(), hostname: hostname().slice(0, 255), capabilities: dispatcher.capabilities };
-  const tuning = numericEnv(env, { pingIntervalMs: "ZK_RELAY_PING_INTERVAL_MS", replacedBackoffMs: "ZK_RELAY_REPLACED_BACKOFF_MS" });
+  const tuning = numericEnv(env, { pingIntervalMs: "ZK_RELAY_PING_INTERVAL_MS", replacedBackoffMs: "ZK_RELAY_REPLACED_BACKOFF_MS", resendMs: "ZK_RELAY_RESEND_MS" });
+  // docs/events.md §4: one live session per terminal the gateway lists; ZK_RELAY_LIVE=0 turns watching off.
+  const liveTuning = numericEnv(env, { keepAliveMs: "ZK_RELAY_LIVE_KEEPALIVE_MS", baseMs: "ZK_RELAY_LIVE_BACKOFF_MS" });
+  const live =
+    env.ZK_RELAY_LIVE === "0"
+      ? undefined
+      : new LiveManager({
+          pool: dispatcher.pool,
+          cursors,
+          outbox: events,
+          logger,
+          keepAliveMs: liveTuning.keepAliveMs,
+          backoff: liveTuning.baseMs === undefined ? undefined : { baseMs: liveTuning.baseMs, maxMs: Math.max(liveTuning.baseMs, 30_000) },
+        });
   const link = new RelayLink({
     url,
     token,
@@ -146,10 +166,13 @@ export async function runAgentCli(argv: string[], deps: RunAgentDeps = {}): Prom
     },
     logger,
     outbox,
+    events,
+    onWatch: (devices) => void live?.setTargets(devices),
     ...tuning,
     ...deps.link,
   });
   flush = () => link.flush();
+  events.send = (frame) => link.sendEvents(frame);
   logger.info("agent starting", {
     gateway: redactUrl(url),
     version: hello.version,
@@ -157,6 +180,7 @@ export async function runAgentCli(argv: string[], deps: RunAgentDeps = {}): Prom
     pid: process.pid,
     state_dir: stateDir,
     outbox: outbox.size,
+    event_batches: events.size,
   });
   void settler.kick();
 
@@ -179,6 +203,9 @@ export async function runAgentCli(argv: string[], deps: RunAgentDeps = {}): Prom
     link.start();
     deps.onLink?.(link);
     const exit = await link.done;
+    // Watched terminals' sessions are closed (EXIT) and what they heard is written out before the agent goes.
+    await live?.stop();
+    await events.flush().catch(() => undefined);
     if (exit.reason === "stopped") {
       // Let terminal sessions finish their EXIT so no terminal is left with a half-open session.
       await Promise.race([dispatcher.pool.idle(), new Promise((r) => setTimeout(r, 3_000).unref())]);

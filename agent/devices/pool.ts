@@ -6,9 +6,9 @@ import { silentLogger, type Logger } from "../log";
 import { ENABLE_RETRY_AT_MS, PendingEnables } from "./pending-enables";
 import { defaultSessionFactory, type SessionFactory } from "./session-factory";
 import { TerminalAddresses, type HostLookup } from "./addresses";
-import { TerminalWorker, type JobFn, type JobOptions, type WorkerOptions } from "./worker";
+import { TerminalWorker, type JobFn, type JobOptions, type LiveHooks, type WorkerOptions } from "./worker";
 
-export type { JobContext, JobFn, JobOptions } from "./worker";
+export type { JobContext, JobFn, JobOptions, LiveHooks } from "./worker";
 
 export interface DevicePoolOptions {
   sessionFactory?: SessionFactory;
@@ -97,15 +97,32 @@ export class DevicePool {
     }
   }
 
-  private runKeyed<T>(key: string, target: DeviceTarget, deadline: number, fn: JobFn<T>, options: JobOptions): Promise<T> {
-    // A gateway (or a bug) must not make the agent open sockets or queue work without bound.
-    if (this.inFlightCount >= this.opts.maxInFlight) {
-      return Promise.reject(new CodedError("DEVICE_BUSY", `Agent is busy: ${this.inFlightCount} requests are already in flight`, { in_flight: this.inFlightCount }));
-    }
+  /**
+   * Keeps one session open to `target`'s terminal (docs/events.md §4): its worker no longer closes the session when
+   * its queue empties, and `hooks` hear of every new session and ENABLE. Jobs keep going through the same queue.
+   * Resolves to the lock key.
+   */
+  async watch(target: DeviceTarget, hooks: LiveHooks): Promise<string> {
+    const key = await this.addresses.resolve(target);
+    const worker = this.workerFor(key);
+    if (worker instanceof CodedError) throw worker;
+    worker.setLive(hooks);
+    return key;
+  }
+
+  /** Stops watching the terminal at `key`; its session closes (after any queued work) and the worker may go. */
+  async unwatch(key: string, target: DeviceTarget): Promise<void> {
+    const worker = this.workers.get(key);
+    if (!worker?.isLive) return;
+    worker.setLive(undefined);
+    await worker.closeIfIdle(target);
+  }
+
+  private workerFor(key: string): TerminalWorker | CodedError {
     let worker = this.workers.get(key);
     if (!worker) {
       if (this.workers.size >= this.opts.maxTerminals) {
-        return Promise.reject(new CodedError("DEVICE_BUSY", `Agent is busy: ${this.workers.size} terminals are already being worked on`, { terminals: this.workers.size }));
+        return new CodedError("DEVICE_BUSY", `Agent is busy: ${this.workers.size} terminals are already being worked on`, { terminals: this.workers.size });
       }
       const created: TerminalWorker = new TerminalWorker({
         key,
@@ -120,6 +137,16 @@ export class DevicePool {
       worker = created;
       this.workers.set(key, worker);
     }
+    return worker;
+  }
+
+  private runKeyed<T>(key: string, target: DeviceTarget, deadline: number, fn: JobFn<T>, options: JobOptions): Promise<T> {
+    // A gateway (or a bug) must not make the agent open sockets or queue work without bound.
+    if (this.inFlightCount >= this.opts.maxInFlight) {
+      return Promise.reject(new CodedError("DEVICE_BUSY", `Agent is busy: ${this.inFlightCount} requests are already in flight`, { in_flight: this.inFlightCount }));
+    }
+    const worker = this.workerFor(key);
+    if (worker instanceof CodedError) return Promise.reject(worker);
     this.inFlightCount++;
     return worker.submit(target, deadline, fn, options).finally(() => this.inFlightCount--);
   }
@@ -165,7 +192,7 @@ export class DevicePool {
 
   private onIdle(key: string, worker: TerminalWorker): void {
     // A job submitted while the worker was finishing keeps it alive; it reports idle again later.
-    if (worker.queued > 0 || worker.active || this.workers.get(key) !== worker) return;
+    if (worker.queued > 0 || worker.active || worker.isLive || this.workers.get(key) !== worker) return;
     this.workers.delete(key);
     this.retiredConnects += worker.connects;
     if (this.workers.size === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();

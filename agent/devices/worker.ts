@@ -41,6 +41,16 @@ export interface JobContext {
 
 export type JobFn<T> = (session: ZkSession, job: JobContext) => Promise<T>;
 
+/**
+ * A watched terminal (docs/events.md §4): its session stays open between jobs, and the watcher hears of each new
+ * session (to register for events and catch up) and of each ENABLE (after which events must be registered again).
+ * Both get the raw session, are awaited inside the worker's turn, and may throw (the session is then dropped).
+ */
+export interface LiveHooks {
+  onSession(session: ZkSession): Promise<void>;
+  onEnabled(session: ZkSession): Promise<void>;
+}
+
 interface Job {
   target: DeviceTarget;
   deadline: number;
@@ -69,6 +79,10 @@ export class TerminalWorker {
   private justFailed = false;
   /** Sessions opened so far (tests and logs: a burst should cost one). */
   connects = 0;
+  /** Set while the terminal is watched: the session is kept open between jobs. */
+  private live: LiveHooks | undefined;
+  /** An ENABLE went out since events were last registered on the current session. */
+  private reRegister = false;
 
   constructor(private readonly opts: WorkerOptions) {
     this.terminal.beforeDisable = async () => {
@@ -78,6 +92,7 @@ export class TerminalWorker {
       if (this.running) await this.opts.disabledStore?.mark(this.opts.key, this.running).catch(() => undefined);
     };
     this.terminal.afterEnable = () => {
+      this.reRegister = true;
       this.disabledBy = undefined;
       void this.opts.disabledStore?.clear(this.opts.key).catch(() => undefined);
     };
@@ -85,6 +100,27 @@ export class TerminalWorker {
 
   get queued(): number {
     return this.waiting.length;
+  }
+
+  /** Watches the terminal (hooks) or stops watching (undefined: the session closes when the queue next empties). */
+  setLive(hooks: LiveHooks | undefined): void {
+    this.live = hooks;
+  }
+
+  get isLive(): boolean {
+    return this.live !== undefined;
+  }
+
+  /** After setLive(undefined): closes the kept session now unless a job runs (its burst's end closes it then). */
+  async closeIfIdle(target: DeviceTarget): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      if (this.current) await this.release(target);
+    } finally {
+      this.busy = false;
+      this.opts.onIdle();
+    }
   }
 
   /** True while a job runs or the session is being opened/closed. */
@@ -178,6 +214,7 @@ export class TerminalWorker {
     const next = this.waiting[0];
     const nextWrites = this.current !== undefined && next?.mutates === true && sessionSignature(next.target) === this.current.signature;
     if (this.terminal.disabled && !nextWrites) await this.reenable(this.disabledBy ?? job.target);
+    await this.reRegisterLive();
     // Settle last, so whoever reads the answer finds the terminal enabled again (mid-burst: about to be written).
     if (outcome.ok) job.resolve(outcome.value);
     else job.reject(outcome.err);
@@ -199,7 +236,38 @@ export class TerminalWorker {
     const session = await this.connect(target, this.justFailed ? RETRY_AFTER_FAILURE_MS.slice(0, 1) : []);
     this.justFailed = false;
     this.current = new SessionHandle(session, signature, this.terminal, this.opts.now);
+    await this.attachLive();
     return this.current;
+  }
+
+  /** A new session of a watched terminal: the watcher registers for events on it (docs/events.md §4). */
+  private async attachLive(): Promise<void> {
+    const live = this.live;
+    const current = this.current;
+    if (!live || !current) return;
+    try {
+      await live.onSession(current.session);
+      this.reRegister = false;
+    } catch (err) {
+      this.justFailed = true;
+      await this.discard();
+      throw err;
+    }
+  }
+
+  /** After an ENABLE on a watched terminal's session: events registered again (docs/protocol.md §11.1). */
+  private async reRegisterLive(): Promise<void> {
+    const live = this.live;
+    const current = this.current;
+    if (!live || !current || !this.reRegister || current.dead || current.failed) return;
+    this.reRegister = false;
+    try {
+      await live.onEnabled(current.session);
+    } catch (err) {
+      this.opts.logger.warn("could not register for events again after ENABLE; reconnecting", { addr: this.opts.key, error: err });
+      this.justFailed = true;
+      await this.discard();
+    }
   }
 
   private async reconnect(target: DeviceTarget): Promise<ZkSession> {
@@ -264,6 +332,8 @@ export class TerminalWorker {
   /** End of a burst: the terminal enabled (if a job left it disabled), then the session closed. */
   private async release(target: DeviceTarget): Promise<void> {
     if (this.terminal.disabled) await this.reenable(this.disabledBy ?? target);
+    // A watched terminal keeps its one session: the next job, keep-alive or event uses it (docs/events.md §4).
+    if (this.live && this.current && !this.current.dead && !this.current.failed) return this.reRegisterLive();
     await this.discard();
   }
 

@@ -1,5 +1,7 @@
 // The agent's outbound WebSocket to the gateway: hello, request/response, heartbeat, reconnect, graceful stop.
 import WebSocket, { type RawData } from "ws";
+import type { DeviceTarget } from "../../shared/device";
+import type { EventsFrame } from "../../shared/events";
 import { MAX_FRAME_BYTES, parseFrame, PING_TEXT, RELAY_VERSION, type RequestFrame, type ResponseFrame } from "../../shared/relay";
 import type { Logger } from "../log";
 import { Backoff, type BackoffOptions } from "./backoff";
@@ -35,6 +37,10 @@ export interface RelayLinkOptions {
   backoff?: BackoffOptions;
   /** Durable results (agent/state/outbox.ts): answers kept until the gateway acks them, re-sent on every connect. */
   outbox?: LinkOutbox;
+  /** Event batches (docs/events.md §6): sent when written, re-sent on every connect and with the outbox until acked. */
+  events?: LinkEvents;
+  /** The gateway's watch list (docs/events.md §4), on every connect and registry change. */
+  onWatch?: (devices: DeviceTarget[]) => void;
   /** How often answers still unacknowledged are sent again on an open link (30 s). */
   resendMs?: number;
   /** After the gateway says another agent with this token replaced this one: wait this long before redialling (5 min). */
@@ -50,6 +56,13 @@ export interface LinkOutbox {
   ack(id: string): Promise<boolean>;
   unacked(): ResponseFrame[];
   readonly size: number;
+}
+
+/** What the link needs of the event outbox. */
+export interface LinkEvents {
+  unacked(): EventsFrame[];
+  ack(id: string): Promise<boolean>;
+  has(id: string): boolean;
 }
 
 /** Close code of the gateway's SiteRelay for a connection a newer one with the same token replaced. */
@@ -273,8 +286,15 @@ export class RelayLink {
     if (this.ws?.readyState === WebSocket.OPEN) this.resend(this.ws);
   }
 
-  /** Sends every unacknowledged outbox answer on `ws`. */
+  /** Sends one new event batch now if the link is open (else the next connect sends it). */
+  sendEvents(frame: EventsFrame): void {
+    const ws = this.ws;
+    if (ws?.readyState === WebSocket.OPEN) this.sendOn(ws, JSON.stringify(frame));
+  }
+
+  /** Sends every unacknowledged outbox answer (and event batch) on `ws`. */
   private resend(ws: WebSocket): void {
+    for (const frame of this.opts.events?.unacked() ?? []) this.sendOn(ws, JSON.stringify(frame));
     for (const frame of this.opts.outbox?.unacked() ?? []) {
       try {
         this.sendOn(ws, serializeResponse(frame), frame.id);
@@ -300,7 +320,14 @@ export class RelayLink {
         return;
       case "pong":
         return; // liveness only: heartbeat.seen() already ran
+      case "watch":
+        this.opts.onWatch?.(frame.devices);
+        return;
       case "ack":
+        if (this.opts.events?.has(frame.id)) {
+          void this.opts.events.ack(frame.id).catch((err: unknown) => this.opts.logger.error("could not remove an acknowledged event batch", { id: frame.id, error: err }));
+          return;
+        }
         void this.opts.outbox?.ack(frame.id).catch((err: unknown) => this.opts.logger.error("could not remove an acknowledged outbox entry", { id: frame.id, error: err }));
         return;
       default:

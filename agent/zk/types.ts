@@ -136,6 +136,11 @@ export interface ZkSession {
   unlock(seconds: number): Promise<void>;
   testVoice(index: number): Promise<void>;
 
+  /** CMD_REG_EVENT: which realtime events to send (mask of EF flags, docs/protocol.md §11.1); absent where unsupported. */
+  regEvent?(mask: number): Promise<void>;
+  /** Realtime event packets as they arrive (acknowledged for you, §11.4); returns the unsubscribe function. */
+  onEvent?(listener: (packet: { command: number; sessionId: number; replyId: number; payload: Uint8Array }) => void): () => void;
+
   /** Sends EXIT (best effort) and closes the socket. Safe to call twice. */
   close(): Promise<void>;
 }

@@ -6,6 +6,7 @@ import { touchKey } from "../db/keys";
 import { later } from "../http/later";
 import { bearerToken } from "./bearer";
 import { timed } from "./cached-rows";
+import { inProcessPrincipal } from "./in-process";
 import { BOOTSTRAP_KEY_ID, resolvePrincipal } from "./principal";
 
 export interface ApiKeyOptions {
@@ -19,6 +20,12 @@ const TOUCH_EVERY_MS = 60_000;
 export function apiKeyAuth(opts: ApiKeyOptions = {}): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     if (opts.isPublic?.(c)) return next();
+    // The admin console's own calls carry the signed-in key's principal, never more (auth/in-process.ts).
+    const inProcess = inProcessPrincipal(c.req.raw);
+    if (inProcess) {
+      c.set("principal", inProcess);
+      return next();
+    }
     const secret = bearerToken(c.req.header("authorization"));
     const resolved = secret === undefined ? null : await timed(c, "key", () => resolvePrincipal(c.env, secret));
     if (!resolved) throw apiError("UNAUTHORIZED");

@@ -11,6 +11,7 @@ import { runOp } from "../device-call";
 import type { AppEnv } from "../http/app-env";
 import { validBody, validParam, validQuery } from "../http/body";
 import { fail, ok, okMessage } from "../http/envelope";
+import { pagedAttendance } from "../events/attendance";
 import { restoreUser } from "../restore";
 import { deletedDetail, deleteUserWithSnapshot, sweepOldSnapshots } from "../user-delete";
 
@@ -52,6 +53,12 @@ const STEPS: { [O in OpName]?: (c: Context<AppEnv>, args: Args, input: Args) => 
   },
   "users.restore": (c, args, input) =>
     restoreUser(c, c.var.device, String(args.user_id), input.snapshot_id as number | undefined),
+  // With after/limit or an export Accept: paged or streamed, from the stored log of a watched terminal (docs/events.md §7).
+  "attendance.list": async (c, args) => {
+    const paged = await pagedAttendance(c, c.var.device, args);
+    if (paged) return paged;
+    return runOp(c, c.var.device, "attendance.list", args as never);
+  },
   "device.ping": async (c) => {
     try {
       const { time } = await runOp(c, c.var.device, "device.ping", {});

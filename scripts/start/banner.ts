@@ -51,6 +51,7 @@ export function readyBanner(input: BannerInput): string {
   } else {
     out.push("Try:", `  curl -X GET "${input.baseUrl}/devices" -H "Authorization: Bearer ${input.adminKey}"`);
   }
-  out.push("", `API reference: ${input.baseUrl}/docs · Ctrl-C stops everything.`, "");
+  out.push("", `Admin console: ${input.baseUrl}/ui (sign in with the key above).`);
+  out.push(`API reference: ${input.baseUrl}/docs · Ctrl-C stops everything.`, "");
   return out.join("\n");
 }

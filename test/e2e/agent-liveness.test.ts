@@ -69,7 +69,7 @@ test("a second agent with the same token replaces the first once: no flapping, a
     timeoutMs: 10_000,
     intervalMs: 5,
   });
-  second = spawnAgent(sys.gateway.agentUrl, sys.token, { ZK_RELAY_STATE_DIR: secondDir, ZK_RELAY_PING_INTERVAL_MS: "500" });
+  second = spawnAgent(sys.gateway.agentUrl, sys.token, { ZK_RELAY_STATE_DIR: secondDir, ZK_RELAY_PING_INTERVAL_MS: "500", ZK_RELAY_LIVE: "0" });
   await waitFor("the second agent connected", async () => (connects(second!) === 1 ? true : undefined), { timeoutMs: 15_000, intervalMs: 20 });
   await call; // the first agent's socket was closed under it
   sim.faults.set(null);

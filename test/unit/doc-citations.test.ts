@@ -10,7 +10,7 @@ const SELF = relative(ROOT, fileURLToPath(import.meta.url));
 /** Where comments live: every source, test, script and config folder (build output and results excluded). */
 const SOURCE_DIRS = ["agent", "gateway", "shared", "test", "bench", "scripts", "bin", "deploy", ".ci"];
 const ROOT_FILES = ["vitest.config.ts", "wrangler.toml", "tsconfig.json", "tsconfig.node.json"];
-const SOURCE_FILE = /\.(ts|mts|cts|js|mjs|cjs|sql|toml|sh|ps1|service|json)$|^run$/;
+const SOURCE_FILE = /\.(ts|tsx|mts|cts|js|mjs|cjs|sql|toml|sh|ps1|service|json)$|^run$/;
 const SKIP_DIRS = new Set(["node_modules", "dist", "build", ".wrangler", "results", "coverage"]);
 
 /** Names of documents that live outside the repository (the notes this project started from). */

@@ -110,6 +110,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     },
     deleteUser: (uid: number) => state.deleteUser(uid),
     addAttendance: (rec: ZkAttendance) => state.addAttendance(rec),
+    clearAttendance: () => state.clear(1),
     addTemplate: (t: ZkTemplate) => state.putTemplate(t),
     setTime: (t: ZkDateTime) => state.setTime(t),
     setEnabled: (on: boolean) => (on ? state.enable() : state.disable()),

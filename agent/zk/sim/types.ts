@@ -148,6 +148,8 @@ export interface Simulator {
   deleteUser(uid: number): boolean;
   /** Appends to the attendance log without an event. */
   addAttendance(rec: ZkAttendance): void;
+  /** Wipes the attendance log, as CMD_CLEAR_ATTLOG or the terminal's menu would. */
+  clearAttendance(): void;
   addTemplate(t: ZkTemplate): void;
   setTime(t: ZkDateTime): void;
   setEnabled(enabled: boolean): void;

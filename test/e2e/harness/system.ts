@@ -23,7 +23,10 @@ export interface SystemOptions {
   /** Start an agent and wait until the gateway lists it connected (default true). */
   agent?: boolean;
   gateway?: GatewayOptions;
-  /** Extra environment of every agent process (timing knobs). */
+  /**
+   * Extra environment of every agent process (timing knobs). Live sessions (docs/events.md §4) are off unless a
+   * test turns them on with `ZK_RELAY_LIVE: "1"`: the other tests watch the command sequences of single operations.
+   */
   agentEnv?: Record<string, string>;
 }
 
@@ -90,7 +93,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
     };
     const startAgent = async (env: Record<string, string> = {}) => {
       await agent?.stop();
-      agent = spawnAgent(gw.agentUrl, token, { ZK_RELAY_STATE_DIR: stateDir, ...opts.agentEnv, ...env });
+      agent = spawnAgent(gw.agentUrl, token, { ZK_RELAY_STATE_DIR: stateDir, ZK_RELAY_LIVE: "0", ...opts.agentEnv, ...env });
       try {
         await waitAgent(true);
       } catch (err) {

@@ -1,0 +1,246 @@
+// The admin console in a real browser (Debian's Chromium) against the whole system: gateway, agent, simulators.
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import type { Simulator } from "../../agent/zk/sim";
+import { SEED_USER_ID } from "../../scripts/lib/terminals";
+import { freePort } from "../../scripts/lib/ports";
+import { waitFor } from "../../scripts/lib/api-client";
+import { startReceiver, type WebhookReceiver } from "../../scripts/lib/webhook-receiver";
+import { startSystem, type System } from "../e2e/harness/system";
+import { launchChromium, type Browser } from "./chromium";
+
+let sys: System;
+let browser: Browser;
+let principal: Simulator;
+let entrada: Simulator;
+let readKey: string;
+let receiver: WebhookReceiver;
+let webhookId: string;
+const HOOK_PATH = "/hooks/console";
+const cspViolations: string[] = [];
+
+const userIds = (sim: Simulator) => sim.state.users().map((u) => u.userId);
+
+beforeAll(async () => {
+  // The receiver refuses deliveries until the test says otherwise; retries are far apart, so only the console's
+  // Retry button can deliver within the test.
+  receiver = await startReceiver(0, {});
+  receiver.configure(HOOK_PATH, { failFirst: 1_000_000, failStatus: 503 });
+  sys = await startSystem({
+    site: "oficina",
+    gateway: { bindings: { WEBHOOK_ALLOW_LOOPBACK: "1", WEBHOOK_RETRY_BASE_S: "600", WEBHOOK_RETRY_MAX_S: "600" } },
+    // Live sessions on, as under `npm start`: punches reach the gateway and its webhooks (docs/events.md §4).
+    agentEnv: { ZK_RELAY_LIVE: "1" },
+    terminals: {
+      principal: {
+        transport: "tcp",
+        sim: {
+          profile: "tft",
+          users: 12,
+          records: 40,
+          templates: 10,
+          people: [
+            { userId: SEED_USER_ID, name: "Ana Pérez", fingers: [0, 1], days: 3, card: 4242 },
+            { userId: "777", name: "Luis Gómez", fingers: [3], days: 1 },
+          ],
+        },
+      },
+      entrada: {
+        transport: "udp",
+        sim: { profile: "zk6", commKey: 1234, users: 6, records: 20, templates: 4, seed: 2, people: [{ userId: SEED_USER_ID, name: "Ana", fingers: [0], days: 1 }] },
+      },
+    },
+  });
+  // A registered terminal nobody answers on: the devices page must say it is unreachable.
+  await sys.addDevice({ id: "bodega", ip: "127.0.0.1", port: await freePort(), transport: "tcp", password: 0, timeout: 1 });
+  ({ principal, entrada } = sys.sims as Record<string, Simulator>);
+  const key = await sys.api.post("/admin/keys", { name: "reception", role: "read", sites: ["oficina"] });
+  readKey = key.body.data.key;
+  const hook = await sys.api.post("/admin/webhooks", { url: `${receiver.url}${HOOK_PATH}`, events: ["attendance"] });
+  expect(hook.status).toBe(201);
+  webhookId = hook.body.data.id;
+  browser = await launchChromium("es-ES,es;q=0.9");
+  browser.page.on("console", (m) => {
+    if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await sys?.close();
+  await receiver?.close();
+});
+
+const url = (path: string) => `${sys.gateway.url}${path}`;
+
+async function signIn(key: string) {
+  const { page } = browser;
+  await page.goto(url("/ui"));
+  expect(new URL(page.url()).pathname).toBe("/ui/login");
+  await page.fill('input[name="key"]', key);
+  await page.click('form.login button[type="submit"]');
+  await page.waitForURL(/\/ui\/sites$/);
+}
+
+describe("admin console in Chromium", () => {
+  test("sign in by pasting the admin key: a Secure, HttpOnly, SameSite=Strict cookie on 127.0.0.1", async () => {
+    const { page, context } = browser;
+    await page.goto(url("/ui/login"));
+    await expect(page.locator("h1").textContent()).resolves.toBe("Iniciar sesión");
+    await browser.shot("console-01-sign-in");
+    await signIn(sys.gateway.adminKey);
+    const cookies = await context.cookies(sys.gateway.url);
+    const session = cookies.find((c) => c.name === "__Host-zkr_console");
+    expect(session).toBeDefined();
+    expect(session!.httpOnly).toBe(true);
+    expect(session!.secure).toBe(true);
+    expect(session!.sameSite).toBe("Strict");
+    // HttpOnly: the page's own script context cannot read it, and the key is nowhere in the page.
+    expect(await page.evaluate<string>("document.cookie")).not.toContain("zkr_console=");
+    expect(await page.content()).not.toContain(sys.gateway.adminKey);
+  });
+
+  test("sites: the agent is online", async () => {
+    const { page } = browser;
+    await page.goto(url("/ui/sites"));
+    const row = page.locator('tr[data-site="oficina"]');
+    await expect(row.textContent()).resolves.toContain("conectado");
+    await browser.shot("console-02-sites");
+  });
+
+  test("devices: both simulators reachable, the silent one not", async () => {
+    const { page } = browser;
+    await page.goto(url("/ui/devices"));
+    await expect(page.locator('tr[data-device="principal"] .reach').textContent()).resolves.toBe("alcanzable");
+    await expect(page.locator('tr[data-device="entrada"] .reach').textContent()).resolves.toBe("alcanzable");
+    await expect(page.locator('tr[data-device="bodega"] .reach').textContent()).resolves.toContain("no alcanzable");
+    await browser.shot("console-03-devices");
+  });
+
+  test("a terminal's users with search", async () => {
+    const { page } = browser;
+    await page.goto(url("/ui/devices/principal/users"));
+    expect(await page.locator("#users tbody tr").count()).toBe(principal.state.users().length);
+    await page.fill('input[name="q"]', "luis");
+    await page.click('form[role="search"] button');
+    await page.waitForURL(/q=luis/);
+    expect(await page.locator("#users tbody tr").count()).toBe(1);
+    await expect(page.locator('tr[data-user="777"]').textContent()).resolves.toContain("Luis Gómez");
+    await browser.shot("console-04-users-search");
+  });
+
+  test("delete a user (confirm), then undo puts them back on the terminal", async () => {
+    const { page } = browser;
+    await page.click('tr[data-user="777"] a[href$="/delete"]');
+    await page.waitForURL(/\/users\/777\/delete$/);
+    expect(userIds(principal)).toContain("777"); // nothing happens before the confirmation
+    await page.click('button.danger[type="submit"]');
+    await expect(page.locator(".notice.ok").textContent()).resolves.toBe("Usuario '777' eliminado.");
+    expect(userIds(principal)).not.toContain("777");
+    await browser.shot("console-05-deleted-undo");
+    await page.click('button:has-text("Deshacer")');
+    await expect(page.locator(".notice.ok").textContent()).resolves.toBe("Usuario '777' restaurado.");
+    expect(userIds(principal)).toContain("777");
+    // Fingerprints came back too (the snapshot holds the template of finger 3).
+    const uid = principal.state.users().find((u) => u.userId === "777")!.uid;
+    expect(principal.state.templates().filter((t) => t.uid === uid).map((t) => t.finger)).toEqual([3]);
+  });
+
+  test("person view: enrolled on both terminals; offboarding shows per-device results; undo restores both", async () => {
+    const { page } = browser;
+    await page.goto(url("/ui/people"));
+    await page.fill('input[name="user_id"]', SEED_USER_ID);
+    await page.click('form[role="search"] button');
+    await page.waitForURL(/\/ui\/people\/123$/);
+    await expect(page.locator('#placements tr[data-device="principal"]').textContent()).resolves.toContain("Ana Pérez");
+    await expect(page.locator('#placements tr[data-device="entrada"]').textContent()).resolves.toContain("Ana");
+    await browser.shot("console-06-person");
+    await page.click('button.danger:has-text("Dar de baja")');
+    await page.waitForURL(/\/offboard\?/);
+    await page.click('button.danger[type="submit"]');
+    await expect(page.locator('#results tr[data-device="principal"]').getAttribute("data-status")).resolves.toBe("deleted");
+    await expect(page.locator('#results tr[data-device="entrada"]').getAttribute("data-status")).resolves.toBe("deleted");
+    expect(userIds(principal)).not.toContain(SEED_USER_ID);
+    expect(userIds(entrada)).not.toContain(SEED_USER_ID);
+    await browser.shot("console-07-offboarding");
+    await page.click('button:has-text("Deshacer")');
+    await expect(page.locator('#results tr[data-device="principal"]').getAttribute("data-status")).resolves.toBe("restored");
+    await expect(page.locator('#results tr[data-device="entrada"]').getAttribute("data-status")).resolves.toBe("restored");
+    expect(userIds(principal)).toContain(SEED_USER_ID);
+    expect(userIds(entrada)).toContain(SEED_USER_ID);
+  });
+
+  test("deleted users list their snapshots, already restored", async () => {
+    const { page } = browser;
+    await page.goto(url("/ui/devices/principal/deleted"));
+    const rows = page.locator('#deleted tr[data-user="777"]');
+    expect(await rows.count()).toBe(1);
+    await expect(rows.first().textContent()).resolves.toMatch(/\d{4}-\d{2}-\d{2}T/);
+    expect(await rows.first().locator("button").count()).toBe(0); // restored: no restore button left
+  });
+
+  test("audit log filtered by device and user", async () => {
+    const { page } = browser;
+    await page.goto(url("/ui/audit"));
+    await page.fill('input[name="device_id"]', "entrada");
+    await page.fill('input[name="user_id"]', SEED_USER_ID);
+    await page.click('form.filters button');
+    await page.waitForURL(/device_id=entrada/);
+    const actions = await page.locator("#audit tbody tr td:nth-child(3)").allTextContents();
+    expect(actions).toEqual(expect.arrayContaining(["users.delete", "users.restore"]));
+    const devices = await page.locator("#audit tbody tr td:nth-child(4)").allTextContents();
+    expect(new Set(devices)).toEqual(new Set(["entrada"]));
+    await browser.shot("console-08-audit");
+  });
+
+  test("webhooks: a failed delivery is visible with its HTTP status, and Retry delivers it", async () => {
+    const { page } = browser;
+    principal.emitAttendance({ userId: SEED_USER_ID });
+    // The punch travels agent → gateway → queue → receiver, which refuses it (503).
+    await waitFor("a refused delivery attempt", async () => (receiver.received(HOOK_PATH).length > 0 ? true : undefined), { timeoutMs: 30_000 });
+    await page.goto(url("/ui/webhooks"));
+    const row = page.locator(`tr[data-webhook="${webhookId}"]`);
+    await expect(row.locator(".counts").textContent()).resolves.toMatch(/0 entregadas.*1 pendientes/);
+    await row.locator("a").click();
+    const delivery = page.locator("#deliveries tbody tr").first();
+    await expect(delivery.getAttribute("data-status")).resolves.toBe("pending");
+    await expect(delivery.textContent()).resolves.toContain("HTTP 503");
+    await browser.shot("console-10-webhook-deliveries");
+    receiver.configure(HOOK_PATH, {});
+    await delivery.locator('button:has-text("Reintentar")').click();
+    await page.waitForURL(new RegExp(`/ui/webhooks/${webhookId}$`));
+    await waitFor("the retried delivery delivered", async () => {
+      await page.reload();
+      return (await page.locator("#deliveries tbody tr").first().getAttribute("data-status")) === "delivered" ? true : undefined;
+    }, { timeoutMs: 30_000, intervalMs: 300 });
+    expect(receiver.accepted(HOOK_PATH)).toHaveLength(1);
+    expect(JSON.parse(receiver.accepted(HOOK_PATH)[0]!.body)).toMatchObject({ type: "attendance", device_id: "principal" });
+  });
+
+  test("API keys: listed without secrets; sign out ends the session", async () => {
+    const { page } = browser;
+    await page.goto(url("/ui/keys"));
+    await expect(page.locator("#keys").textContent()).resolves.toContain("reception");
+    expect(await page.content()).not.toContain(readKey);
+    await page.click('form.signout button');
+    await page.waitForURL(/\/ui\/login$/);
+    await page.goto(url("/ui/sites"));
+    expect(new URL(page.url()).pathname).toBe("/ui/login");
+  });
+
+  test("a read key for one site, in English: no admin pages, no delete, API refusals shown", async () => {
+    const { page } = browser;
+    await page.setExtraHTTPHeaders({ "Accept-Language": "en-US,en;q=0.9" });
+    await signIn(readKey);
+    const nav = await page.locator("nav a").allTextContents();
+    expect(nav).toEqual(["Sites", "Devices", "People"]);
+    await page.goto(url("/ui/devices/principal/users"));
+    expect(await page.locator('a[href$="/delete"]').count()).toBe(0);
+    await page.goto(url("/ui/keys"));
+    await expect(page.locator('[role="alert"]').textContent()).resolves.toContain("FORBIDDEN");
+    await browser.shot("console-09-read-key-en");
+  });
+
+  test("no Content-Security-Policy violation on any page", () => {
+    expect(cspViolations).toEqual([]);
+  });
+});
