@@ -38,6 +38,8 @@ async function startPunchSystem(): Promise<{ sys: System; receiver: WebhookRecei
     site: "punches",
     terminals,
     gateway: { bindings: { WEBHOOK_ALLOW_LOOPBACK: "1" } },
+    // Live sessions on, as under `npm start` (the harness turns them off for the single-operation tests).
+    agentEnv: { ZK_RELAY_LIVE: "1" },
   });
   const created = await sys.api.post("/admin/webhooks", { url: `${receiver.url}${HOOK}`, events: ["attendance"] });
   if (created.status !== 201) throw new Error(`POST /admin/webhooks answered ${created.status}: ${created.text}`);

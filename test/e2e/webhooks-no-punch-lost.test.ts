@@ -30,7 +30,7 @@ beforeAll(async () => {
       bindings: { WEBHOOK_ALLOW_LOOPBACK: "1", WEBHOOK_RETRY_BASE_S: "1", WEBHOOK_RETRY_MAX_S: "2", WEBHOOK_TIMEOUT_MS: "2000" },
     },
     // Dead terminal sessions noticed within a second, and redialled quickly (docs/events.md §4).
-    agentEnv: { ZK_RELAY_LIVE_KEEPALIVE_MS: "1000", ZK_RELAY_LIVE_BACKOFF_MS: "200" },
+    agentEnv: { ZK_RELAY_LIVE: "1", ZK_RELAY_LIVE_KEEPALIVE_MS: "1000", ZK_RELAY_LIVE_BACKOFF_MS: "200" },
   });
   const created = await sys.api.post("/admin/webhooks", { url: `${receiver.url}${HOOK}`, events: ["attendance"] });
   expect(created.status).toBe(201);
