@@ -3,58 +3,16 @@
 import type { Hono } from "hono";
 import { roleAtLeast } from "../../auth/principal";
 import type { ApiFetch } from "../api";
-import { ApiError, apiOf, formFields, render, textsOf, type UiContext, type UiEnv } from "../context";
+import { ApiError, apiOf, formField, formFields, render, textsOf, type UiContext, type UiEnv } from "../context";
 import { Csrf, Notice } from "../layout";
+import { offboardingPages } from "./offboardings";
 import { findPerson, type Placement } from "./person-lookup";
+import { ResultsTable, type DeviceResult } from "./results";
 
 const enc = encodeURIComponent;
 
-interface OffboardResult {
-  device: string;
-  status: string;
-  error?: string;
-  code?: string;
-}
-
-function ResultsTable({ c, results, label }: { c: UiContext; results: OffboardResult[]; label: string }) {
-  const t = textsOf(c);
-  return (
-    <table id="results" aria-label={label}>
-      <thead>
-        <tr>
-          <th>{t("device")}</th>
-          <th>{t("status")}</th>
-          <th>{t("detail")}</th>
-        </tr>
-      </thead>
-      <tbody>
-        {results.map((r) => (
-          <tr data-device={r.device} data-status={r.status}>
-            <td>{r.device}</td>
-            <td>
-              <span class={`badge ${["deleted", "restored", "not_found"].includes(r.status) ? "good" : "bad"}`}>{r.status}</span>
-            </td>
-            <td>{r.error ?? ""}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  );
-}
-
-/** The undo form after an offboarding: restores the devices where the person was deleted. */
-function UndoForm({ c, userId, devices }: { c: UiContext; userId: string; devices: string[] }) {
-  const t = textsOf(c);
-  return (
-    <form method="post" action={`/ui/people/${enc(userId)}/undo`} class="row">
-      <Csrf session={c.get("session")} />
-      {devices.map((d) => (
-        <input type="hidden" name="devices" value={d} />
-      ))}
-      <button type="submit">{t("undo")}</button>
-    </form>
-  );
-}
+/** Devices an offboarding can be queued for: their site's agent is away (docs/console.md §1). */
+const QUEUEABLE = new Set(["agent_offline"]);
 
 export function peoplePages(ui: Hono<UiEnv>, apiFetch: ApiFetch): void {
   const api = apiOf(apiFetch);
@@ -81,10 +39,11 @@ export function peoplePages(ui: Hono<UiEnv>, apiFetch: ApiFetch): void {
   ui.get("/people/:user_id", async (c) => {
     const t = textsOf(c);
     const userId = c.req.param("user_id");
-    const found = await findPerson(c, api(c), userId);
+    const found = await findPerson(api(c), userId);
     if ("failure" in found) return render(c, t("person", { user: userId }), "people", <ApiError answer={found.failure} />);
     const enrolled = found.placements.filter((p) => p.user);
     const failed = found.placements.filter((p) => p.error);
+    const queueable = failed.filter((p) => p.status !== undefined && QUEUEABLE.has(p.status));
     const write = roleAtLeast(c.get("session").principal.role, "write");
     return render(
       c,
@@ -93,8 +52,8 @@ export function peoplePages(ui: Hono<UiEnv>, apiFetch: ApiFetch): void {
       <>
         <h2>{t("enrolledOn")}</h2>
         <PlacementTable c={c} rows={[...enrolled, ...failed]} />
-        {enrolled.length === 0 && <Notice kind="info">{t("notEnrolled")}</Notice>}
-        {write && enrolled.length > 0 && (
+        {enrolled.length === 0 && <Notice kind="info">{failed.length > 0 ? t("notEnrolledIncomplete") : t("notEnrolled")}</Notice>}
+        {write && enrolled.length + queueable.length > 0 && (
           <form method="get" action={`/ui/people/${enc(userId)}/offboard`}>
             <h2>{t("offboard")}</h2>
             <p class="muted">{t("offboardLead")}</p>
@@ -105,6 +64,20 @@ export function peoplePages(ui: Hono<UiEnv>, apiFetch: ApiFetch): void {
                 </span>
               </label>
             ))}
+            {queueable.map((p) => (
+              <label class="check">
+                <span>
+                  <input type="checkbox" name="devices" value={p.device} /> {p.device} — {p.status}
+                </span>
+              </label>
+            ))}
+            {queueable.length > 0 && (
+              <label class="check">
+                <span>
+                  <input type="checkbox" name="queue" value="true" /> {t("queueOffline")}
+                </span>
+              </label>
+            )}
             <p>
               <button type="submit" class="danger">
                 {t("offboard")}
@@ -116,10 +89,12 @@ export function peoplePages(ui: Hono<UiEnv>, apiFetch: ApiFetch): void {
     );
   });
 
+  // Step one of an offboarding: the confirmation page, which posts the same choices.
   ui.get("/people/:user_id/offboard", (c) => {
     const t = textsOf(c);
     const userId = c.req.param("user_id");
     const devices = c.req.queries("devices") ?? [];
+    const queue = c.req.query("queue") === "true";
     return render(
       c,
       t("offboard"),
@@ -129,6 +104,7 @@ export function peoplePages(ui: Hono<UiEnv>, apiFetch: ApiFetch): void {
         {devices.map((d) => (
           <input type="hidden" name="devices" value={d} />
         ))}
+        {queue && <input type="hidden" name="queue" value="true" />}
         <p>
           <strong>{t("confirmDelete", { user: userId, devices: devices.join(", ") })}</strong>
         </p>
@@ -149,41 +125,56 @@ export function peoplePages(ui: Hono<UiEnv>, apiFetch: ApiFetch): void {
     const t = textsOf(c);
     const userId = c.req.param("user_id");
     const devices = await formFields(c, "devices");
-    const res = await api(c)<{ results: OffboardResult[] }>("DELETE", `/users/${enc(userId)}?devices=${devices.map(enc).join(",")}`);
-    if (!res.ok) return render(c, t("offboard"), "people", <ApiError answer={res} />);
-    const results = res.data.results;
+    const queue = (await formField(c, "queue")) === "true" ? "&queue=true" : "";
+    const res = await api(c)<{ offboarding_id?: string; results: DeviceResult[] }>(
+      "DELETE",
+      `/users/${enc(userId)}?devices=${devices.map(enc).join(",")}${queue}`,
+    );
+    // Not final everywhere is 207 OFFBOARDING_INCOMPLETE with the same per-device data: shown, not an error page.
+    if (!Array.isArray(res.data?.results)) return render(c, t("offboard"), "people", <ApiError answer={res} />);
+    const { results, offboarding_id: id } = res.data;
     const deleted = results.filter((r) => r.status === "deleted").map((r) => r.device);
-    const final = results.every((r) => r.status === "deleted" || r.status === "not_found");
     return render(
       c,
       `${t("offboard")} · ${userId}`,
       "people",
       <>
-        <Notice kind={final ? "ok" : "error"}>{final ? t("allOk") : t("someFailed")}</Notice>
-        <ResultsTable c={c} results={results} label={t("results")} />
-        {deleted.length > 0 && <UndoForm c={c} userId={userId} devices={deleted} />}
+        <Notice kind={res.ok ? "ok" : "error"}>{res.ok ? t("allOk") : res.error}</Notice>
+        <ResultsTable c={c} results={results} />
+        <div class="row">
+          {id ? (
+            <>
+              <form method="post" action={`/ui/offboardings/${enc(id)}/undo`} class="inline">
+                <Csrf session={c.get("session")} />
+                <button type="submit">{t("undo")}</button>
+              </form>
+              <a class="button" href={`/ui/offboardings/${enc(id)}`}>
+                {t("offboarding", { id })}
+              </a>
+            </>
+          ) : (
+            deleted.length > 0 && <UndoEach c={c} userId={userId} devices={deleted} />
+          )}
+        </div>
       </>,
     );
   });
 
+  // A gateway whose offboardings have no id: undo is one restore per device where the person was deleted.
   ui.post("/people/:user_id/undo", async (c) => {
     const t = textsOf(c);
     const userId = c.req.param("user_id");
     const devices = await formFields(c, "devices");
-    // One restore per device, as a single restore would (each the newest unrestored copy of this user there).
     const answers = await Promise.all(devices.map((d) => api(c)("POST", `/devices/${enc(d)}/users/${enc(userId)}/restore`)));
-    const results: OffboardResult[] = answers.map((a, i) => ({
-      device: devices[i]!,
-      status: a.ok ? "restored" : "error",
-      error: a.ok ? undefined : `${a.error} (${a.code})`,
-    }));
+    const results: DeviceResult[] = answers.map((a, i) => ({ device: devices[i]!, status: a.ok ? "restored" : "error", error: a.error, code: a.code }));
+    const all = answers.every((a) => a.ok);
     return render(
       c,
       `${t("undo")} · ${userId}`,
       "people",
       <>
-        <Notice kind={answers.every((a) => a.ok) ? "ok" : "error"}>{answers.every((a) => a.ok) ? t("undone") : t("someFailed")}</Notice>
-        <ResultsTable c={c} results={results} label={t("results")} />
+        <Notice kind={all ? "ok" : "error"}>{all ? t("undone") : t("someFailed")}</Notice>
+        <ResultsTable c={c} results={results} />
         <p>
           <a class="button" href={`/ui/people/${enc(userId)}`}>
             {t("back")}
@@ -192,6 +183,21 @@ export function peoplePages(ui: Hono<UiEnv>, apiFetch: ApiFetch): void {
       </>,
     );
   });
+
+  offboardingPages(ui, apiFetch);
+}
+
+function UndoEach({ c, userId, devices }: { c: UiContext; userId: string; devices: string[] }) {
+  const t = textsOf(c);
+  return (
+    <form method="post" action={`/ui/people/${enc(userId)}/undo`} class="inline">
+      <Csrf session={c.get("session")} />
+      {devices.map((d) => (
+        <input type="hidden" name="devices" value={d} />
+      ))}
+      <button type="submit">{t("undo")}</button>
+    </form>
+  );
 }
 
 function PlacementTable({ c, rows }: { c: UiContext; rows: Placement[] }) {
@@ -204,17 +210,25 @@ function PlacementTable({ c, rows }: { c: UiContext; rows: Placement[] }) {
           <th>{t("name")}</th>
           <th>{t("privilege")}</th>
           <th>{t("card")}</th>
+          <th>{t("fingers")}</th>
           <th>{t("status")}</th>
         </tr>
       </thead>
       <tbody>
         {rows.map((p) => (
-          <tr data-device={p.device}>
+          <tr data-device={p.device} data-status={p.status ?? "enrolled"}>
             <td>{p.device}</td>
             <td>{p.user?.name ?? ""}</td>
             <td>{p.user?.privilege ?? ""}</td>
             <td>{p.user?.card ?? ""}</td>
-            <td>{p.error ? <span class="badge bad">{p.error}</span> : <span class="badge good">ok</span>}</td>
+            <td>{p.user?.fingers ?? ""}</td>
+            <td>
+              {p.error ? (
+                <span class="badge bad">{p.error}</span>
+              ) : (
+                <span class={`badge ${p.user?.enabled === false ? "muted" : "good"}`}>{p.user?.enabled === false ? t("disabled") : "ok"}</span>
+              )}
+            </td>
           </tr>
         ))}
       </tbody>
