@@ -16,14 +16,15 @@ beforeAll(async () => {
   siteB = b.id;
   devA = await createDevice({ site: siteA });
   devB = await createDevice({ site: siteB });
+  const staff = [user("123", "Ana Pérez"), user("124", "Bruno Díaz"), user("900", "Carla Ruiz")];
   agent = await fakeAgent(a, {
     "device.ping": () => ({ time: "2026-12-04 08:00:00" }),
-    "users.list": () => ({ users: [user("123", "Ana Pérez"), user("124", "Bruno Díaz"), user("900", "Carla Ruiz")] }),
-    // GET /users/{id} asks each terminal with users.get (docs/people.md §1): this agent knows it.
+    "users.list": () => ({ users: staff }),
+    // GET /users/{id} (where a person is enrolled) asks each device for the one user.
     "users.get": (args: { user_id: string }) => {
-      const people: Record<string, string> = { "123": "Ana Pérez", "124": "Bruno Díaz", "900": "Carla Ruiz" };
-      if (!people[args.user_id]) throw new AgentFailure("USER_NOT_FOUND", "no");
-      return { user: user(args.user_id, people[args.user_id]), fingers: 1, enabled: true };
+      const found = staff.find((u) => u.user_id === args.user_id);
+      if (!found) throw new AgentFailure("USER_NOT_FOUND", `user ${args.user_id} not found`);
+      return { user: found, fingers: 2, enabled: true };
     },
   });
 });
@@ -108,6 +109,11 @@ describe("console pages", () => {
     // The other site's agent is away: its device is listed as not asked.
     expect(page.html).toMatch(new RegExp(`data-device="${devB}" data-status="agent_offline"`, "i"));
     expect(page.html).toContain(`name="devices" value="${devA}" checked`);
+    // Where the gateway lists it as agent_offline (GET /users/{id}), it may be picked and queued; never preselected.
+    if (/data-status="agent_offline"/.test(page.html)) {
+      expect(page.html).toMatch(new RegExp(`name="devices" value="${devB}"/>`));
+      expect(page.html).toContain('name="queue" value="true"');
+    }
   });
 
   test("audit log with filters, for admin keys", async () => {

@@ -19,6 +19,11 @@ interface Offboarding {
   results: DeviceResult[];
 }
 
+/** Only queued devices (their agent is away) keep this offboarding from being final. */
+function waiting(results: DeviceResult[]): boolean {
+  return results.every((r) => ["deleted", "not_found", "queued", "applying"].includes(r.status)) && results.some((r) => r.status !== "deleted" && r.status !== "not_found");
+}
+
 export function offboardingPages(ui: Hono<UiEnv>, apiFetch: ApiFetch): void {
   const api = apiOf(apiFetch);
 
@@ -38,7 +43,7 @@ export function offboardingPages(ui: Hono<UiEnv>, apiFetch: ApiFetch): void {
           {t("offboardingOf", { user: o.user_id, key: o.key_id, at: o.created_at })}{" "}
           <a href={`/ui/people/${enc(o.user_id)}`}>{t("view")}</a>
         </p>
-        <Notice kind={o.complete ? "ok" : "info"}>{o.complete ? t("allOk") : t("someFailed")}</Notice>
+        <Notice kind={o.complete ? "ok" : "info"}>{o.complete ? t("allOk") : waiting(o.results) ? t("queuedPending") : t("someFailed")}</Notice>
         {o.undone_at && <Notice kind="info">{t("undoneAt", { at: o.undone_at })}</Notice>}
         <ResultsTable c={c} results={o.results} withUndo />
         {write && !o.undone_at && (
