@@ -4,7 +4,7 @@ import { availableParallelism, cpus } from "node:os";
 import { dirname } from "node:path";
 
 export interface Row {
-  bench: "relay" | "throughput" | "delete";
+  bench: "relay" | "throughput" | "delete" | "webhook";
   what: string;
   median_ms?: number;
   p90_ms?: number;

@@ -5,6 +5,7 @@ CREATE TABLE webhooks (
   events TEXT NOT NULL,                -- JSON array of event types
   sites TEXT,                          -- JSON array of site ids; NULL: every site
   secret_enc TEXT NOT NULL,            -- AES-GCM of the signing secret (docs/webhooks.md §5), never shown again
+  events_pos INTEGER NOT NULL DEFAULT 0,  -- events (0004) up to this pos have their deliveries: publishing resumes after it
   created_at TEXT NOT NULL,
   created_by TEXT
 );

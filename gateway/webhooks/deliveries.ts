@@ -1,5 +1,5 @@
 // webhook_deliveries and webhook_streams repository: one row per (webhook, event), one lease per (webhook, device).
-import { hexBytes } from "./store";
+import { hexBytes, type WebhookRow } from "./store";
 
 export type DeliveryStatus = "pending" | "delivered" | "dead";
 
@@ -43,11 +43,11 @@ export const newDeliveryId = () => `dlv_${hexBytes(10)}`;
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /**
- * Inserts the deliveries (a (webhook, event) pair already there is left alone, so publishing twice sends once)
- * and bumps the version of every stream they belong to, in one batch.
+ * The statements that insert the deliveries (a (webhook, event) pair already there is left alone, so publishing
+ * twice sends once) and bump the version of every stream they belong to; the caller runs them in one batch.
  */
-export async function insertDeliveries(db: D1Database, rows: NewDelivery[], now: number): Promise<void> {
-  if (rows.length === 0) return;
+export function deliveryStatements(db: D1Database, rows: NewDelivery[], now: number): D1PreparedStatement[] {
+  if (rows.length === 0) return [];
   const at = iso(now);
   const insert = db.prepare(
     "INSERT OR IGNORE INTO webhook_deliveries (id, webhook_id, event_id, device_id, seq, event_type, payload, window_start, created_at)" +
@@ -58,10 +58,10 @@ export async function insertDeliveries(db: D1Database, rows: NewDelivery[], now:
       " ON CONFLICT (webhook_id, device_id) DO UPDATE SET version = version + 1",
   );
   const streams = new Map(rows.map((r) => [`${r.webhookId}\u0000${r.deviceId}`, r]));
-  await db.batch([
+  return [
     ...rows.map((r) => insert.bind(newDeliveryId(), r.webhookId, r.eventId, r.deviceId, r.seq, r.type, r.payload, at, at)),
     ...[...streams.values()].map((r) => bump.bind(r.webhookId, r.deviceId)),
-  ]);
+  ];
 }
 
 export interface Claim {
@@ -69,25 +69,39 @@ export interface Claim {
   next_at: string;
 }
 
-/** Takes the stream's lease when nobody holds a live one; null when someone does. */
-export function claimStream(db: D1Database, w: string, d: string, leaseId: string, now: number, leaseMs: number): Promise<Claim | null> {
-  return db
-    .prepare(
-      "UPDATE webhook_streams SET lease_id = ?, lease_until = ? WHERE webhook_id = ? AND device_id = ?" +
-        " AND (lease_until IS NULL OR lease_until < ?) RETURNING version, next_at",
-    )
-    .bind(leaseId, iso(now + leaseMs), w, d, iso(now))
-    .first<Claim>();
+export interface Opened {
+  /** null: someone else holds a live lease on the stream. */
+  claim: Claim | null;
+  webhook: WebhookRow | null;
+  head: DeliveryRow[];
 }
 
-/** Extends a lease we hold; false when we lost it (it expired and someone else took it). */
-export async function renewLease(db: D1Database, w: string, d: string, leaseId: string, now: number, leaseMs: number): Promise<boolean> {
-  const r = await db
-    .prepare("UPDATE webhook_streams SET lease_until = ? WHERE webhook_id = ? AND device_id = ? AND lease_id = ?")
-    .bind(iso(now + leaseMs), w, d, leaseId)
-    .run();
-  return r.meta.changes === 1;
+/**
+ * Takes the stream's lease when nobody holds a live one, and reads its webhook and oldest pending deliveries, in
+ * one round trip (one batch; the reads are only used when the lease was taken).
+ */
+export async function openStream(db: D1Database, w: string, d: string, leaseId: string, now: number, leaseMs: number, page: number): Promise<Opened> {
+  const [claim, hook, head] = await db.batch([
+    db
+      .prepare(
+        "UPDATE webhook_streams SET lease_id = ?, lease_until = ? WHERE webhook_id = ? AND device_id = ?" +
+          " AND (lease_until IS NULL OR lease_until < ?) RETURNING version, next_at",
+      )
+      .bind(leaseId, iso(now + leaseMs), w, d, iso(now)),
+    db.prepare("SELECT * FROM webhooks WHERE id = ?").bind(w),
+    headStatement(db, w, d, page),
+  ]);
+  return {
+    claim: ((claim?.results ?? []) as Claim[])[0] ?? null,
+    webhook: ((hook?.results ?? []) as WebhookRow[])[0] ?? null,
+    head: (head?.results ?? []) as DeliveryRow[],
+  };
 }
+
+const headStatement = (db: D1Database, w: string, d: string, limit: number) =>
+  db
+    .prepare("SELECT * FROM webhook_deliveries WHERE webhook_id = ? AND device_id = ? AND status = 'pending' ORDER BY seq, rowid LIMIT ?")
+    .bind(w, d, limit);
 
 /**
  * Lets the stream go, but only if nothing was published since `version` was read: otherwise the caller goes on
@@ -111,57 +125,46 @@ export async function dropLease(db: D1Database, w: string, d: string, leaseId: s
     .run();
 }
 
-export async function streamVersion(db: D1Database, w: string, d: string): Promise<number> {
-  const r = await db.prepare("SELECT version FROM webhook_streams WHERE webhook_id = ? AND device_id = ?").bind(w, d).first<{ version: number }>();
-  return r?.version ?? 0;
-}
-
-/** The oldest pending deliveries of a stream, in delivery order (the event's per-device seq). */
-export async function pendingHead(db: D1Database, w: string, d: string, limit: number): Promise<DeliveryRow[]> {
-  const { results } = await db
-    .prepare(
-      "SELECT * FROM webhook_deliveries WHERE webhook_id = ? AND device_id = ? AND status = 'pending' ORDER BY seq, rowid LIMIT ?",
-    )
-    .bind(w, d, limit)
-    .all<DeliveryRow>();
-  return results;
-}
-
 export interface AttemptRecord {
+  row: DeliveryRow;
   status: DeliveryStatus;
   at: number;
   httpStatus: number | null;
   error: string | null;
+  /** Set on a failure to retry: the stream backs off until then. */
   nextAt: number | null;
 }
 
 /**
- * Records one attempt's outcome on the delivery and, in the same batch, the stream's lease or backoff. False when
- * the lease was no longer ours (it expired and another consumer took the stream): the caller stops.
+ * Records attempts on their deliveries and, in the same batch, the stream's lease: extended, or released with the
+ * backoff of the last record when it failed. False when the lease was no longer ours (it expired and another
+ * consumer took the stream): the caller stops.
  */
-export async function recordAttempt(
+export async function recordAttempts(
   db: D1Database,
-  row: DeliveryRow,
-  rec: AttemptRecord,
-  stream: { leaseId: string; leaseUntil: number },
+  stream: { w: string; d: string; leaseId: string; leaseUntil: number },
+  recs: readonly AttemptRecord[],
 ): Promise<boolean> {
-  const at = iso(rec.at);
-  const nextAt = rec.nextAt === null ? null : iso(rec.nextAt);
-  const update = db
-    .prepare(
-      "UPDATE webhook_deliveries SET status = ?, attempts = attempts + 1, last_attempt_at = ?, last_status = ?, last_error = ?," +
-        " next_attempt_at = ?, delivered_at = ? WHERE id = ?",
-    )
-    .bind(rec.status, at, rec.httpStatus, rec.error, nextAt, rec.status === "delivered" ? at : null, row.id);
+  const update = db.prepare(
+    "UPDATE webhook_deliveries SET status = ?, attempts = attempts + 1, last_attempt_at = ?, last_status = ?, last_error = ?," +
+      " next_attempt_at = ?, delivered_at = ? WHERE id = ?",
+  );
+  const rows = recs.map((r) => {
+    const at = iso(r.at);
+    return update.bind(r.status, at, r.httpStatus, r.error, r.nextAt === null ? null : iso(r.nextAt), r.status === "delivered" ? at : null, r.row.id);
+  });
+  const backoff = recs[recs.length - 1]?.nextAt ?? null;
   // Backing off releases the lease (the delayed queue message resumes the stream); else the lease is extended.
   const streamSql =
-    nextAt === null
-      ? db.prepare("UPDATE webhook_streams SET lease_until = ? WHERE webhook_id = ? AND device_id = ? AND lease_id = ?")
-          .bind(iso(stream.leaseUntil), row.webhook_id, row.device_id, stream.leaseId)
-      : db.prepare("UPDATE webhook_streams SET next_at = ?, lease_id = NULL, lease_until = NULL WHERE webhook_id = ? AND device_id = ? AND lease_id = ?")
-          .bind(nextAt, row.webhook_id, row.device_id, stream.leaseId);
-  const [, held] = await db.batch([update, streamSql]);
-  return held?.meta.changes === 1;
+    backoff === null
+      ? db
+          .prepare("UPDATE webhook_streams SET lease_until = ? WHERE webhook_id = ? AND device_id = ? AND lease_id = ?")
+          .bind(iso(stream.leaseUntil), stream.w, stream.d, stream.leaseId)
+      : db
+          .prepare("UPDATE webhook_streams SET next_at = ?, lease_id = NULL, lease_until = NULL WHERE webhook_id = ? AND device_id = ? AND lease_id = ?")
+          .bind(iso(backoff), stream.w, stream.d, stream.leaseId);
+  const results = await db.batch([...rows, streamSql]);
+  return results[rows.length]?.meta.changes === 1;
 }
 
 /** Streams with pending deliveries that nobody works on and whose backoff is over (their queue message was lost). */

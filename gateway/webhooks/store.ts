@@ -7,6 +7,8 @@ export interface WebhookRow {
   events: string;
   sites: string | null;
   secret_enc: string;
+  /** Events up to this pos have their deliveries (publish.ts). */
+  events_pos: number;
   created_at: string;
   created_by: string | null;
 }
@@ -31,7 +33,7 @@ export function hexBytes(n: number): string {
   return [...crypto.getRandomValues(new Uint8Array(n))].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-export function toPublicWebhook(row: WebhookRow, counts: Counts = NO_COUNTS): PublicWebhook {
+export function toPublicWebhook(row: Omit<WebhookRow, "events_pos">, counts: Counts = NO_COUNTS): PublicWebhook {
   return {
     id: row.id,
     url: row.url,
@@ -42,9 +44,13 @@ export function toPublicWebhook(row: WebhookRow, counts: Counts = NO_COUNTS): Pu
   };
 }
 
-export async function insertWebhook(db: D1Database, row: WebhookRow): Promise<void> {
+/** Inserts a webhook whose cursor starts at the newest stored event: it gets the events stored from now on. */
+export async function insertWebhook(db: D1Database, row: Omit<WebhookRow, "events_pos">): Promise<void> {
   await db
-    .prepare("INSERT INTO webhooks (id, url, events, sites, secret_enc, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)")
+    .prepare(
+      "INSERT INTO webhooks (id, url, events, sites, secret_enc, events_pos, created_at, created_by)" +
+        " SELECT ?, ?, ?, ?, ?, COALESCE((SELECT MAX(pos) FROM events), 0), ?, ?",
+    )
     .bind(row.id, row.url, row.events, row.sites, row.secret_enc, row.created_at, row.created_by)
     .run();
 }

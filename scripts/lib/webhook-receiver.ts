@@ -101,7 +101,8 @@ export async function startReceiver(port = 0, defaults: PathBehaviour = {}): Pro
   const listen = () =>
     new Promise<void>((resolve, reject) => {
       const s = createServer((req, res) => void handler(req, res).catch(() => res.writeHead(500).end()));
-      s.keepAliveTimeout = 1000;
+      // Longer than any client keeps an idle connection: closing one just as it is reused would fail a delivery.
+      s.keepAliveTimeout = 120_000;
       s.once("error", reject);
       s.listen(bound, "127.0.0.1", () => {
         bound = (s.address() as AddressInfo).port;

@@ -1,7 +1,10 @@
 // Webhook test helpers inside workerd: the receiver's control API (it runs in Node, see webhook-receiver.global.ts) and synthetic events.
 import { inject } from "vitest";
-import type { PublishableEvent } from "../../gateway/webhooks/publish";
-import { json, uid } from "./helpers";
+import { env } from "cloudflare:workers";
+import type { AgentEvent, StoredEvent } from "../../shared/events";
+import { ingestEvents } from "../../gateway/events/store";
+import { publishStoredEvents } from "../../gateway/webhooks/publish";
+import { createDevice, createSite, json, uid } from "./helpers";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -62,8 +65,24 @@ export async function hookTo(
 }
 
 let n = 0;
-/** A stored-event-like object for `device` with sequence `seq` (the fields publishing reads, plus a punch). */
-export function event(device: string, seq: number, type: PublishableEvent["type"] = "attendance"): PublishableEvent & Record<string, unknown> {
+/** A punch at `device` (a distinct second each time, so each is its own event). */
+export function punch(device: string, type: AgentEvent["type"] = "attendance"): AgentEvent {
   n += 1;
-  return { id: `evt-${device}-${seq}-${n}`, type, device_id: device, seq, user_id: String(100 + seq), timestamp: "2026-12-04 08:00:00", status: 1, punch: 0 };
+  const t = new Date(Date.UTC(2026, 11, 4, 8, 0, 0) + n * 1000).toISOString().replace("T", " ").slice(0, 19);
+  return { device_id: device, type, user_id: String(100 + (n % 50)), timestamp: t, status: 1, punch: n % 2, catch_up: false };
+}
+
+/** A site with `count` registered devices (nothing dials them: events come straight into the store). */
+export async function siteWithDevices(count: number): Promise<{ site: string; devices: string[] }> {
+  const site = await createSite();
+  const devices: string[] = [];
+  for (let i = 0; i < count; i++) devices.push(await createDevice({ site: site.id }));
+  return { site: site.id, devices };
+}
+
+/** What SiteRelay does with an agent's batch: store it (gateway/events/store.ts), then publish what was new. */
+export async function storeAndPublish(site: string, events: AgentEvent[]): Promise<StoredEvent[]> {
+  const { stored } = await ingestEvents(env.DB, site, events);
+  await publishStoredEvents(env, stored);
+  return stored;
 }

@@ -1,9 +1,11 @@
 // Webhook delivery on the real Queue consumer: signed POSTs to a receiver on 127.0.0.1, retries with backoff, order per device, dead letter.
 import { env } from "cloudflare:workers";
 import { describe, expect, test } from "vitest";
+import { ingestEvents } from "../../gateway/events/store";
 import { publishStoredEvents } from "../../gateway/webhooks/publish";
-import { createDevice, createSite, json } from "./helpers";
-import { configureReceiver, event, hookTo, received, until } from "./webhook-helpers";
+import { sweepIdleStreams } from "../../gateway/webhooks/sweep";
+import { json } from "./helpers";
+import { configureReceiver, hookTo, punch, received, siteWithDevices, storeAndPublish, until } from "./webhook-helpers";
 
 const accepted = async (path: string, n: number) =>
   until(`${n} deliveries acknowledged at ${path}`, async () => {
@@ -12,14 +14,16 @@ const accepted = async (path: string, n: number) =>
   });
 
 describe("delivery", () => {
-  test("each event is one signed JSON POST with its event id; the body is the event; deliveries list shows them delivered", async () => {
+  test("each event is one signed JSON POST with its event id; the body is the event as GET /events serves it", async () => {
+    const { site, devices } = await siteWithDevices(1);
     const hook = await hookTo();
-    const events = [event("reloj-a", 1), event("reloj-a", 2), event("reloj-a", 3)];
-    await publishStoredEvents(env, events);
+    const stored = await storeAndPublish(site, [punch(devices[0]!), punch(devices[0]!), punch(devices[0]!)]);
     const got = await accepted(hook.path, 3);
-    expect(got.map((r) => r.eventId)).toEqual(events.map((e) => e.id));
+    expect(got.map((r) => r.eventId)).toEqual(stored.map((e) => e.id));
     expect(got.every((r) => r.verified === true)).toBe(true);
-    expect(got.map((r) => JSON.parse(r.body))).toEqual(events);
+    expect(got.map((r) => JSON.parse(r.body))).toEqual(stored);
+    const served = (await json("GET", `/events?device_id=${devices[0]}`)).body.data;
+    expect(got.map((r) => JSON.parse(r.body))).toEqual(served);
     const list = await json("GET", `/admin/webhooks/${hook.id}/deliveries`);
     expect(list.status).toBe(200);
     expect(list.body.data).toHaveLength(3);
@@ -28,41 +32,50 @@ describe("delivery", () => {
     expect(one.body.data.deliveries).toEqual({ pending: 0, delivered: 3, dead: 0 });
   });
 
-  test("publishing the same event twice delivers it once", async () => {
+  test("a webhook gets the events stored after it was created, not the ones before", async () => {
+    const { site, devices } = await siteWithDevices(1);
+    await storeAndPublish(site, [punch(devices[0]!)]);
     const hook = await hookTo();
-    const e = event("reloj-dup", 1);
-    await publishStoredEvents(env, [e]);
-    await publishStoredEvents(env, [e]);
-    await accepted(hook.path, 1);
-    await publishStoredEvents(env, [event("reloj-dup", 2)]);
-    const got = await accepted(hook.path, 2);
-    expect(got.filter((r) => r.eventId === e.id)).toHaveLength(1);
+    const later = await storeAndPublish(site, [punch(devices[0]!)]);
+    const got = await accepted(hook.path, 1);
+    await publishStoredEvents(env);
+    expect((await received(hook.path)).map((r) => r.eventId)).toEqual(later.map((e) => e.id));
+    expect(got[0]!.eventId).toBe(later[0]!.id);
+  });
+
+  test("events stored but never published (the gateway stopped in between) go out with the next batch, in order, once", async () => {
+    const { site, devices } = await siteWithDevices(1);
+    const hook = await hookTo();
+    const { stored: orphans } = await ingestEvents(env.DB, site, [punch(devices[0]!), punch(devices[0]!)]);
+    const next = await storeAndPublish(site, [punch(devices[0]!)]);
+    await publishStoredEvents(env, next); // a second publish of the same batch adds nothing
+    const got = await accepted(hook.path, 3);
+    expect(got.map((r) => r.eventId)).toEqual([...orphans, ...next].map((e) => e.id));
+    expect((await json("GET", `/admin/webhooks/${hook.id}`)).body.data.deliveries.delivered).toBe(3);
   });
 
   test("only subscribed types and sites are delivered", async () => {
-    const site = await createSite();
-    const other = await createSite();
-    const mine = await createDevice({ site: site.id });
-    const theirs = await createDevice({ site: other.id });
-    const hook = await hookTo({}, { events: ["attendance"], sites: [site.id] });
-    await publishStoredEvents(env, [event(theirs, 1), event(mine, 1, "enrollment"), event(mine, 2)]);
-    const got = await accepted(hook.path, 1);
-    // A marker on a stream that is delivered after the others proves nothing else is still coming.
-    await publishStoredEvents(env, [event(mine, 3)]);
+    const mine = await siteWithDevices(1);
+    const theirs = await siteWithDevices(1);
+    const hook = await hookTo({}, { events: ["attendance"], sites: [mine.site] });
+    await storeAndPublish(theirs.site, [punch(theirs.devices[0]!)]);
+    const enrol = await storeAndPublish(mine.site, [punch(mine.devices[0]!, "enrollment")]);
+    const [p2] = await storeAndPublish(mine.site, [punch(mine.devices[0]!)]);
+    const [p3] = await storeAndPublish(mine.site, [punch(mine.devices[0]!)]);
     await accepted(hook.path, 2);
     const all = await received(hook.path);
-    expect(all.map((r) => JSON.parse(r.body).device_id)).toEqual([mine, mine]);
-    expect(all.map((r) => JSON.parse(r.body).seq)).toEqual([2, 3]);
-    expect(got[0]!.verified).toBe(true);
+    expect(all.map((r) => r.eventId)).toEqual([p2!.id, p3!.id]);
+    expect(enrol).toHaveLength(1);
   });
 });
 
 describe("retries", () => {
   test("a receiver failing the first 3 attempts gets every event, in order, the failed one repeated with the same event id", async () => {
+    const { site, devices } = await siteWithDevices(1);
     const hook = await hookTo({ failFirst: 3, failStatus: 500 });
-    const events = [1, 2, 3, 4].map((s) => event("reloj-r", s));
-    await publishStoredEvents(env, events.slice(0, 2));
-    await publishStoredEvents(env, events.slice(2));
+    const first = await storeAndPublish(site, [punch(devices[0]!), punch(devices[0]!)]);
+    const second = await storeAndPublish(site, [punch(devices[0]!), punch(devices[0]!)]);
+    const events = [...first, ...second];
     const got = await accepted(hook.path, 4);
     expect(got.map((r) => r.eventId)).toEqual(events.map((e) => e.id));
     const all = await received(hook.path);
@@ -79,20 +92,20 @@ describe("retries", () => {
   });
 
   test("order holds per device while another device's stream goes on", async () => {
+    const { site, devices } = await siteWithDevices(2);
+    const [x, y] = devices as [string, string];
     const hook = await hookTo({ failFirst: 1 });
-    const a = [1, 2, 3].map((s) => event("reloj-x", s));
-    const b = [1, 2, 3].map((s) => event("reloj-y", s));
-    await publishStoredEvents(env, [a[0]!, b[0]!, a[1]!, b[1]!, a[2]!, b[2]!]);
+    await storeAndPublish(site, [punch(x), punch(y), punch(x), punch(y), punch(x), punch(y)]);
     const got = await accepted(hook.path, 6);
     const seqOf = (dev: string) => got.map((r) => JSON.parse(r.body)).filter((e) => e.device_id === dev).map((e) => e.seq);
-    expect(seqOf("reloj-x")).toEqual([1, 2, 3]);
-    expect(seqOf("reloj-y")).toEqual([1, 2, 3]);
+    expect(seqOf(x)).toEqual([1, 2, 3]);
+    expect(seqOf(y)).toEqual([1, 2, 3]);
   });
 
-  test("after the retry window a delivery is dead-lettered, listed as dead, and can be retried by hand", async () => {
+  test("after the retry window a delivery is dead-lettered, listed as dead, and can be retried by hand (audited)", async () => {
+    const { site, devices } = await siteWithDevices(1);
     const hook = await hookTo({ failFirst: 1_000_000 });
-    const e = event("reloj-dead", 1);
-    await publishStoredEvents(env, [e]);
+    const [e] = await storeAndPublish(site, [punch(devices[0]!)]);
     await until("a first failed attempt", async () => ((await received(hook.path)).length >= 1 ? true : undefined));
     // 25 hours pass for this delivery: its window started before the 24 h retry window.
     await env.DB.prepare("UPDATE webhook_deliveries SET window_start = ? WHERE webhook_id = ?")
@@ -102,7 +115,7 @@ describe("retries", () => {
       const r = await json("GET", `/admin/webhooks/${hook.id}/deliveries?status=dead`);
       return r.body.data.length === 1 ? r.body.data[0] : undefined;
     });
-    expect(dead).toMatchObject({ event_id: e.id, status: "dead", last_status: 503 });
+    expect(dead).toMatchObject({ event_id: e!.id, status: "dead", last_status: 503 });
     expect(dead.attempts).toBeGreaterThanOrEqual(2);
     expect((await json("GET", `/admin/webhooks/${hook.id}`)).body.data.deliveries).toMatchObject({ dead: 1, pending: 0 });
 
@@ -111,10 +124,15 @@ describe("retries", () => {
     expect(retried.status).toBe(200);
     expect(retried.body.data).toMatchObject({ id: dead.id, status: "pending" });
     const ok = await accepted(hook.path, 1);
-    expect(ok[0]).toMatchObject({ eventId: e.id, verified: true });
+    expect(ok[0]).toMatchObject({ eventId: e!.id, verified: true });
     await until("listed delivered", async () =>
       (await json("GET", `/admin/webhooks/${hook.id}/deliveries?status=delivered`)).body.data.length === 1 ? true : undefined,
     );
+    const audit = await env.DB.prepare("SELECT status, device_id, detail FROM audit_log WHERE action = 'webhooks.retry' AND path LIKE ?")
+      .bind(`/admin/webhooks/${hook.id}/%`)
+      .first<{ status: number; device_id: string; detail: string }>();
+    expect(audit).toMatchObject({ status: 200, device_id: devices[0] });
+    expect(JSON.parse(audit!.detail)).toMatchObject({ delivery_id: dead.id, event_id: e!.id });
   });
 
   test("a stream whose queue message was lost is woken by the sweep (the gateway restarted mid-backoff)", async () => {
@@ -127,7 +145,6 @@ describe("retries", () => {
       .bind(hook.id, new Date().toISOString(), new Date().toISOString())
       .run();
     await env.DB.prepare("INSERT INTO webhook_streams (webhook_id, device_id, version) VALUES (?, 'reloj-lost', 1)").bind(hook.id).run();
-    const { sweepIdleStreams } = await import("../../gateway/webhooks/sweep");
     expect(await sweepIdleStreams(env)).toBeGreaterThanOrEqual(1);
     const got = await accepted(hook.path, 1);
     expect(got[0]).toMatchObject({ eventId: "evt-lost", body: '{"id":"evt-lost"}', verified: true });
