@@ -125,6 +125,17 @@ describe("admin console in Chromium", () => {
     await browser.shot("console-03-devices");
   });
 
+  test("open the door of a terminal, after a confirmation", async () => {
+    const { page } = browser;
+    const before = principal.state.unlocks.length;
+    await page.click('tr[data-device="principal"] a:has-text("Abrir puerta")');
+    await page.waitForURL(/\/actions\/unlock$/);
+    expect(principal.state.unlocks.length).toBe(before); // nothing before the confirmation
+    await page.click('button.danger[type="submit"]');
+    await expect(page.locator(".notice.ok").textContent()).resolves.toBe("Puerta abierta durante 3 segundos.");
+    expect(principal.state.unlocks.slice(before).map((u) => u.tenths)).toEqual([30]);
+  });
+
   test("a terminal's users with search", async () => {
     const { page } = browser;
     await page.goto(url("/ui/devices/principal/users"));

@@ -20,6 +20,8 @@ beforeAll(async () => {
   agent = await fakeAgent(a, {
     "device.ping": () => ({ time: "2026-12-04 08:00:00" }),
     "users.list": () => ({ users: staff }),
+    "door.unlock": (args: { seconds: number }) => ({ seconds: args.seconds }),
+    "device.restart": () => ({ back: true, time: "2026-12-04 08:00:05", waited_ms: 5 }),
     // GET /users/{id} (where a person is enrolled) asks each device for the one user.
     "users.get": (args: { user_id: string }) => {
       const found = staff.find((u) => u.user_id === args.user_id);
@@ -146,6 +148,35 @@ describe("console pages", () => {
     expect((await json("GET", `/admin/webhooks/${id}`)).status).toBe(200);
     expect((await admin.post(`/ui/webhooks/${id}/delete`, { _csrf: await admin.csrf() })).status).toBe(303);
     expect((await json("GET", `/admin/webhooks/${id}`)).status).toBe(404);
+  });
+
+  test("terminal actions: door for write keys, restart for admins, each confirmed, each refused by the API for less", async () => {
+    const read = await signedIn((await createKey("read", [siteA])).key);
+    expect((await read.get("/ui/devices")).html).not.toContain("/actions/");
+    const before = agent.calls("door.unlock").length;
+    const refused = await read.post(`/ui/devices/${devA}/actions/unlock`, { _csrf: await read.csrf() });
+    expect(refused.html).toContain("FORBIDDEN");
+    expect(agent.calls("door.unlock").length).toBe(before);
+
+    const write = await signedIn((await createKey("write", [siteA])).key);
+    const list = await write.get("/ui/devices");
+    expect(list.html).toContain(`/ui/devices/${devA}/actions/unlock`);
+    expect(list.html).not.toContain("/actions/restart");
+    const confirm = await write.get(`/ui/devices/${devA}/actions/unlock`);
+    expect(confirm.html).toContain('method="post"');
+    expect(agent.calls("door.unlock").length).toBe(before); // nothing before the confirmation
+    const opened = await write.post(`/ui/devices/${devA}/actions/unlock`, { _csrf: await write.csrf() });
+    expect(opened.html).toContain("Puerta abierta durante 3 segundos.");
+    expect(agent.calls("door.unlock").at(-1)!.args).toEqual({ seconds: 3 });
+    const notYours = await write.post(`/ui/devices/${devA}/actions/restart`, { _csrf: await write.csrf() });
+    expect(notYours.html).toContain("FORBIDDEN");
+
+    const admin = await signedIn((await createKey("admin")).key);
+    expect((await admin.get("/ui/devices")).html).toContain(`/ui/devices/${devA}/actions/restart`);
+    const restarted = await admin.post(`/ui/devices/${devA}/actions/restart`, { _csrf: await admin.csrf() });
+    expect(restarted.html).toContain('class="notice ok"');
+    expect(agent.calls("device.restart")).toHaveLength(1);
+    expect((await admin.get(`/ui/devices/${devA}/actions/format-disk`)).status).toBe(404);
   });
 
   test("an API failure on a page is shown in the page's language, never a crash", async () => {

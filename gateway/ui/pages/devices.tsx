@@ -3,6 +3,7 @@
 import type { Hono } from "hono";
 import type { ApiFetch } from "../api";
 import { ApiError, apiOf, render, textsOf, type UiEnv } from "../context";
+import { ActionLinks, deviceActionPages } from "./device-actions";
 import { userPages } from "./users";
 
 interface DeviceRow {
@@ -62,6 +63,7 @@ export function devicePages(ui: Hono<UiEnv>, apiFetch: ApiFetch): void {
                 </td>
                 <td>
                   <a href={`${path}/users`}>{t("users")}</a> · <a href={`${path}/deleted`}>{t("deletedUsers")}</a>
+                  <ActionLinks c={c} device={d.id} />
                 </td>
               </tr>
             );
@@ -71,4 +73,5 @@ export function devicePages(ui: Hono<UiEnv>, apiFetch: ApiFetch): void {
     );
   });
   userPages(ui, apiFetch);
+  deviceActionPages(ui, apiFetch);
 }
