@@ -28,17 +28,20 @@ interface RunningTerminal {
   commKey: number;
 }
 
+/** Seconds between the demo terminals' punches (a random person each time), so a newcomer sees live events. */
+const DEMO_PUNCH_EVERY_SEC = 10;
+
 /** Starts the demo terminals in this process; they close with it. */
 async function startTerminals(supervisor: Supervisor): Promise<Record<string, RunningTerminal>> {
   const out: Record<string, RunningTerminal> = {};
   for (const [id, spec] of Object.entries(DEMO_TERMINALS)) {
-    const sim = await startTerminal(spec.sim);
+    const sim = await startTerminal({ ...spec.sim, punchEverySec: DEMO_PUNCH_EVERY_SEC });
     supervisor.onClose(`simulator ${id}`, () => sim.close());
     const commKey = "commKey" in spec.sim ? spec.sim.commKey : 0;
     out[id] = { sim, transport: spec.transport, commKey };
     // The key itself is a secret even in the demo: say where it is set, never print it.
     const key = commKey ? ", comm key set in scripts/lib/terminals.ts" : "";
-    say(`terminal ${id}: 127.0.0.1:${sim.port} (${sim.profile}, ${spec.transport}${key}, ${sim.state.users().length} users)`);
+    say(`terminal ${id}: 127.0.0.1:${sim.port} (${sim.profile}, ${spec.transport}${key}, ${sim.state.users().length} users, a punch about every ${DEMO_PUNCH_EVERY_SEC} s)`);
   }
   return out;
 }

@@ -13,6 +13,9 @@ export const RELAY_MARGIN_MS = 2000;
  */
 export const MAX_WAIT_MS = MAX_RELAY_MS + 5000;
 
+/** Longest an agent may extend a request's wait (an `extend` frame: a very large table over a slow link). */
+export const MAX_EXTENDED_WAIT_MS = 15 * 60_000;
+
 /** Packets a plain op is allowed (connect, a few commands, disconnect), and a bulk one (whole tables). */
 const PACKETS = { plain: 4, bulk: 12 };
 

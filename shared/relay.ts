@@ -45,6 +45,48 @@ export const ResponseFrame = z.discriminatedUnion("ok", [
 ]);
 export type ResponseFrame = z.infer<typeof ResponseFrame>;
 
+/**
+ * agent → gateway: request `id` will take longer than its deadline (a bulk read found a large table): the gateway
+ * waits until `deadline` (epoch ms, the gateway's clock), never longer than MAX_EXTENDED_WAIT_MS (docs/relay.md §4).
+ */
+export const ExtendFrame = z.object({ v: V, type: z.literal("extend"), id: z.string().max(64), deadline: z.number().int() });
+export type ExtendFrame = z.infer<typeof ExtendFrame>;
+
+/** Largest response, in bytes of its JSON text, the agent sends in parts (docs/relay.md §2). */
+export const MAX_RESULT_BYTES = 48 * 1024 * 1024;
+/** Characters of response text per `part` frame (escaped, still far below MAX_FRAME_BYTES). */
+export const PART_CHARS = 1_000_000;
+
+/**
+ * agent → gateway: piece `index` of `count` of a response whose JSON text is larger than one frame. The gateway joins
+ * the `data` of parts 0…count-1 and reads the result as the response frame it is (docs/relay.md §2).
+ */
+export const PartFrame = z.object({
+  v: V,
+  type: z.literal("part"),
+  id: z.string().max(64),
+  index: z.number().int().min(0),
+  count: z.number().int().min(2).max(Math.ceil(MAX_RESULT_BYTES / PART_CHARS) + 1),
+  data: z.string(),
+});
+export type PartFrame = z.infer<typeof PartFrame>;
+
+/** The part frames that carry `text` (a response's JSON) for request `id`. */
+export function splitIntoParts(id: string, text: string, partChars = PART_CHARS): PartFrame[] {
+  const count = Math.ceil(text.length / partChars);
+  return Array.from({ length: count }, (_, index) => ({ v: RELAY_VERSION, type: "part", id, index, count, data: text.slice(index * partChars, (index + 1) * partChars) }));
+}
+
+/** A joined response text as a response frame; undefined when it is not one. */
+export function parseJoinedResponse(text: string): ResponseFrame | undefined {
+  try {
+    const parsed = ResponseFrame.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export const PingFrame = z.object({ v: V, type: z.literal("ping"), ts: z.number() });
 export const PongFrame = z.object({ v: V, type: z.literal("pong"), ts: z.number() });
 /** gateway -> agent: the response `id` (of a durable-result op) or the events batch `id` is stored; the agent may forget it. */
@@ -59,7 +101,7 @@ export const PING_TEXT = JSON.stringify({ v: RELAY_VERSION, type: "ping", ts: 0 
 export const PONG_TEXT = JSON.stringify({ v: RELAY_VERSION, type: "pong", ts: 0 });
 
 /** Every frame, both directions. Parse inbound data with `parseFrame`, never `JSON.parse(...) as`. */
-export const RelayFrame = z.union([HelloFrame, RequestFrame, ResponseFrame, PingFrame, PongFrame, AckFrame, EventsFrame, WatchFrame]);
+export const RelayFrame = z.union([HelloFrame, RequestFrame, ResponseFrame, PingFrame, PongFrame, AckFrame, EventsFrame, WatchFrame, ExtendFrame, PartFrame]);
 export type RelayFrame = z.infer<typeof RelayFrame>;
 
 export type ParsedFrame = { ok: true; frame: RelayFrame } | { ok: false; reason: string };

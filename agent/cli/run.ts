@@ -158,8 +158,8 @@ export async function runAgentCli(argv: string[], deps: RunAgentDeps = {}): Prom
     url,
     token,
     hello,
-    handle: async (frame, signal) => {
-      const response = await handler(frame, signal);
+    handle: async (frame, signal, extend) => {
+      const response = await handler(frame, signal, extend);
       // The terminal could not say whether the change happened: settle it against the terminal shortly.
       if (!response.ok && response.error.details?.outcome === "unknown" && outbox.has(frame.id)) setTimeout(() => void settler.kick(), 2_000).unref();
       return response;

@@ -22,6 +22,8 @@ export interface OpRequest {
   signal?: AbortSignal;
   /** Write-ahead into the outbox (durable-result ops; see OpContext.writeAhead). */
   writeAhead?: (ifCommitted: unknown) => Promise<void>;
+  /** Asks the gateway to wait longer (see OpContext.extendDeadline). */
+  extendDeadline?: (deadline: number) => void;
 }
 
 export interface DispatcherOptions extends DevicePoolOptions {
@@ -53,6 +55,7 @@ export function createDispatcher(opts: DispatcherOptions = {}): Dispatcher {
         deadline: req.deadline,
         signal: req.signal,
         writeAhead: req.writeAhead,
+        extendDeadline: req.extendDeadline,
         writeMarginMs: Math.round(req.device.timeout * 1000) + RELAY_MARGIN_MS,
       };
       return pool.run(

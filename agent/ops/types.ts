@@ -26,6 +26,8 @@ export interface OpContext {
    * happens; it returns once that is on disk (the agent's outbox). Absent: no outbox (tests, direct use).
    */
   writeAhead?: (ifCommitted: unknown) => Promise<void>;
+  /** Asks the gateway to wait until `deadline` (epoch ms): a read found a table too large for the usual budget. */
+  extendDeadline?: (deadline: number) => void;
 }
 
 /** One operation: runs inside the terminal's lock with an open session; throws coded errors. */

@@ -8,7 +8,7 @@ import { Backoff, type BackoffOptions } from "./backoff";
 import { clockSkewMs } from "./clock-skew";
 import { deliverByCourier } from "./courier";
 import { Heartbeat } from "./heartbeat";
-import { internalErrorText, serializeResponse } from "./requests";
+import { internalErrorText, responseTexts, serializeResponse } from "./requests";
 
 export interface HelloInfo {
   version: string;
@@ -25,7 +25,7 @@ export interface RelayLinkOptions {
    * Answers one request; must never throw (see createRequestHandler). `signal` is aborted when the socket that
    * carried the request closes: the gateway has failed it already, so work not yet started is dropped.
    */
-  handle: (frame: RequestFrame, signal: AbortSignal) => Promise<ResponseFrame>;
+  handle: (frame: RequestFrame, signal: AbortSignal, extend: (deadline: number) => void) => Promise<ResponseFrame>;
   logger: Logger;
   pingIntervalMs?: number;
   pongTimeoutMs?: number;
@@ -347,8 +347,13 @@ export class RelayLink {
     }
     // Deadlines are gateway epoch ms; on the agent's clock they are `skew` later (see measureSkew).
     const local = this.skewMs === 0 ? frame : { ...frame, deadline: frame.deadline + this.skewMs };
+    // docs/relay.md §4: a bulk read that found a large table asks the gateway to wait longer (its clock: minus skew).
+    const extend = (deadline: number) => {
+      this.deadlines.set(frame.id, deadline);
+      this.sendOn(ws, JSON.stringify({ v: RELAY_VERSION, type: "extend", id: frame.id, deadline: Math.round(deadline - this.skewMs) }));
+    };
     const work = this.opts
-      .handle(local, gone)
+      .handle(local, gone, extend)
       // The response goes back on the socket the request came from: after a reconnect the gateway has already
       // failed that request with AGENT_OFFLINE and would not know the id — unless it is a durable result in the
       // outbox, which every later link re-sends until acknowledged.
@@ -388,7 +393,8 @@ export class RelayLink {
   private respond(ws: WebSocket, id: string, response: ResponseFrame | undefined): void {
     if (response) {
       try {
-        this.sendOn(ws, serializeResponse(response), id);
+        // Larger than one frame: sent in parts (docs/relay.md §2).
+        for (const text of responseTexts(response)) this.sendOn(ws, text, id);
         return;
       } catch (err) {
         this.opts.logger.error("could not send the response; answering INTERNAL", { id, error: err });

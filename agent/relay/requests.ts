@@ -1,7 +1,7 @@
 // Turns one relay `request` frame into its `response` frame: op lookup, deadline, args validation, dispatch, logging.
 import { isErrorCode, CodedError, type ErrorCode } from "../../shared/errors";
 import { isDurableResult, isOpName, OPS, type OpName } from "../../shared/ops";
-import { MAX_ERROR_MESSAGE, MAX_FRAME_BYTES, RELAY_VERSION, type RequestFrame, type ResponseFrame } from "../../shared/relay";
+import { MAX_ERROR_MESSAGE, MAX_FRAME_BYTES, MAX_RESULT_BYTES, RELAY_VERSION, splitIntoParts, type RequestFrame, type ResponseFrame } from "../../shared/relay";
 import type { DeviceTarget } from "../../shared/device";
 import type { Logger } from "../log";
 
@@ -17,6 +17,8 @@ export interface DispatchRequest {
   signal?: AbortSignal;
   /** Durable-result ops: records the result-if-committed in the outbox before the commit point. */
   writeAhead?: (ifCommitted: unknown) => Promise<void>;
+  /** Asks the gateway to wait until `deadline` (agent clock): a bulk read found a large table (docs/relay.md §4). */
+  extendDeadline?: (deadline: number) => void;
 }
 export type Dispatch = (req: DispatchRequest) => Promise<unknown>;
 
@@ -50,14 +52,14 @@ function fail(id: string, body: ErrorBody): ResponseFrame {
 }
 
 /** Answers one request frame; `signal` is aborted when the link that carried it closes. */
-export type RequestHandler = (frame: RequestFrame, signal?: AbortSignal) => Promise<ResponseFrame>;
+export type RequestHandler = (frame: RequestFrame, signal?: AbortSignal, extend?: (deadline: number) => void) => Promise<ResponseFrame>;
 
 /** Builds the per-frame handler; it never throws and always yields exactly one response. */
 export function createRequestHandler(opts: RequestHandlerOptions): RequestHandler {
   const now = opts.now ?? Date.now;
-  return async (frame, signal) => {
+  return async (frame, signal, extend) => {
     const started = now();
-    const response = await answer(frame, started, signal);
+    const response = await answer(frame, started, signal, extend);
     const entry: Record<string, unknown> = {
       id: frame.id,
       op: frame.op,
@@ -72,7 +74,7 @@ export function createRequestHandler(opts: RequestHandlerOptions): RequestHandle
     return response;
   };
 
-  async function answer(frame: RequestFrame, started: number, signal: AbortSignal | undefined): Promise<ResponseFrame> {
+  async function answer(frame: RequestFrame, started: number, signal: AbortSignal | undefined, extend?: (deadline: number) => void): Promise<ResponseFrame> {
     // A gateway newer than this agent: the error contract's AGENT_OUTDATED (agents before it said BAD_REQUEST).
     if (!isOpName(frame.op)) return fail(frame.id, { code: "AGENT_OUTDATED", message: `unknown op '${frame.op.slice(0, 64)}'` });
     // docs/architecture.md §4: a request the gateway has given up on must never touch the terminal.
@@ -89,6 +91,7 @@ export function createRequestHandler(opts: RequestHandlerOptions): RequestHandle
     try {
       const req: DispatchRequest = { id: frame.id, op: frame.op, device: frame.device, args: parsed.data, deadline: frame.deadline };
       if (signal) req.signal = signal;
+      if (extend) req.extendDeadline = extend;
       const outbox = opts.outbox;
       if (outbox && isDurableResult(frame.op)) req.writeAhead = (ifCommitted) => outbox.writeAhead(req, ifCommitted);
       const result = await opts.dispatch(req);
@@ -112,6 +115,18 @@ export function serializeResponse(frame: ResponseFrame): string {
   if (bytes <= MAX_FRAME_BYTES) return text;
   const err = new CodedError("RESULT_TOO_LARGE", `result of ${bytes} bytes exceeds the relay frame limit of ${MAX_FRAME_BYTES}`);
   return JSON.stringify(fail(frame.id, toErrorBody(err)));
+}
+
+/**
+ * The frames that carry `frame`: itself when it fits one frame; `part` frames when its JSON text is larger, up to
+ * MAX_RESULT_BYTES (docs/relay.md §2); beyond that the RESULT_TOO_LARGE answer.
+ */
+export function responseTexts(frame: ResponseFrame): string[] {
+  const text = JSON.stringify(frame);
+  const bytes = Buffer.byteLength(text, "utf8");
+  if (bytes <= MAX_FRAME_BYTES) return [text];
+  if (bytes <= MAX_RESULT_BYTES) return splitIntoParts(frame.id, text).map((p) => JSON.stringify(p));
+  return [serializeResponse(frame)];
 }
 
 /** The INTERNAL response for `id`, for when the real one could not be serialised or sent. */

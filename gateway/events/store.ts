@@ -110,10 +110,11 @@ export async function ingestEvents(db: D1Database, siteId: string, events: Agent
       statements.push(
         db
           .prepare(
-            `INSERT INTO event_devices (device_id, site_id, last_seq, updated_at) VALUES (?, ?, ?, ?)
+            // updated_at orders the agent's status reports (statusStatement): a seq update leaves it alone.
+            `INSERT INTO event_devices (device_id, site_id, last_seq, updated_at) VALUES (?, ?, ?, '')
              ON CONFLICT(device_id) DO UPDATE SET last_seq = MAX(last_seq, excluded.last_seq), site_id = excluded.site_id`,
           )
-          .bind(device, siteId, top, receivedAt),
+          .bind(device, siteId, top),
       );
     }
   }

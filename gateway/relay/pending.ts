@@ -5,6 +5,7 @@ interface Entry<T> {
   resolve: (value: T) => void;
   reject: (err: unknown) => void;
   timer: ReturnType<typeof setTimeout>;
+  onTimeout: TimeoutError;
 }
 
 /** Builds the error a request fails with when its deadline passes. */
@@ -37,13 +38,26 @@ export class PendingRequests<T> {
   add(id: string, timeoutMs: number, onTimeout: TimeoutError = this.onTimeout): Promise<T> {
     if (this.entries.has(id)) return Promise.reject(new CodedError("INTERNAL", `Request id ${id} is already pending`));
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        if (this.entries.get(id)?.timer !== timer) return;
-        this.entries.delete(id);
-        reject(onTimeout(id, timeoutMs));
-      }, Math.max(0, timeoutMs));
-      this.entries.set(id, { resolve, reject, timer });
+      this.entries.set(id, { resolve, reject, timer: this.arm(id, timeoutMs, onTimeout, reject), onTimeout });
     });
+  }
+
+  /** Gives `id` `timeoutMs` from now instead of what is left of its wait; false when the id is unknown. */
+  extend(id: string, timeoutMs: number): boolean {
+    const entry = this.entries.get(id);
+    if (entry === undefined) return false;
+    clearTimeout(entry.timer);
+    entry.timer = this.arm(id, timeoutMs, entry.onTimeout, entry.reject);
+    return true;
+  }
+
+  private arm(id: string, timeoutMs: number, onTimeout: TimeoutError, reject: (err: unknown) => void): ReturnType<typeof setTimeout> {
+    const timer = setTimeout(() => {
+      if (this.entries.get(id)?.timer !== timer) return;
+      this.entries.delete(id);
+      reject(onTimeout(id, timeoutMs));
+    }, Math.max(0, timeoutMs));
+    return timer;
   }
 
   /** Settles `id` with `value`; false when the id is unknown (never sent, already settled or timed out). */

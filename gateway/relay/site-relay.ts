@@ -1,11 +1,11 @@
 // One Durable Object per site: holds its agent's hibernatable WebSocket and relays requests to it by id (docs/relay.md §1).
 import { DurableObject } from "cloudflare:workers";
 import type { DeviceTarget } from "../../shared/device";
-import { MAX_WAIT_MS } from "../../shared/budget";
+import { MAX_EXTENDED_WAIT_MS, MAX_WAIT_MS } from "../../shared/budget";
 import { CodedError } from "../../shared/errors";
 import { message } from "../../shared/messages";
 import { isDurableResult } from "../../shared/ops";
-import { parseFrame, PING_TEXT, PONG_TEXT, RELAY_VERSION, RequestFrame, type ResponseFrame } from "../../shared/relay";
+import { parseFrame, parseJoinedResponse, PING_TEXT, PONG_TEXT, RELAY_VERSION, RequestFrame, type ResponseFrame } from "../../shared/relay";
 import { applyDurableResult } from "../durable-results";
 import type { Env } from "../env";
 import { readConn, writeConn, type ConnInfo } from "./attachment";
@@ -22,6 +22,7 @@ import {
   type RelayOutcome,
 } from "./contract";
 import { EventIntake, watchFrame } from "./events-in";
+import { PartBuffer } from "./parts";
 import { failure, relayTimeout, safeClose, send, unauthorizedUpgrade } from "./frames-out";
 import { findDurable, forgetDurable, rememberDurable } from "./durable";
 import { PendingRequests } from "./pending";
@@ -45,6 +46,8 @@ export class SiteRelay extends DurableObject<Env> {
   /** Ids of in-flight requests that are durable (their context is in storage); the others need no storage lookup. */
   private readonly durableInflight = new Set<string>();
   private readonly intake: EventIntake;
+  /** Responses arriving in parts, joined here (memory only: a request awaiting them keeps this object awake). */
+  private readonly parts = new PartBuffer();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -182,15 +185,20 @@ export class SiteRelay extends DurableObject<Env> {
           if (info && this.ctx.getTags(ws).includes(AGENT_TAG)) send(ws, await watchFrame(this.env.DB, info.siteId));
           return;
         }
-        case "response": {
-          const pending = this.inflight.get(readConn(ws)?.conn ?? "");
-          const outcome: RelayOutcome = frame.ok ? { ok: true, result: frame.result } : { ok: false, error: frame.error };
-          const waited = pending?.has(frame.id) === true;
-          // Awaited and not durable (time.get, users.list…): nothing of it is in storage, so no storage read
-          // delays the answer. Anything else (durable, late, redelivered, after a restart) is looked up.
-          const durable = waited && !this.durableInflight.has(frame.id) ? false : await this.settleDurable(ws, frame, outcome, waited);
-          if (!pending?.resolve(frame.id, outcome) && !durable) this.log(`dropped response for unknown id ${frame.id.slice(0, 64)}`, ws);
+        case "response":
+          return await this.onResponse(ws, frame);
+        case "extend": {
+          // docs/relay.md §4: a bulk read found a large table; the wait grows, never past MAX_EXTENDED_WAIT_MS.
+          const wait = Math.min(frame.deadline - Date.now(), MAX_EXTENDED_WAIT_MS);
+          if (wait > 0) this.inflight.get(readConn(ws)?.conn ?? "")?.extend(frame.id, wait);
           return;
+        }
+        case "part": {
+          const joined = this.parts.add(frame);
+          if (joined === undefined) return;
+          const response = parseJoinedResponse(joined);
+          if (!response || response.id !== frame.id) return this.log(`dropped a response sent in ${frame.count} parts: not a valid response`, ws);
+          return await this.onResponse(ws, response);
         }
         case "ack":
           return this.log("dropped ack frame: agents do not send acks", ws);
@@ -226,6 +234,16 @@ export class SiteRelay extends DurableObject<Env> {
   override webSocketError(ws: WebSocket, error: unknown): void {
     this.log(`socket error: ${error instanceof Error ? error.message : String(error)}`.slice(0, 300), ws);
     this.failInflight(ws);
+  }
+
+  private async onResponse(ws: WebSocket, frame: ResponseFrame): Promise<void> {
+    const pending = this.inflight.get(readConn(ws)?.conn ?? "");
+    const outcome: RelayOutcome = frame.ok ? { ok: true, result: frame.result } : { ok: false, error: frame.error };
+    const waited = pending?.has(frame.id) === true;
+    // Awaited and not durable (time.get, users.list…): nothing of it is in storage, so no storage read
+    // delays the answer. Anything else (durable, late, redelivered, after a restart) is looked up.
+    const durable = waited && !this.durableInflight.has(frame.id) ? false : await this.settleDurable(ws, frame, outcome, waited);
+    if (!pending?.resolve(frame.id, outcome) && !durable) this.log(`dropped response for unknown id ${frame.id.slice(0, 64)}`, ws);
   }
 
   /**

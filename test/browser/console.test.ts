@@ -55,6 +55,11 @@ beforeAll(async () => {
   ({ principal, entrada } = sys.sims as Record<string, Simulator>);
   const key = await sys.api.post("/admin/keys", { name: "reception", role: "read", sites: ["oficina"] });
   readKey = key.body.data.key;
+  // The terminals' logs are imported first (docs/events.md §4): the webhook below is for the punches that follow.
+  await waitFor("both logs imported", async () => {
+    const rows = (await sys.api.get("/events/devices")).body?.data as Array<{ device_id: string; caught_up_at: string | null }> | undefined;
+    return ["principal", "entrada"].every((id) => rows?.some((r) => r.device_id === id && r.caught_up_at)) ? true : undefined;
+  }, { timeoutMs: 60_000 });
   const hook = await sys.api.post("/admin/webhooks", { url: `${receiver.url}${HOOK_PATH}`, events: ["attendance"] });
   expect(hook.status).toBe(201);
   webhookId = hook.body.data.id;

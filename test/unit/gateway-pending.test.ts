@@ -41,6 +41,21 @@ describe("PendingRequests", () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  test("extend gives a waiting id a new deadline from now, with one timer", async () => {
+    const pending = new PendingRequests<string>();
+    const p = pending.add("slow", 1000);
+    vi.advanceTimersByTime(900);
+    expect(pending.extend("slow", 5000)).toBe(true);
+    expect(vi.getTimerCount()).toBe(1);
+    vi.advanceTimersByTime(4000);
+    expect(await state(p)).toBe("pending");
+    vi.advanceTimersByTime(1001);
+    const out = await state(p);
+    expect(out).not.toBe("pending");
+    expect((out as { error: CodedError }).error.code).toBe("RELAY_TIMEOUT");
+    expect(pending.extend("slow", 1000)).toBe(false);
+  });
+
   test("unknown ids are refused with false", () => {
     const pending = new PendingRequests<number>();
     expect(pending.resolve("nope", 1)).toBe(false);

@@ -128,6 +128,8 @@ describe("event ingest", () => {
     const dev = await createDevice({ site: site.id, port: 4421 });
     const agent = await connectAgent(site);
     agent.hello();
+    // Events stored first (the gateway's clock) must not make the agent's status reports look old.
+    await sendBatch(agent, [punch(dev, "1", 1)]);
     const reset = { at: "2026-12-04T09:00:00.000Z", previous: 40, now: 2 };
     const status = { device_id: dev, state: "live", log_records: 2, caught_up_at: "2026-12-04T09:00:01.000Z", log_reset: reset, at: "2026-12-04T09:00:01.000Z" };
     await sendBatch(agent, [], [status]);
