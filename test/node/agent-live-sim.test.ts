@@ -93,6 +93,20 @@ const at = (second: number) => ({ year: 2026, month: 12, day: 4, hour: 10, minut
 const key = (e: { user_id: string; timestamp: string; status?: number; punch?: number }) => `${e.user_id}|${e.timestamp}|${e.status}|${e.punch}`;
 
 describe("live sessions: other events", () => {
+  it("a terminal without realtime events still serves operations, and its punches arrive by catch-up", async () => {
+    const sim = await sims.start({ profile: "tft", unsupportedCommands: [500] });
+    const { c } = await startAgent(sim, newStateDir(), 0);
+    const got = new Received(() => stub!.connections);
+    const initial = sim.state.attendance().length;
+    await until(() => got.punches(true).length >= initial, "the import");
+    c.send({ v: 1, type: "request", id: crypto.randomUUID(), op: "users.list", device: simTarget(sim), args: {}, deadline: Date.now() + 10_000 });
+    expect((await c.next((f) => f.type === "response")).ok).toBe(true);
+    const u = sim.state.users()[0]!;
+    sim.emitAttendance({ uid: u.uid, userId: u.userId, time: at(400), status: 1, punch: 0 });
+    await until(() => got.punches(true).some((e) => e.timestamp === "2026-12-04 10:06:40"), "the punch, by catch-up");
+    expect(got.punches(false)).toHaveLength(0);
+  });
+
   it("reports a finger enrolled at the terminal (after its three rounds) as an enrollment event", async () => {
     const sim = await sims.start({ profile: "tft" });
     const { c } = await startAgent(sim, newStateDir(), 0);
