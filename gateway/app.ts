@@ -5,6 +5,7 @@ import { apiKeyAuth } from "./auth/api-key";
 import { deviceFromPath } from "./auth/device-scope";
 import { audit } from "./audit";
 import type { AppEnv } from "./http/app-env";
+import { cors } from "./http/cors";
 import { methodNotAllowedAnswer, notFound, onError } from "./http/errors";
 import { language } from "./http/language";
 import { requestId } from "./http/request-id";
@@ -18,6 +19,7 @@ import { devices } from "./routes/devices";
 import { docs } from "./routes/docs";
 import { events } from "./routes/events";
 import { offboarding } from "./routes/offboarding";
+import { people } from "./routes/people";
 import { root } from "./routes/root";
 import { terminal } from "./routes/terminal";
 import { users } from "./routes/users";
@@ -36,7 +38,9 @@ function isPublic(c: Context<AppEnv>): boolean {
 
 export const app = new Hono<AppEnv>();
 
-// Outermost first: 405 rewrites the final 404; audit sees the final answer; idempotency wraps only the route.
+// Outermost first: CORS answers preflights before anything asks for a key; 405 rewrites the final 404; audit sees
+// the final answer; idempotency wraps only the route.
+app.use(cors());
 app.use(methodNotAllowed<AppEnv>({ app, onMethodNotAllowed: methodNotAllowedAnswer }));
 app.use(requestId());
 app.use(language());
@@ -56,6 +60,7 @@ app.route("/devices/:id", users);
 app.route("/", terminal);
 app.route("/", attendance);
 app.route("/users", offboarding);
+app.route("/", people);
 app.route("/admin/sites", adminSites);
 app.route("/admin/keys", adminKeys);
 app.route("/admin/webhooks", webhooks);

@@ -29,4 +29,6 @@ export interface Env {
   WEBHOOK_RETRY_WINDOW_S?: string;
   /** How long one delivery POST may take, ms (10000). */
   WEBHOOK_TIMEOUT_MS?: string;
+  /** CORS allow-list: exact browser origins, comma-separated; unset or empty = CORS off (http/cors.ts). */
+  CORS_ORIGINS?: string;
 }

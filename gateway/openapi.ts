@@ -62,6 +62,7 @@ const SUCCESS_EXAMPLES: Record<string, Json> = {
   "users.offboard": {
     success: true,
     data: {
+      offboarding_id: "off_0123456789abcdef0123456789abcdef",
       user_id: "123",
       results: [
         { device: "entrada", status: "deleted" },

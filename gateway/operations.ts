@@ -1,7 +1,7 @@
 // The HTTP operations: terminal ops derived from shared/ops.ts, plus the gateway's own routes; the source of openapi.json and audit action names.
 import { z } from "zod";
 import type { ErrorCode } from "../shared/errors";
-import { OP_NAMES, OPS, type HttpMethod, type OpName, type Role } from "../shared/ops";
+import { OPS, ROUTED_OP_NAMES, type HttpMethod, type OpName, type Role } from "../shared/ops";
 import * as S from "./schemas";
 import * as W from "./webhooks/schemas";
 import { StoredEvent } from "../shared/events";
@@ -109,10 +109,31 @@ const GATEWAY_ROUTES: Operation[] = [
     data: S.DeletedUser.array(),
     errors: DEV,
   }),
-  op("users", "DELETE", "/users/:user_id", "users.offboard", "write", "Delete a user from every device (or ?devices=a,b)", {
+  op("users", "DELETE", "/users/:user_id", "users.offboard", "write", "Offboard a user from every device in scope (?sites=, ?devices=; ?queue=true queues offline sites)", {
     query: S.OffboardQuery,
     data: S.OffboardData,
-    errors: [...DEV, ...INPUT],
+    errors: [...DEV, ...INPUT, "SITE_NOT_FOUND", "OFFBOARDING_INCOMPLETE"],
+  }),
+  // People across terminals (docs/people.md).
+  op("users", "GET", "/users/:user_id", "users.where", "read", "Every visible terminal holding this user_id (?sites=, ?devices=), and which could not be asked", {
+    query: S.ScopeQuery,
+    data: S.WhereData,
+    errors: [...DEV, ...INPUT, "SITE_NOT_FOUND"],
+  }),
+  op("users", "POST", "/users/:user_id/copy", "users.copy", "write", "Copy a user (record and fingerprints) from one device to others", {
+    body: S.CopyBody,
+    data: S.CopyData,
+    ...msg,
+    errors: [...DEV, ...INPUT, "USER_NOT_FOUND", "OFFBOARDING_INCOMPLETE"],
+  }),
+  op("users", "GET", "/offboardings/:id", "offboardings.get", "read", "An offboarding and where each of its devices stands", {
+    data: S.Offboarding,
+    errors: [...INPUT, "OFFBOARDING_NOT_FOUND"],
+  }),
+  op("users", "POST", "/offboardings/:id/undo", "offboardings.undo", "write", "Undo an offboarding: queued devices called off, every snapshot restored", {
+    data: S.UndoData,
+    ...msg,
+    errors: [...INPUT, "OFFBOARDING_NOT_FOUND", "OFFBOARDING_INCOMPLETE"],
   }),
 
   op("attendance", "GET", "/attendance/all", "attendance.all", "read", "Every device's attendance in parallel; failures in `errors`", {
@@ -201,7 +222,7 @@ const GATEWAY_ROUTES: Operation[] = [
 ];
 
 /** Every HTTP operation of the gateway. */
-export const OPERATIONS: Operation[] = [...GATEWAY_ROUTES, ...OP_NAMES.map(terminalOp)];
+export const OPERATIONS: Operation[] = [...GATEWAY_ROUTES, ...ROUTED_OP_NAMES.map(terminalOp)];
 
 const byRoute = new Map(OPERATIONS.map((o) => [`${o.method} ${o.path}`, o]));
 

@@ -54,24 +54,73 @@ export const CreateUserBody = OPS["users.create"].http.schema;
 export const AttendanceQuery = AttendanceFilters;
 export const AttendanceAllQuery = AttendanceFilters.pick({ user_id: true, date: true });
 
-/** `?devices=a,b` of DELETE /users/{user_id}. */
-export const OffboardQuery = z.object({
-  devices: z
-    .string()
-    .max(4096)
-    .transform((s) => s.split(",").filter((x) => x.trim() !== ""))
-    .pipe(z.array(DeviceId).min(1).max(200))
-    .optional(),
+const idList = z
+  .string()
+  .max(4096)
+  .transform((s) => s.split(",").filter((x) => x.trim() !== ""))
+  .pipe(z.array(DeviceId).min(1).max(200));
+
+/** `?sites=a,b&devices=c,d` of person-wide calls (either, both or none: gateway/people/scope.ts). */
+export const ScopeQuery = z.object({ sites: idList.optional(), devices: idList.optional() });
+
+/** `?sites=a,b&devices=c,d&queue=true` of DELETE /users/{user_id} (docs/people.md §2). */
+export const OffboardQuery = ScopeQuery.extend({
+  queue: z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1").optional(),
 });
 
 export const OFFBOARD_STATUSES = ["deleted", "not_found", "unreachable", "agent_offline", "busy", "error"] as const;
+/** What a device of an offboarding may be in besides a call's outcome: waiting for its site's agent, running, called off by an undo. */
+export const OFFBOARDING_STATES = [...OFFBOARD_STATUSES, "queued", "applying", "cancelled"] as const;
 export const OffboardResult = z.object({
   device: z.string(),
-  status: z.enum(OFFBOARD_STATUSES),
+  status: z.enum(OFFBOARDING_STATES),
   error: z.string().optional(),
 });
 
-export const OffboardData = z.object({ user_id: z.string(), results: OffboardResult.array() });
+export const OffboardData = z.object({ offboarding_id: z.string(), user_id: z.string(), results: OffboardResult.array() });
+
+/** GET /offboardings/{id}. */
+export const Offboarding = OffboardData.extend({
+  created_at: z.string(),
+  key_id: z.string(),
+  undone_at: z.string().nullable(),
+  complete: z.boolean(),
+  results: OffboardResult.extend({ site: z.string(), snapshot_id: z.number().int().nullable(), undo: z.string().nullable(), updated_at: z.string() }).array(),
+});
+
+/** POST /offboardings/{id}/undo: per device, restored or why not. */
+export const UndoData = z.object({
+  offboarding_id: z.string(),
+  user_id: z.string(),
+  results: z.object({ device: z.string(), status: z.enum(["restored", "cancelled", "nothing_to_restore", "error"]), code: z.string().optional(), error: z.string().optional() }).array(),
+});
+
+/** GET /users/{user_id}. */
+export const WhereData = z.object({
+  user_id: z.string(),
+  devices: User.extend({ device: z.string(), site: z.string(), fingers: z.number().int(), enabled: z.boolean() }).array(),
+  unreachable: z.object({ device: z.string(), site: z.string(), status: z.string(), error: z.string() }).array(),
+  checked: z.number().int(),
+  complete: z.boolean(),
+});
+
+/** POST /users/{user_id}/copy. */
+export const CopyBody = z.object({ from: DeviceId, to: z.array(DeviceId).min(1).max(50) }).strict();
+export const CopyData = z.object({
+  user_id: z.string(),
+  from: z.string(),
+  results: z
+    .object({
+      device: z.string(),
+      status: z.enum(["copied", "conflict", "unreachable", "agent_offline", "busy", "error"]),
+      format: z.union([z.literal(28), z.literal(72)]).optional(),
+      converted: z.boolean().optional(),
+      fingers: z.number().int().optional(),
+      code: z.string().optional(),
+      error: z.string().optional(),
+    })
+    .array(),
+});
 
 export const DeletedUser = z.object({
   snapshot_id: z.number().int(),

@@ -117,6 +117,10 @@ export const RETRYABLE_STATUSES: ReadonlySet<OffboardStatus> = new Set<OffboardS
 export interface Outcome {
   result: { device: string; status: OffboardStatus; error?: string };
   audit: AuditPart;
+  /** The undo snapshot of a deletion (null: it could not be kept). */
+  snapshotId?: number | null;
+  /** The failure, as coded (offboardings store it to localize for whoever reads it later). */
+  err?: CodedError;
 }
 
 /** One device's part of DELETE /users/{user_id}: never throws, the failure becomes a status. */
@@ -127,6 +131,7 @@ export async function offboardOne(c: Context<AppEnv>, device: DeviceRow, userId:
     const deleted = await deleteUserWithSnapshot(c, device, userId, { relayId });
     return {
       result: { device: device.id, status: "deleted" },
+      snapshotId: deleted.snapshotId,
       audit: { ...at, action: "users.delete", status: 200, result: "ok", before: deleted.user, detail: deletedDetail(deleted), relay: deleted.relayId },
     };
   } catch (e) {
@@ -134,11 +139,12 @@ export async function offboardOne(c: Context<AppEnv>, device: DeviceRow, userId:
     if (!(e instanceof CodedError)) console.error(`[${c.get("requestId") ?? "-"}] offboarding ${device.id}: ${(e as Error).message}`);
     const status = statusOf(err);
     const result = status === "not_found" ? { device: device.id, status } : { device: device.id, status, error: localize(err, langOf(c)) };
-    return { result, audit: { ...at, action: "users.delete", status: err.status, result: err.code, relay: relayId } };
+    return { result, err, audit: { ...at, action: "users.delete", status: err.status, result: err.code, relay: relayId } };
   }
 }
 
-function statusOf(err: CodedError): OffboardStatus {
+/** A failed call on one device as a fan-out status (offboarding, where-is, copy). */
+export function statusOf(err: CodedError): OffboardStatus {
   if (hasFlag(err, "unreachable")) return "unreachable";
   switch (err.code) {
     case "USER_NOT_FOUND":

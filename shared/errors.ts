@@ -41,7 +41,7 @@ export const ERRORS = {
     sessionSafe: true,
   }),
   VALIDATION_FAILED: spec(400, false, "A field, id, header or query parameter is invalid (`details` lists them)", {
-    messages: ["VALIDATION_FAILED", "SITE_REQUIRED", "AGENT_DETAIL"],
+    messages: ["VALIDATION_FAILED", "SITE_REQUIRED", "AGENT_DETAIL", "SCOPE_REQUIRED", "COPY_SAME_DEVICE"],
     agent: "verbatim",
     sessionSafe: true,
     nothingChanged: true,
@@ -49,7 +49,9 @@ export const ERRORS = {
   UNAUTHORIZED: spec(401, false, "No API key (or agent token), or an unknown or revoked one", {
     messages: ["UNAUTHORIZED", "AGENT_UNAUTHORIZED"],
   }),
-  FORBIDDEN: spec(403, false, "The key's role or sites do not allow this"),
+  FORBIDDEN: spec(403, false, "The key's role or sites do not allow this (or a browser origin not on the CORS allow-list)", {
+    messages: ["FORBIDDEN", "CORS_ORIGIN_DENIED"],
+  }),
   NOT_FOUND: spec(404, false, "No such route"),
   DEVICE_NOT_FOUND: spec(404, false, "No such device, or not visible to this key; `disponibles` lists the ones it may use"),
   USER_NOT_FOUND: spec(404, false, "No user with that user_id on the terminal", { agent: "localized", sessionSafe: true }),
@@ -101,6 +103,23 @@ export const ERRORS = {
   DEVICE_BUSY: spec(503, true, "Too many requests queued for that terminal, or the deadline passed while waiting", { agent: "localized" }),
   WEBHOOKS_UNAVAILABLE: spec(503, false, "Webhooks are not configured on this gateway (no queue binding or no key for secrets)"),
   RELAY_TIMEOUT: spec(504, true, "The agent did not answer before the request's deadline", { agent: "localized" }),
+  // People across terminals and terminal actions (docs/people.md).
+  OFFBOARDING_INCOMPLETE: spec(207, true, "Not every device reached a final state (deleted or not there): `data.results` says which, retry or undo", {
+    messages: ["OFFBOARDING_INCOMPLETE", "OFFBOARDING_QUEUED", "UNDO_INCOMPLETE", "COPY_INCOMPLETE"],
+  }),
+  OFFBOARDING_NOT_FOUND: spec(404, false, "No offboarding with that id visible to this key"),
+  USER_ID_CONFLICT: spec(409, false, "The target terminal holds another person under that user_id; nothing was written", {
+    agent: "localized",
+    sessionSafe: true,
+    nothingChanged: true,
+  }),
+  ATTENDANCE_COUNT_MISMATCH: spec(409, false, "expected_count is not the terminal's record count (`details.count`); nothing was cleared", {
+    agent: "localized",
+    sessionSafe: true,
+    nothingChanged: true,
+    publicDetails: ["count"],
+  }),
+  ATTENDANCE_NOT_STORED: spec(409, true, "Not every attendance record of the terminal is stored at the gateway yet; nothing was cleared"),
 } as const satisfies Record<string, Omit<ErrorSpec, "messages"> & { messages?: readonly MessageKey[] }>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -72,6 +72,27 @@ const es = {
   DEVICE_REJECTED: deviceOr((d) => `El dispositivo '${d}' rechazó la orden.`, `El dispositivo rechazó la orden.`),
   DEVICE_FULL: deviceOr((d) => `El dispositivo '${d}' no tiene ningún uid libre.`, `El dispositivo no tiene espacio libre.`),
   PROTOCOL_ERROR: deviceOr((d) => `El dispositivo '${d}' respondió algo que no es protocolo ZK válido.`, `Respuesta no válida del dispositivo.`),
+  // People across terminals and terminal actions (docs/people.md).
+  SCOPE_REQUIRED: () => `Indique 'sites' o 'devices': esta clave ve más de un sitio.`,
+  COPY_SAME_DEVICE: (p) => `El dispositivo '${p.device_id}' es el de origen; no se copia sobre sí mismo.`,
+  OFFBOARDING_DONE: (p) => `Usuario '${p.user_id}' dado de baja en todos los dispositivos.`,
+  OFFBOARDING_INCOMPLETE: (p) => `La baja del usuario '${p.user_id}' no terminó en todos los dispositivos; vea 'results'.`,
+  OFFBOARDING_QUEUED: (p) => `La baja del usuario '${p.user_id}' queda pendiente en los dispositivos de sitios sin agente; se aplicará cuando vuelva.`,
+  OFFBOARDING_NOT_FOUND: (p) => `Baja '${p.offboarding_id}' no encontrada.`,
+  UNDO_DONE: (p) => `Baja '${p.offboarding_id}' deshecha: usuario '${p.user_id}' restaurado.`,
+  UNDO_INCOMPLETE: (p) => `La baja '${p.offboarding_id}' no se deshizo en todos los dispositivos; vea 'results'.`,
+  COPY_DONE: (p) => `Usuario '${p.user_id}' copiado.`,
+  COPY_INCOMPLETE: (p) => `El usuario '${p.user_id}' no se copió a todos los dispositivos; vea 'results'.`,
+  USER_ID_CONFLICT: (p) => `El dispositivo '${p.device_id}' ya tiene a otra persona con el user_id '${p.user_id}'; no se escribió nada.`,
+  USER_ENABLED_SET: (p) => (p.state === "enabled" ? `Usuario '${p.user_id}' habilitado.` : `Usuario '${p.user_id}' deshabilitado.`),
+  DEVICE_RESTARTED: (p) =>
+    p.time !== undefined
+      ? `Dispositivo '${p.device_id}' reiniciado; volvió a responder.`
+      : `Orden de reinicio enviada al dispositivo '${p.device_id}'; todavía no responde.`,
+  ATTENDANCE_CLEARED: (p) => `Registro de asistencia del dispositivo '${p.device_id}' borrado (${p.cleared} registros).`,
+  ATTENDANCE_COUNT_MISMATCH: (p) => `El dispositivo '${p.device_id}' no tiene el número de registros indicado en expected_count; no se borró nada.`,
+  ATTENDANCE_NOT_STORED: (p) => `Los registros del dispositivo '${p.device_id}' no están todos guardados en la pasarela; no se borró nada.`,
+  CORS_ORIGIN_DENIED: () => `Origen no permitido.`,
 } satisfies Record<string, Template>;
 
 export type MessageKey = keyof typeof es;
@@ -130,6 +151,27 @@ const en: Record<MessageKey, Template> = {
   DEVICE_REJECTED: deviceOr((d) => `Device '${d}' refused the command.`, `The device refused the command.`),
   DEVICE_FULL: deviceOr((d) => `Device '${d}' has no free uid left.`, `The device has no free space.`),
   PROTOCOL_ERROR: deviceOr((d) => `Device '${d}' sent bytes that are not valid ZK protocol.`, `Invalid answer from the device.`),
+  // People across terminals and terminal actions (docs/people.md).
+  SCOPE_REQUIRED: () => `Give 'sites' or 'devices': this key sees more than one site.`,
+  COPY_SAME_DEVICE: (p) => `Device '${p.device_id}' is the source; a user is not copied over itself.`,
+  OFFBOARDING_DONE: (p) => `User '${p.user_id}' offboarded from every device.`,
+  OFFBOARDING_INCOMPLETE: (p) => `Offboarding of user '${p.user_id}' did not finish on every device; see 'results'.`,
+  OFFBOARDING_QUEUED: (p) => `Offboarding of user '${p.user_id}' is queued for the devices of sites without an agent; it is applied when it returns.`,
+  OFFBOARDING_NOT_FOUND: (p) => `Offboarding '${p.offboarding_id}' not found.`,
+  UNDO_DONE: (p) => `Offboarding '${p.offboarding_id}' undone: user '${p.user_id}' restored.`,
+  UNDO_INCOMPLETE: (p) => `Offboarding '${p.offboarding_id}' was not undone on every device; see 'results'.`,
+  COPY_DONE: (p) => `User '${p.user_id}' copied.`,
+  COPY_INCOMPLETE: (p) => `User '${p.user_id}' was not copied to every device; see 'results'.`,
+  USER_ID_CONFLICT: (p) => `Device '${p.device_id}' holds another person under user_id '${p.user_id}'; nothing was written.`,
+  USER_ENABLED_SET: (p) => (p.state === "enabled" ? `User '${p.user_id}' enabled.` : `User '${p.user_id}' disabled.`),
+  DEVICE_RESTARTED: (p) =>
+    p.time !== undefined
+      ? `Device '${p.device_id}' restarted; it answers again.`
+      : `Restart sent to device '${p.device_id}'; it does not answer yet.`,
+  ATTENDANCE_CLEARED: (p) => `Attendance log of device '${p.device_id}' cleared (${p.cleared} records).`,
+  ATTENDANCE_COUNT_MISMATCH: (p) => `Device '${p.device_id}' does not hold the number of records given in expected_count; nothing was cleared.`,
+  ATTENDANCE_NOT_STORED: (p) => `Not every record of device '${p.device_id}' is stored at the gateway; nothing was cleared.`,
+  CORS_ORIGIN_DENIED: () => `Origin not allowed.`,
 };
 
 // Every error code has its own message (shared/errors.ts: an error's default message key is its code).

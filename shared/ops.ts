@@ -118,6 +118,8 @@ export interface OpHttp {
   readonly auditDetail?: readonly string[];
   /** Codes answered with another status than their contract's (ping: 503 when the terminal does not answer). */
   readonly statusOf?: Partial<Record<ErrorCode, number>>;
+  /** No route of its own: a gateway route calls it (POST /users/{user_id}/copy reads and writes with these). */
+  readonly internal?: boolean;
   /** Top-level fields of the answer besides `data` (a paged answer's `next`), for openapi.json. */
   readonly more?: Record<string, z.ZodType>;
 }
@@ -157,6 +159,8 @@ export const AttendanceFilters = z.object({
 });
 const Fingers = z.object({ fingers: z.array(z.object({ finger: Finger, size: z.number(), valid: z.boolean() })) });
 const USER_PATH = "/devices/{id}/users/{user_id}";
+/** A user with how many fingers are enrolled and whether privilege bit 0 (disabled, docs/protocol.md §8.2) is clear. */
+export const UserWithFingers = z.object({ user: User, fingers: z.number().int().min(0), enabled: z.boolean() });
 /** How long a door stays open, in whole seconds (the terminal's unit is tenths: docs/protocol.md §12). */
 const DoorSeconds = z.number().int().min(1).max(60);
 
@@ -302,10 +306,75 @@ export const OPS = {
     data: true,
     auditDetail: ["seconds"],
   }),
+  // People across terminals and terminal actions (docs/people.md).
+  "users.get": op(UserIdArg, UserWithFingers, {
+    method: "GET",
+    path: USER_PATH,
+    role: "read",
+    tag: "users",
+    summary: "One user, with the number of enrolled fingers and whether they may use the terminal",
+    data: true,
+    errors: ["USER_NOT_FOUND"],
+  }),
+  "users.setEnabled": op(z.object({ user_id: UserId, enabled: z.boolean() }), z.object({ user: User, enabled: z.boolean(), state: z.enum(["enabled", "disabled"]) }), {
+    method: "PUT",
+    path: `${USER_PATH}/enabled`,
+    role: "write",
+    tag: "users",
+    summary: "Enable or disable a user without deleting them (privilege bit 0, read back)",
+    input: "body",
+    schema: z.object({ enabled: z.boolean() }).strict(),
+    message: "USER_ENABLED_SET",
+    data: true,
+    errors: ["USER_NOT_FOUND"],
+    auditDetail: ["enabled"],
+  }, { mutates: true }),
+  "device.restart": op(Empty, z.object({ back: z.boolean(), time: DeviceTime.optional(), waited_ms: z.number().int().min(0) }), {
+    method: "POST",
+    path: "/devices/{id}/restart",
+    role: "admin",
+    tag: "device",
+    summary: "Restart the terminal; answers once it answers again, or says the restart was sent and it is not back yet",
+    message: "DEVICE_RESTARTED",
+    data: true,
+  }, { bulk: true }),
+  "attendance.clear": op(z.object({ expected_count: z.number().int().min(0) }), z.object({ cleared: z.number().int().min(0) }), {
+    method: "POST",
+    path: "/devices/{id}/attendance/clear",
+    role: "admin",
+    tag: "attendance",
+    summary: "Clear the terminal's attendance log: only with expected_count equal to its count and every record stored at the gateway",
+    input: "body",
+    schema: z.object({ expected_count: z.number().int().min(0) }).strict(),
+    message: "ATTENDANCE_CLEARED",
+    data: true,
+    errors: ["ATTENDANCE_COUNT_MISMATCH", "ATTENDANCE_NOT_STORED"],
+    auditDetail: ["expected_count"],
+  }, { mutates: true }),
+  "users.export": op(UserIdArg, z.object({ snapshot: UserSnapshot }), {
+    method: "GET",
+    path: `${USER_PATH}/export`,
+    role: "write",
+    tag: "users",
+    summary: "(internal: read by POST /users/{user_id}/copy) a user's record and fingerprint templates",
+    internal: true,
+    errors: ["USER_NOT_FOUND"],
+  }, { bulk: true }),
+  "users.import": op(z.object({ snapshot: UserSnapshot }), z.object({ user: User, fingers: z.number().int(), format: z.union([z.literal(28), z.literal(72)]), converted: z.boolean() }), {
+    method: "POST",
+    path: `${USER_PATH}/import`,
+    role: "write",
+    tag: "users",
+    summary: "(internal: written by POST /users/{user_id}/copy) a user copied from another terminal, converted to this one's format",
+    internal: true,
+    errors: ["USER_ID_CONFLICT"],
+  }, { mutates: true, bulk: true }),
 } as const;
 
 export type OpName = keyof typeof OPS;
 export const OP_NAMES = Object.keys(OPS) as OpName[];
+/** The ops with an HTTP route of their own (not `internal`). */
+export const ROUTED_OP_NAMES = OP_NAMES.filter((name) => OPS[name].http.internal !== true);
 export type OpArgs<O extends OpName> = z.input<(typeof OPS)[O]["args"]>;
 export type OpResult<O extends OpName> = z.infer<(typeof OPS)[O]["result"]>;
 

@@ -1,8 +1,10 @@
 // Op name → implementation: every op of shared/ops.ts OPS, checked exhaustive by the type.
 import { opsWith, type OpName } from "../../shared/ops";
+import { actionHandlers } from "./actions";
 import { attendanceHandlers } from "./attendance";
 import { deleteUser } from "./delete";
 import { deviceHandlers } from "./device";
+import { peopleHandlers } from "./people";
 import { restoreUser } from "./restore";
 import type { OpHandler } from "./types";
 import { userHandlers } from "./users";
@@ -18,6 +20,8 @@ export const OP_HANDLERS: { [O in OpName]: OpHandler<O> } = {
   ...deviceHandlers,
   ...userHandlers,
   ...attendanceHandlers,
+  ...peopleHandlers,
+  ...actionHandlers,
   "users.delete": deleteUser,
   "users.restore": restoreUser,
 };

@@ -100,11 +100,12 @@ export async function writeUserVerified(session: ZkSession, w: VerifiedWrite, ct
  * of the other record size cannot parse the batch's user entries; if it stored something anyway, that is removed
  * and the restore reported as not done (the snapshot stays with the caller), never as done.
  */
-export async function verifyRestored(session: ZkSession, record: Uint8Array, userId: string, ctx: OpContext): Promise<ZkUser> {
+export async function verifyRestored(session: ZkSession, record: Uint8Array, userId: string, ctx: OpContext, previous?: Uint8Array): Promise<ZkUser> {
   const uid = record[0]! | (record[1]! << 8);
   const landed = (await session.getUsers()).find((u) => u.uid === uid);
   if (landed && sameUser(landed, record, session.encoding)) return landed;
-  const undone = await undo(session, { record, userId }, uid, ctx);
+  // `previous`: the uid held this record before (a copy over the same person) and gets it back; else it is deleted.
+  const undone = await undo(session, { record, userId, previous }, uid, ctx);
   throw new CodedError(
     "DEVICE_REJECTED",
     `The terminal did not store user '${userId}' as the snapshot has it (${record.length}-byte record${landed ? `; it holds ${landed.format}-byte records` : ""}); ${undone ? "the upload was undone" : "undoing the upload failed"}`,

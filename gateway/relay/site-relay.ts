@@ -7,6 +7,7 @@ import { message } from "../../shared/messages";
 import { isDurableResult } from "../../shared/ops";
 import { parseFrame, parseJoinedResponse, PING_TEXT, PONG_TEXT, RELAY_VERSION, RequestFrame, type ResponseFrame } from "../../shared/relay";
 import { applyDurableResult } from "../durable-results";
+import { applyQueued } from "../people/queued";
 import type { Env } from "../env";
 import { readConn, writeConn, type ConnInfo } from "./attachment";
 import {
@@ -183,6 +184,8 @@ export class SiteRelay extends DurableObject<Env> {
           if (info) writeConn(ws, { ...info, hello: frame.agent });
           // The terminals to keep live sessions with (docs/events.md §4); a courier takes nothing over.
           if (info && this.ctx.getTags(ws).includes(AGENT_TAG)) send(ws, await watchFrame(this.env.DB, info.siteId));
+          // Offboardings queued while this site's agent was away run now that it is back (docs/people.md §3).
+          if (info && this.ctx.getTags(ws).includes(AGENT_TAG)) this.ctx.waitUntil(this.applyQueuedOffboardings(info.siteId));
           return;
         }
         case "response":
@@ -269,6 +272,16 @@ export class SiteRelay extends DurableObject<Env> {
     await forgetDurable(this.ctx.storage, frame.id);
     send(ws, { v: RELAY_VERSION, type: "ack", id: frame.id });
     return true;
+  }
+
+  /** Queued deletes of this site, sent on this object's own agent socket; a failure is logged, never thrown. */
+  private async applyQueuedOffboardings(siteId: string): Promise<void> {
+    try {
+      const applied = await applyQueued(this.env, siteId, (op, device, args, deadline, meta) => this.relay(op, device, args, deadline, meta));
+      if (applied > 0) this.log(`applied ${applied} queued offboarding delete(s)`);
+    } catch (e) {
+      this.log(`queued offboardings not applied: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
 
   /** When the agent on `ws` was last heard: a frame (attachment) or a ping the runtime answered for us. */

@@ -4,13 +4,14 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { z } from "zod";
 import { CodedError } from "../../shared/errors";
 import { message, type MessageParams } from "../../shared/messages";
-import { OP_NAMES, OPS, UserId, type OpDecl, type OpName } from "../../shared/ops";
+import { OPS, ROUTED_OP_NAMES, UserId, type OpDecl, type OpName } from "../../shared/ops";
 import { requireRole } from "../auth/roles";
 import { noteAudit } from "../audit";
 import { runOp } from "../device-call";
 import type { AppEnv } from "../http/app-env";
 import { validBody, validParam, validQuery } from "../http/body";
 import { fail, ok, okMessage } from "../http/envelope";
+import { assertAttendanceStored } from "../people/attendance-guard";
 import { pagedAttendance } from "../events/attendance";
 import { restoreUser } from "../restore";
 import { deletedDetail, deleteUserWithSnapshot, sweepOldSnapshots } from "../user-delete";
@@ -53,6 +54,11 @@ const STEPS: { [O in OpName]?: (c: Context<AppEnv>, args: Args, input: Args) => 
   },
   "users.restore": (c, args, input) =>
     restoreUser(c, c.var.device, String(args.user_id), input.snapshot_id as number | undefined),
+  "attendance.clear": async (c, args) => {
+    // Only once every record is kept at the gateway (docs/people.md §5); the agent then checks the count.
+    await assertAttendanceStored(c, c.var.device, Number(args.expected_count));
+    return runOp(c, c.var.device, "attendance.clear", args as never);
+  },
   // With after/limit or an export Accept: paged or streamed, from the stored log of a watched terminal (docs/events.md §7).
   "attendance.list": async (c, args) => {
     const paged = await pagedAttendance(c, c.var.device, args);
@@ -88,7 +94,7 @@ function answer(c: Context<AppEnv>, decl: OpDecl, args: Args, result: unknown): 
   const status = (http.status ?? 200) as ContentfulStatusCode;
   const data = http.data === true ? result : http.data === undefined ? undefined : (result as Args)[http.data];
   if (http.message === undefined) return ok(c, data, status);
-  return okMessage(c, message(c.var.lang, http.message, paramsOf(args, result)), data, status);
+  return okMessage(c, message(c.var.lang, http.message, { device_id: c.var.device?.id, ...paramsOf(args, result) }), data, status);
 }
 
 /** Validates path, body or query as declared, runs the op (or its steps) and answers as declared. */
@@ -116,7 +122,7 @@ function handler(name: OpName) {
 
 /** One route per declared op, mounted at the root (paths are absolute). */
 export const terminal = new Hono<AppEnv>();
-for (const name of OP_NAMES) {
+for (const name of ROUTED_OP_NAMES) {
   const { http } = OPS[name];
   terminal.on(http.method, honoPath(http.path), requireRole(http.role), handler(name));
 }

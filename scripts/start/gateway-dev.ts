@@ -61,7 +61,9 @@ export async function writeDevEnv(root: string, adminKey: string): Promise<{ pat
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const path = join(dir, `dev-${process.pid}.env`);
   // The demo's webhooks go to a receiver on this machine: the dev setting of docs/webhooks.md §3 allows loopback.
-  await writeFile(path, `ADMIN_API_KEY='${adminKey}'\nWEBHOOK_ALLOW_LOOPBACK='1'\n`, { mode: 0o600 });
+  // CORS_ORIGINS in npm start's environment reaches the gateway too (docs/people.md §6); quotes cannot break out.
+  const cors = (process.env.CORS_ORIGINS ?? "").replace(/['\n\r]/g, "");
+  await writeFile(path, `ADMIN_API_KEY='${adminKey}'\nWEBHOOK_ALLOW_LOOPBACK='1'\n${cors ? `CORS_ORIGINS='${cors}'\n` : ""}`, { mode: 0o600 });
   await chmod(path, 0o600);
   return { path, remove: () => rm(path, { force: true }) };
 }

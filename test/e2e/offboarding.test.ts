@@ -154,8 +154,10 @@ test("offboarding DELETE /users/777 across three devices, one unreachable: parti
   const fingersOnPrincipal = principal.state.templates().filter((t) => t.uid === uidOnPrincipal).length;
 
   const res = await sys.api.del("/users/777?devices=principal,entrada,apagado");
-  expect(res.status).toBe(200);
-  expect(res.body.success).toBe(true);
+  // Not every device reached a final state: 207, success false, the same per-device list (docs/people.md §2).
+  expect(res.status).toBe(207);
+  expect(res.body.success).toBe(false);
+  expect(res.body.code).toBe("OFFBOARDING_INCOMPLETE");
   expect(res.body.data.user_id).toBe("777");
   const byDevice = Object.fromEntries(res.body.data.results.map((r: { device: string }) => [r.device, r]));
   expect(Object.keys(byDevice).sort()).toEqual(["apagado", "entrada", "principal"]);

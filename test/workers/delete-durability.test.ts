@@ -58,7 +58,10 @@ describe("the snapshot write after the agent deleted the user", () => {
     expect(logged(error)).toContain("device principal for user_id 123");
 
     const offboard = await requestWith({ DB: db }, "DELETE", "/users/456?devices=principal");
-    expect(await offboard.json()).toEqual({ success: true, data: { user_id: "456", results: [{ device: "principal", status: "deleted" }] } });
+    expect(await offboard.json()).toEqual({
+      success: true,
+      data: { offboarding_id: expect.stringMatching(/^off_[0-9a-f]{32}$/), user_id: "456", results: [{ device: "principal", status: "deleted" }] },
+    });
     expect((await snapshots()).map((s) => s.user_id)).toEqual(["123", "456"]);
   });
 });

@@ -49,7 +49,9 @@ describe("offboarding under an Idempotency-Key", () => {
       return deletedUser(args.user_id);
     };
     const first = await json("DELETE", "/users/123", idem("offboard-1"));
-    expect(first.status).toBe(200);
+    // A device not final: success false, 207, the per-device list in data as a success would have it.
+    expect(first.status).toBe(207);
+    expect(first.body).toMatchObject({ success: false, code: "OFFBOARDING_INCOMPLETE" });
     expect(first.body.data.results).toEqual([
       { device: "bodega", status: "unreachable", error: "Connection timeout to device 127.0.0.1:4370" },
       { device: "principal", status: "deleted" },
@@ -57,6 +59,9 @@ describe("offboarding under an Idempotency-Key", () => {
     bodegaUp = true;
     const retry = await json("DELETE", "/users/123", idem("offboard-1"));
     expect(retry.headers.get("idempotent-replayed")).toBeNull();
+    expect(retry.status).toBe(200);
+    expect(retry.body.success).toBe(true);
+    expect(retry.body.data.offboarding_id).not.toBe(first.body.data.offboarding_id);
     expect(retry.body.data.results).toEqual([
       { device: "bodega", status: "deleted" },
       { device: "principal", status: "not_found" },

@@ -123,12 +123,34 @@ describe("offboarding: DELETE /users/{user_id}", () => {
     };
   });
 
-  test("every visible device in parallel, one result each, mixed outcomes", async () => {
+  test("a key that sees two sites must name them: 400 listing the sites, nothing touched", async () => {
     const r = await json("DELETE", "/users/123");
-    expect(r.status).toBe(200);
+    expect(r.status).toBe(400);
     expect(r.body).toEqual({
-      success: true,
+      success: false,
+      error: "Indique 'sites' o 'devices': esta clave ve más de un sitio.",
+      sites: ["norte", "sur"],
+      details: [{ path: "sites", message: "required: this key sees more than one site" }],
+      code: "VALIDATION_FAILED",
+    });
+    const en = await json("DELETE", "/users/123", { headers: { "accept-language": "en" } });
+    expect(en.body.error).toBe("Give 'sites' or 'devices': this key sees more than one site.");
+    expect(agent.requests).toHaveLength(0);
+    const unknownSite = await json("DELETE", "/users/123?sites=norte,oeste");
+    expect(unknownSite.status).toBe(404);
+    expect(unknownSite.body.code).toBe("SITE_NOT_FOUND");
+    expect(agent.requests).toHaveLength(0);
+  });
+
+  test("every device of the named sites in parallel, one result each, mixed outcomes: 207, success false", async () => {
+    const r = await json("DELETE", "/users/123?sites=norte,sur");
+    expect(r.status).toBe(207);
+    expect(r.body).toEqual({
+      success: false,
+      error: "La baja del usuario '123' no terminó en todos los dispositivos; vea 'results'.",
+      code: "OFFBOARDING_INCOMPLETE",
       data: {
+        offboarding_id: expect.stringMatching(/^off_[0-9a-f]{32}$/),
         user_id: "123",
         results: [
           { device: "bodega", status: "unreachable", error: "Connection timeout to device 127.0.0.1:4372" },

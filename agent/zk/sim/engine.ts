@@ -16,6 +16,11 @@ export class Engine {
     private readonly faults: FaultController,
   ) {}
 
+  /** True while the terminal boots after a RESTART (the TCP server refuses connections meanwhile). */
+  get rebooting(): boolean {
+    return this.ctx.state.rebooting;
+  }
+
   /** One ZK packet received on `link` (a UDP datagram or one unframed TCP frame). */
   handle(link: Link, bytes: Uint8Array): void {
     let packet: DecodedPacket;
@@ -24,9 +29,11 @@ export class Engine {
     } catch {
       return; // shorter than a header: nothing to answer to
     }
+    const { state, opts } = this.ctx;
+    // Booting after a RESTART: nothing answers (docs/protocol.md §12).
+    if (state.rebooting) return;
     link.active = true;
     this.record(link, packet);
-    const { state, opts } = this.ctx;
     if (!packet.checksumOk) {
       // docs/protocol.md §2.2: every known client sends correct checksums; count mismatches, reject only in strict mode.
       state.badChecksums++;

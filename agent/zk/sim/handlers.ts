@@ -63,11 +63,15 @@ function disable(req: Request): Outgoing[] {
   return ok(req);
 }
 
-/** CMD_RESTART / CMD_POWEROFF: ACK_OK, then the connection closes (§12, §14 item 13). */
+/**
+ * CMD_RESTART / CMD_POWEROFF: ACK_OK, then the connection closes (§12, §14 item 13), and the terminal boots: for
+ * rebootMs it answers nothing and refuses connections, then serves again with its data as it was.
+ */
 function reboot(req: Request): Outgoing[] {
-  const { state, sessions } = req.ctx;
+  const { state, sessions, opts } = req.ctx;
   state.enable();
   state.machineState = 0;
+  state.rebootingUntil = Date.now() + opts.rebootMs;
   sessions.close(req.session);
   return req.link.transport === "tcp" ? [...ok(req), { end: true }] : ok(req);
 }

@@ -12,6 +12,7 @@ export interface ResolvedOptions {
   templates: number;
   seed: number;
   latencyMs: number;
+  rebootMs: number;
   bytesPerSecond: number;
   dataFile: string | undefined;
   data: SimData | undefined;
@@ -38,6 +39,9 @@ export interface ResolvedOptions {
   commandLogLimit: number;
   log: ((line: string) => void) | undefined;
 }
+
+/** A restart keeps the simulated terminal silent this long (real ones take 30-60 s; tests need it short). */
+export const DEFAULT_REBOOT_MS = 1500;
 
 /** Default generated data when nothing is asked for: a small, non-empty terminal. */
 export const DEFAULT_COUNTS = { users: 10, records: 100, templates: 10 } as const;
@@ -79,6 +83,7 @@ export function resolveOptions(o: SimulatorOptions): ResolvedOptions {
     templates,
     seed,
     latencyMs: nonNegative("latencyMs", o.latencyMs),
+    rebootMs: o.rebootMs === undefined ? DEFAULT_REBOOT_MS : nonNegative("rebootMs", o.rebootMs),
     bytesPerSecond: nonNegative("bytesPerSecond", o.bytesPerSecond),
     dataFile: o.dataFile,
     data: o.data,

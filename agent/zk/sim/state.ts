@@ -26,6 +26,12 @@ export class DeviceState {
   enabled = true;
   /** CMD_STATE_RRQ value (docs/protocol.md §5.4): 0 waiting. */
   machineState = 0;
+  /** Epoch ms until which the terminal is booting after a RESTART: it answers nothing and accepts no connection. */
+  rebootingUntil = 0;
+
+  get rebooting(): boolean {
+    return Date.now() < this.rebootingUntil;
+  }
   badChecksums = 0;
   private records: Uint8Array[] = [];
   private uidSlot = new Map<number, number>();

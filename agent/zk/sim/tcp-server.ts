@@ -61,6 +61,11 @@ export function startTcpServer(host: string, port: number, deps: TransportDeps):
     socket.setNoDelay(true); // §7.7: each frame its own segment
     const link = new TcpLink(socket, deps);
     // A connection that already sent something and holds a session blocks others; pyzk's silent probe does not (§4.1).
+    if (deps.engine.rebooting) {
+      deps.log?.(`tcp ${link.peer} refused: the terminal is restarting`);
+      socket.destroy();
+      return;
+    }
     const busy = deps.singleSession && [...links].some((l) => l.active && l.session && !l.closed);
     if (busy) {
       deps.log?.(`tcp ${link.peer} refused: another session is open`);

@@ -24,6 +24,8 @@ export interface SimulatorOptions {
   seed?: number;
   /** Delay added to every packet sent (the benchmark's "network"). */
   latencyMs?: number;
+  /** How long a RESTART keeps the terminal silent while it boots, ms (default 1500; docs/protocol.md §12). */
+  rebootMs?: number;
   /** Throughput cap in bytes per second (0 / undefined = unlimited). */
   bytesPerSecond?: number;
   /** JSON file with `{ users, attendance, templates }` (see SimData). */

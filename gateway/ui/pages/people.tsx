@@ -4,7 +4,7 @@ import type { Hono } from "hono";
 import { roleAtLeast } from "../../auth/principal";
 import type { ApiFetch } from "../api";
 import { ApiError, apiOf, formField, formFields, render, textsOf, type UiContext, type UiEnv } from "../context";
-import { Csrf, Notice } from "../layout";
+import { Csrf, Notice, PostButton } from "../layout";
 import { offboardingPages } from "./offboardings";
 import { findPerson, type Placement } from "./person-lookup";
 import { ResultsTable, type DeviceResult } from "./results";
@@ -51,7 +51,7 @@ export function peoplePages(ui: Hono<UiEnv>, apiFetch: ApiFetch): void {
       "people",
       <>
         <h2>{t("enrolledOn")}</h2>
-        <PlacementTable c={c} rows={[...enrolled, ...failed]} />
+        <PlacementTable c={c} rows={[...enrolled, ...failed]} userId={userId} write={write} />
         {enrolled.length === 0 && <Notice kind="info">{failed.length > 0 ? t("notEnrolledIncomplete") : t("notEnrolled")}</Notice>}
         {write && enrolled.length + queueable.length > 0 && (
           <form method="get" action={`/ui/people/${enc(userId)}/offboard`}>
@@ -184,6 +184,27 @@ export function peoplePages(ui: Hono<UiEnv>, apiFetch: ApiFetch): void {
     );
   });
 
+  ui.post("/devices/:id/users/:user_id/enabled", async (c) => {
+    const t = textsOf(c);
+    const id = c.req.param("id");
+    const userId = c.req.param("user_id");
+    const enabled = (await formField(c, "enabled")) === "true";
+    const res = await api(c)("PUT", `/devices/${enc(id)}/users/${enc(userId)}/enabled`, { enabled });
+    return render(
+      c,
+      enabled ? t("enable") : t("disable"),
+      "people",
+      <>
+        {res.ok ? <Notice kind="ok">{String(res.body.message ?? "")}</Notice> : <ApiError answer={res} />}
+        <p>
+          <a class="button" href={`/ui/people/${enc(userId)}`}>
+            {t("back")}
+          </a>
+        </p>
+      </>,
+    );
+  });
+
   offboardingPages(ui, apiFetch);
 }
 
@@ -200,7 +221,7 @@ function UndoEach({ c, userId, devices }: { c: UiContext; userId: string; device
   );
 }
 
-function PlacementTable({ c, rows }: { c: UiContext; rows: Placement[] }) {
+function PlacementTable({ c, rows, userId, write }: { c: UiContext; rows: Placement[]; userId: string; write: boolean }) {
   const t = textsOf(c);
   return (
     <table id="placements">
@@ -212,6 +233,7 @@ function PlacementTable({ c, rows }: { c: UiContext; rows: Placement[] }) {
           <th>{t("card")}</th>
           <th>{t("fingers")}</th>
           <th>{t("status")}</th>
+          {write && <th>{t("actions")}</th>}
         </tr>
       </thead>
       <tbody>
@@ -229,6 +251,19 @@ function PlacementTable({ c, rows }: { c: UiContext; rows: Placement[] }) {
                 <span class={`badge ${p.user?.enabled === false ? "muted" : "good"}`}>{p.user?.enabled === false ? t("disabled") : "ok"}</span>
               )}
             </td>
+            {write && (
+              <td>
+                {/* Enable/disable without deleting, where the gateway reports the state (GET /users/{id}). */}
+                {p.user?.enabled !== undefined && (
+                  <PostButton
+                    session={c.get("session")}
+                    action={`/ui/devices/${enc(p.device)}/users/${enc(userId)}/enabled`}
+                    label={p.user.enabled ? t("disable") : t("enable")}
+                    fields={{ enabled: String(!p.user.enabled) }}
+                  />
+                )}
+              </td>
+            )}
           </tr>
         ))}
       </tbody>
