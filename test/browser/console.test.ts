@@ -53,6 +53,10 @@ beforeAll(async () => {
   // A registered terminal nobody answers on: the devices page must say it is unreachable.
   await sys.addDevice({ id: "bodega", ip: "127.0.0.1", port: await freePort(), transport: "tcp", password: 0, timeout: 1 });
   ({ principal, entrada } = sys.sims as Record<string, Simulator>);
+  // A second site whose agent never connects: offboardings there can only be queued.
+  expect((await sys.api.post("/admin/sites", { id: "sucursal", name: "Sucursal" })).status).toBe(201);
+  const remota = { id: "remota", ip: "127.0.0.1", port: await freePort(), transport: "tcp", password: 0, timeout: 1, site: "sucursal" };
+  expect((await sys.api.post("/devices", remota)).status).toBe(201);
   const key = await sys.api.post("/admin/keys", { name: "reception", role: "read", sites: ["oficina"] });
   readKey = key.body.data.key;
   // The terminals' logs are imported first (docs/events.md §4): the webhook below is for the punches that follow.
@@ -174,13 +178,57 @@ describe("admin console in Chromium", () => {
     expect(userIds(entrada)).toContain(SEED_USER_ID);
   });
 
+  test("an offboarding that includes an away site is queued there; its page shows it; undo calls it off and restores", async () => {
+    const { page } = browser;
+    await page.goto(url("/ui/people/777"));
+    await expect(page.locator('#placements tr[data-device="remota"]').getAttribute("data-status")).resolves.toBe("agent_offline");
+    await page.check('input[name="devices"][value="remota"]');
+    await page.check('input[name="queue"]');
+    await page.click('button.danger:has-text("Dar de baja")');
+    await page.waitForURL(/queue=true/);
+    await page.click('button.danger[type="submit"]');
+    await expect(page.locator('#results tr[data-device="principal"]').getAttribute("data-status")).resolves.toBe("deleted");
+    await expect(page.locator('#results tr[data-device="remota"]').getAttribute("data-status")).resolves.toBe("queued");
+    await expect(page.locator('.notice.error').textContent()).resolves.toContain("pendiente");
+    expect(userIds(principal)).not.toContain("777");
+    await page.click('a.button:has-text("Baja off_")');
+    await page.waitForURL(/\/ui\/offboardings\/off_[0-9a-f]{32}$/);
+    await expect(page.locator('#results tr[data-device="remota"]').getAttribute("data-status")).resolves.toBe("queued");
+    await expect(page.locator(".notice.info").first().textContent()).resolves.toContain("cuando vuelva");
+    await browser.shot("console-11-offboarding-queued");
+    await page.click('button:has-text("Deshacer")');
+    await expect(page.locator('#results tr[data-device="principal"]').getAttribute("data-status")).resolves.toBe("restored");
+    await expect(page.locator('#results tr[data-device="remota"]').getAttribute("data-status")).resolves.toBe("cancelled");
+    expect(userIds(principal)).toContain("777");
+  });
+
+  test("disable a user on one terminal without deleting, then enable again", async () => {
+    const { page } = browser;
+    await page.goto(url(`/ui/people/${SEED_USER_ID}`));
+    const row = page.locator('#placements tr[data-device="principal"]');
+    await row.locator('button:has-text("Deshabilitar")').click();
+    await expect(page.locator(".notice.ok").count()).resolves.toBe(1);
+    const where = await sys.api.get(`/users/${SEED_USER_ID}?devices=principal`);
+    expect(where.body.data.devices[0]).toMatchObject({ device: "principal", enabled: false });
+    expect(userIds(principal)).toContain(SEED_USER_ID); // still there, only unable to use the terminal
+    await page.goto(url(`/ui/people/${SEED_USER_ID}`));
+    await expect(row.locator(".badge").textContent()).resolves.toBe("deshabilitado");
+    await row.locator('button:has-text("Habilitar")').click();
+    await expect(page.locator(".notice.ok").count()).resolves.toBe(1);
+    const after = await sys.api.get(`/users/${SEED_USER_ID}?devices=principal`);
+    expect(after.body.data.devices[0]).toMatchObject({ device: "principal", enabled: true });
+  });
+
   test("deleted users list their snapshots, already restored", async () => {
     const { page } = browser;
     await page.goto(url("/ui/devices/principal/deleted"));
+    // 777 was deleted twice on principal (alone, then in the queued offboarding), and restored both times.
     const rows = page.locator('#deleted tr[data-user="777"]');
-    expect(await rows.count()).toBe(1);
-    await expect(rows.first().textContent()).resolves.toMatch(/\d{4}-\d{2}-\d{2}T/);
-    expect(await rows.first().locator("button").count()).toBe(0); // restored: no restore button left
+    expect(await rows.count()).toBe(2);
+    for (const row of await rows.all()) {
+      await expect(row.textContent()).resolves.toMatch(/\d{4}-\d{2}-\d{2}T.*\d{4}-\d{2}-\d{2}T/);
+      expect(await row.locator("button").count()).toBe(0); // restored: no restore button left
+    }
   });
 
   test("audit log filtered by device and user", async () => {
