@@ -1,4 +1,4 @@
-// `npm run receiver -- --port 9000 --secret whsec_…`: a local webhook receiver that prints each delivery and whether its signature holds.
+// `WEBHOOK_SECRET=whsec_… npm run receiver -- --port 9000`: a local webhook receiver that prints each delivery and whether its signature holds.
 import { parseArgs } from "node:util";
 import { startReceiver } from "./lib/webhook-receiver";
 
@@ -15,9 +15,11 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(2);
 }
 
-// Every path gets the same behaviour: check signatures with --secret, answer 503 to the first --fail-first POSTs.
-const receiver = await startReceiver(port, { secret: values.secret, failFirst: Number(values["fail-first"]) || 0 });
-console.log(`listening on ${receiver.url} (any path)${values.secret ? "; verifying signatures" : "; no --secret: signatures not checked"}`);
+// The secret from the environment is preferred: npm echoes a script's arguments, and process lists show them.
+const secret = process.env.WEBHOOK_SECRET || values.secret;
+// Every path gets the same behaviour: check signatures with the secret, answer 503 to the first --fail-first POSTs.
+const receiver = await startReceiver(port, { secret, failFirst: Number(values["fail-first"]) || 0 });
+console.log(`listening on ${receiver.url} (any path)${secret ? "; verifying signatures" : "; no WEBHOOK_SECRET: signatures not checked"}`);
 
 let printed = 0;
 setInterval(() => {

@@ -4,6 +4,7 @@ import type { DeviceTarget } from "../../shared/device";
 import type { AgentEvent, WatchStatus } from "../../shared/events";
 import type { AttendanceRecord } from "../../shared/ops";
 import type { DevicePool, LiveHooks } from "../devices/pool";
+import { leavesSessionUsable } from "../devices/session-handle";
 import type { Logger } from "../log";
 import { toAttendance } from "../ops/map";
 import { Backoff, type BackoffOptions } from "../relay/backoff";
@@ -46,6 +47,7 @@ export class LiveWatcher {
   private readonly liveKeys = new Set<string>();
   private readonly users = new Map<number, string>();
   private state: WatchStatus["state"] | undefined;
+  private refusedEvents = false;
   private wake: (() => void) | undefined;
   private loopDone: Promise<void> = Promise.resolve();
   private readonly backoff: Backoff;
@@ -90,8 +92,18 @@ export class LiveWatcher {
     this.wake?.();
   }
 
+  /**
+   * REG_EVENT on `session`. A terminal that refuses it (firmware without realtime events) keeps working for every
+   * operation: its punches then arrive by the keep-alive's count check and a catch-up, not live.
+   */
   private async register(session: ZkSession): Promise<void> {
-    await session.regEvent?.(LIVE_EVENT_MASK);
+    try {
+      await session.regEvent?.(LIVE_EVENT_MASK);
+    } catch (err) {
+      if (!leavesSessionUsable(err)) throw err;
+      if (!this.refusedEvents) this.opts.logger.warn("terminal refused event registration; its punches arrive by catch-up only", { device: this.deviceId, error: err });
+      this.refusedEvents = true;
+    }
   }
 
   private async loop(): Promise<void> {

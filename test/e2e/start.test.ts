@@ -112,6 +112,16 @@ test("npm start: ready, the seed's curl examples work as printed, SIGTERM stops 
     body: { success: false, error: "Dispositivo 'bodega' no encontrado.", disponibles: ["entrada", "principal"], code: "DEVICE_NOT_FOUND" },
   });
 
+  // The demo terminals punch about every 10 s: a newcomer sees live events, after the imported logs.
+  let lastCursor: string | undefined;
+  const live = await waitFor("a live punch of the demo terminals", async () => {
+    const r = await fetch(`http://127.0.0.1:${port}/events?type=attendance&limit=1000&after=${lastCursor ?? "c1.0"}`, { headers: { authorization: `Bearer ${KEY}` } });
+    const body = (await r.json()) as { data: Array<{ catch_up: boolean; device_id: string }>; next: string };
+    lastCursor = body.next;
+    return body.data.find((e) => !e.catch_up);
+  }, { timeoutMs: 45_000, intervalMs: 500 });
+  expect(["principal", "entrada"]).toContain(live.device_id);
+
   await stopAndCheck(run, "SIGTERM");
 }, 150_000);
 

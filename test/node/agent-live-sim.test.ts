@@ -92,6 +92,37 @@ async function startAgent(sim: Simulator, stateDir: string, conn: number): Promi
 const at = (second: number) => ({ year: 2026, month: 12, day: 4, hour: 10, minute: Math.floor(second / 60), second: second % 60 });
 const key = (e: { user_id: string; timestamp: string; status?: number; punch?: number }) => `${e.user_id}|${e.timestamp}|${e.status}|${e.punch}`;
 
+describe("live sessions: other events", () => {
+  it("a terminal without realtime events still serves operations, and its punches arrive by catch-up", async () => {
+    const sim = await sims.start({ profile: "tft", unsupportedCommands: [500] });
+    const { c } = await startAgent(sim, newStateDir(), 0);
+    const got = new Received(() => stub!.connections);
+    const initial = sim.state.attendance().length;
+    await until(() => got.punches(true).length >= initial, "the import");
+    c.send({ v: 1, type: "request", id: crypto.randomUUID(), op: "users.list", device: simTarget(sim), args: {}, deadline: Date.now() + 10_000 });
+    expect((await c.next((f) => f.type === "response")).ok).toBe(true);
+    const u = sim.state.users()[0]!;
+    sim.emitAttendance({ uid: u.uid, userId: u.userId, time: at(400), status: 1, punch: 0 });
+    await until(() => got.punches(true).some((e) => e.timestamp === "2026-12-04 10:06:40"), "the punch, by catch-up");
+    expect(got.punches(false)).toHaveLength(0);
+  });
+
+  it("reports a finger enrolled at the terminal (after its three rounds) as an enrollment event", async () => {
+    const sim = await sims.start({ profile: "tft" });
+    const { c } = await startAgent(sim, newStateDir(), 0);
+    const got = new Received(() => stub!.connections);
+    const initial = sim.state.attendance().length;
+    await until(() => got.punches(true).length >= initial, "the import");
+    const user = sim.state.users()[0]!;
+    const finger = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].find((f) => !sim.state.templates().some((t) => t.uid === user.uid && t.finger === f))!;
+    c.send({ v: 1, type: "request", id: crypto.randomUUID(), op: "users.enrollFinger", device: simTarget(sim), args: { user_id: user.userId, finger }, deadline: Date.now() + 10_000 });
+    expect((await c.next((f) => f.type === "response")).ok).toBe(true);
+    await until(() => got.poll().events.some((e) => e.type === "enrollment"), "the enrollment event");
+    const e = got.events.find((x) => x.type === "enrollment")!;
+    expect(e).toMatchObject({ device_id: "principal", user_id: user.userId, verify: { result: "ok", finger }, catch_up: false });
+  });
+});
+
 for (const profile of ["tft", "zk6"] as const) {
   describe(`live sessions, ${profile} over ${profile === "tft" ? "TCP" : "UDP"}`, () => {
     it("imports the log once, then sends live punches; operations share the one session", async () => {
