@@ -47,7 +47,15 @@ export function cors(): MiddlewareHandler<AppEnv> {
       });
     }
     await next();
-    c.res.headers.append("Vary", "Origin");
+    // The agents' WebSocket upgrade (101) is no browser's business, and its headers cannot be changed.
+    if (c.res.status === 101) return;
+    // A response whose headers are immutable (a fetched one passed through) is copied once to add ours.
+    try {
+      c.res.headers.append("Vary", "Origin");
+    } catch {
+      c.res = new Response(c.res.body, c.res);
+      c.res.headers.append("Vary", "Origin");
+    }
     if (ok) {
       c.res.headers.set("Access-Control-Allow-Origin", origin);
       c.res.headers.set("Access-Control-Expose-Headers", EXPOSE_HEADERS);

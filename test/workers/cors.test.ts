@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, test } from "vitest";
 import { app } from "../../gateway/app";
 import { allowedOrigins } from "../../gateway/http/cors";
-import { ADMIN, BASE, call } from "./helpers";
+import { ADMIN, BASE, call, createSite } from "./helpers";
 
 const ALLOWED = "https://rrhh.example";
 const withCors = { ...env, CORS_ORIGINS: `${ALLOWED}, https://otro.example/` };
@@ -50,6 +50,14 @@ describe("CORS", () => {
     expect(noKey.headers.get("access-control-allow-origin")).toBe(ALLOWED);
     const denied = await app.request(`${BASE}/devices`, { headers: { Origin: "https://malo.example", Authorization: `Bearer ${ADMIN}` } }, withCors);
     expect(denied.headers.get("access-control-allow-origin")).toBeNull();
+  });
+
+  test("with CORS on, an agent still connects: its WebSocket upgrade (101) passes untouched", async () => {
+    const site = await createSite();
+    const res = await app.request(`${BASE}/agent/connect`, { headers: { Upgrade: "websocket", Authorization: `Bearer ${site.token}` } }, withCors);
+    expect(res.status).toBe(101);
+    res.webSocket?.accept();
+    res.webSocket?.close(1000, "test done");
   });
 
   test("the allow-list: exact origins, commas or spaces, trailing slashes dropped", () => {

@@ -276,16 +276,23 @@ describe("terminal actions", () => {
         .run();
     await watch(3);
     await store(2); // the catch-up saw 3 records, only 2 are stored: not yet
+    // A log never cleared with 2 records stored: a clear of exactly those 2 (one punched live since) may go.
+    await env.DB.prepare("UPDATE event_devices SET log_records = 1 WHERE device_id = 'dos'").run();
+    const live = await json("POST", "/devices/dos/attendance/clear", { body: { expected_count: 2 } });
+    expect(live.body).toMatchObject({ success: true, data: { cleared: 2 } });
+    // Once the log was cleared, records of the earlier log are stored too: the count alone no longer proves it.
+    await env.DB.prepare("UPDATE event_devices SET log_records = 3, log_resets = 1 WHERE device_id = 'dos'").run();
+    expect((await json("POST", "/devices/dos/attendance/clear", { body: { expected_count: 2 } })).body.code).toBe("ATTENDANCE_NOT_STORED");
     const behind = await json("POST", "/devices/dos/attendance/clear", { body: { expected_count: 3 } });
     expect(behind.body.code).toBe("ATTENDANCE_NOT_STORED");
     await env.DB.prepare("DELETE FROM events WHERE device_id = 'dos'").run();
     await store(3);
     // The caller's count is not what the last catch-up saw (the log grew, or a wrong number): refused.
     expect((await json("POST", "/devices/dos/attendance/clear", { body: { expected_count: 4 } })).status).toBe(409);
-    expect(agent.calls("attendance.clear")).toHaveLength(0);
+    expect(agent.calls("attendance.clear")).toHaveLength(1);
     const ok = await json("POST", "/devices/dos/attendance/clear", { body: { expected_count: 3 } });
     expect(ok.body).toEqual({ success: true, message: "Registro de asistencia del dispositivo 'dos' borrado (3 registros).", data: { cleared: 3 } });
-    expect(agent.calls("attendance.clear").map((f) => f.args)).toEqual([{ expected_count: 3 }]);
+    expect(agent.calls("attendance.clear").map((f) => f.args)).toEqual([{ expected_count: 2 }, { expected_count: 3 }]);
     // The terminal's own count disagrees (a punch since): the agent refuses, the caller learns the real count.
     agent.handlers["attendance.clear"] = () => {
       throw new AgentFailure("ATTENDANCE_COUNT_MISMATCH", "the terminal holds 4 records, not 3", { count: "4" });
