@@ -44,14 +44,22 @@ async function startPunchSystem(): Promise<{ sys: System; receiver: WebhookRecei
   const created = await sys.api.post("/admin/webhooks", { url: `${receiver.url}${HOOK}`, events: ["attendance"] });
   if (created.status !== 201) throw new Error(`POST /admin/webhooks answered ${created.status}: ${created.text}`);
   receiver.configure(HOOK, { secret: created.body.data.secret });
-  await waitFor(
-    "every terminal live",
-    async () => {
-      const r = await sys.api.get("/events/devices");
-      return (r.body?.data ?? []).filter((d: { state?: string }) => d.state === "live").length === PUNCH_TERMINALS.length ? true : undefined;
-    },
-    { timeoutMs: 30_000, intervalMs: 100 },
-  );
+  let states = "";
+  try {
+    await waitFor(
+      "every terminal live",
+      async () => {
+        const r = await sys.api.get("/events/devices");
+        const devices: { device_id?: string; state?: string }[] = r.body?.data ?? [];
+        states = devices.map((d) => `${d.device_id}:${d.state}`).join(" ") || `${r.status} ${r.text.slice(0, 200)}`;
+        return devices.filter((d) => d.state === "live").length === PUNCH_TERMINALS.length ? true : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
+  } catch (err) {
+    await Promise.allSettled([sys.close(), receiver.close()]);
+    throw new Error(`${(err as Error).message}; last seen: ${states}`);
+  }
   return { sys, receiver };
 }
 
