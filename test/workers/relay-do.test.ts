@@ -167,17 +167,18 @@ describe("SiteRelay frames from the agent", () => {
     const site = await insertSite();
     const agent = await agentFor(site);
     const error = vi.spyOn(console, "error").mockImplementation(() => {});
-    const a = callAgent(env, site.id, target(), "users.update", { user_id: "7", name: "X" });
-    const b = callAgent(env, site.id, target(), "time.get", {});
+    // Both failures are taken at once: awaiting one first would leave the other rejecting with no handler yet.
+    const a = failure(callAgent(env, site.id, target(), "users.update", { user_id: "7", name: "X" }));
+    const b = failure(callAgent(env, site.id, target(), "time.get", {}));
     // The two calls race to the socket: match the frames by op, not by arrival order.
     const both = await agent.requests(2);
     const ra = both.find((r) => r.op === "users.update")!;
     const rb = both.find((r) => r.op === "time.get")!;
     agent.fail(ra.id, "USER_NOT_FOUND", "User '7' not found on the device");
     agent.fail(rb.id, "FLUX_CAPACITOR", "something new");
-    const ea = await failure(a);
+    const ea = await a;
     expect([ea.code, ea.message, ea.status]).toEqual(["USER_NOT_FOUND", "User '7' not found on the device", 404]);
-    const eb = await failure(b);
+    const eb = await b;
     expect([eb.code, eb.message, eb.details]).toEqual(["INTERNAL", "something new", { agent_code: "FLUX_CAPACITOR" }]);
     expect(error.mock.calls.map((c) => String(c[0])).join("\n")).toContain('agent answered with code "FLUX_CAPACITOR"');
   });
