@@ -34,5 +34,13 @@ button.secondary, a.button { border: 1px solid var(--line); background: #fff; co
 .login { max-width: 34rem; background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 1.2rem; }
 .login input { width: 100%; }
 .muted { color: var(--muted); }
+form.create { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: .4rem 1.2rem 1rem; margin-bottom: 1.4rem; max-width: 44rem; display: flex; flex-direction: column; gap: .6rem; }
+fieldset { border: 1px solid var(--line); border-radius: 6px; padding: .4rem .8rem .6rem; margin: 0; }
+legend { font-size: .85rem; color: var(--muted); padding: 0 .3rem; }
+fieldset p.muted { margin: .2rem 0 .4rem; font-size: .85rem; }
+label.check { flex-direction: row; align-items: center; gap: .45rem; color: var(--fg); font-size: .95rem; }
+ul.problems { margin: 0; color: var(--bad); }
+.once .notice { border-color: #f5c26b; background: #fffaeb; color: #7a4a00; }
+code.secret { display: inline-block; margin-top: .3rem; padding: .5rem .7rem; background: #fff; border: 2px dashed var(--accent); border-radius: 6px; font-size: 1rem; user-select: all; word-break: break-all; }
 .row { display: flex; gap: .6rem; align-items: center; flex-wrap: wrap; margin: .8rem 0; }
 `;

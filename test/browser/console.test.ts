@@ -12,9 +12,11 @@ let sys: System;
 let browser: Browser;
 let principal: Simulator;
 let entrada: Simulator;
+/** The read key the admin creates in the console (shown once), then signs in with. */
 let readKey: string;
 let receiver: WebhookReceiver;
 let webhookId: string;
+let webhookSecret: string;
 const HOOK_PATH = "/hooks/console";
 const cspViolations: string[] = [];
 
@@ -57,16 +59,11 @@ beforeAll(async () => {
   expect((await sys.api.post("/admin/sites", { id: "sucursal", name: "Sucursal" })).status).toBe(201);
   const remota = { id: "remota", ip: "127.0.0.1", port: await freePort(), transport: "tcp", password: 0, timeout: 1, site: "sucursal" };
   expect((await sys.api.post("/devices", remota)).status).toBe(201);
-  const key = await sys.api.post("/admin/keys", { name: "reception", role: "read", sites: ["oficina"] });
-  readKey = key.body.data.key;
-  // The terminals' logs are imported first (docs/events.md §4): the webhook below is for the punches that follow.
+  // The terminals' logs are imported first (docs/events.md §4): the webhook the console creates is for the punches that follow.
   await waitFor("both logs imported", async () => {
     const rows = (await sys.api.get("/events/devices")).body?.data as Array<{ device_id: string; caught_up_at: string | null }> | undefined;
     return ["principal", "entrada"].every((id) => rows?.some((r) => r.device_id === id && r.caught_up_at)) ? true : undefined;
   }, { timeoutMs: 60_000 });
-  const hook = await sys.api.post("/admin/webhooks", { url: `${receiver.url}${HOOK_PATH}`, events: ["attendance"] });
-  expect(hook.status).toBe(201);
-  webhookId = hook.body.data.id;
   browser = await launchChromium("es-ES,es;q=0.9");
   browser.page.on("console", (m) => {
     if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
@@ -256,6 +253,31 @@ describe("admin console in Chromium", () => {
     await browser.shot("console-08-audit");
   });
 
+  test("webhooks: create one to the local receiver from the console; the secret is shown once", async () => {
+    const { page } = browser;
+    await page.goto(url("/ui/webhooks"));
+    const form = page.locator("form#create-webhook");
+    await form.locator('input[name="url"]').fill(`${receiver.url}${HOOK_PATH}`);
+    // attendance comes checked; the sites are left unchecked: every site.
+    expect(await form.locator('input[name="events"][value="attendance"]').isChecked()).toBe(true);
+    expect(await form.locator('input[name="events"]').count()).toBe(4);
+    await form.locator('button[type="submit"]').click();
+    await expect(page.locator("h1").textContent()).resolves.toBe("Webhook creado");
+    await expect(page.locator(".once .notice").textContent()).resolves.toContain("no se volverá a mostrar");
+    webhookSecret = (await page.locator("#new-secret").textContent())!;
+    expect(webhookSecret).toMatch(/^whsec_[\w-]{43}$/);
+    await browser.shot("console-12-webhook-created");
+    const hooks = (await sys.api.get("/admin/webhooks")).body.data as Array<{ id: string; url: string; events: string[]; sites: string[] | null }>;
+    const made = hooks.find((h) => h.url === `${receiver.url}${HOOK_PATH}`)!;
+    expect(made).toMatchObject({ events: ["attendance"], sites: null });
+    webhookId = made.id;
+    // The receiver checks the signature with the secret the page showed, and keeps refusing until Retry below.
+    receiver.configure(HOOK_PATH, { failFirst: 1_000_000, failStatus: 503, secret: webhookSecret });
+    await page.click(`a[href="/ui/webhooks"]:has-text("Volver")`);
+    await expect(page.locator(`tr[data-webhook="${webhookId}"]`).count()).resolves.toBe(1);
+    expect(await page.content()).not.toContain(webhookSecret);
+  });
+
   test("webhooks: a failed delivery is visible with its HTTP status, and Retry delivers it", async () => {
     const { page } = browser;
     principal.emitAttendance({ userId: SEED_USER_ID });
@@ -269,7 +291,7 @@ describe("admin console in Chromium", () => {
     await expect(delivery.getAttribute("data-status")).resolves.toBe("pending");
     await expect(delivery.textContent()).resolves.toContain("HTTP 503");
     await browser.shot("console-10-webhook-deliveries");
-    receiver.configure(HOOK_PATH, {});
+    receiver.configure(HOOK_PATH, { secret: webhookSecret });
     await delivery.locator('button:has-text("Reintentar")').click();
     await page.waitForURL(new RegExp(`/ui/webhooks/${webhookId}$`));
     await waitFor("the retried delivery delivered", async () => {
@@ -277,14 +299,37 @@ describe("admin console in Chromium", () => {
       return (await page.locator("#deliveries tbody tr").first().getAttribute("data-status")) === "delivered" ? true : undefined;
     }, { timeoutMs: 30_000, intervalMs: 300 });
     expect(receiver.accepted(HOOK_PATH)).toHaveLength(1);
+    expect(receiver.accepted(HOOK_PATH)[0]!.verified).toBe(true);
     expect(JSON.parse(receiver.accepted(HOOK_PATH)[0]!.body)).toMatchObject({ type: "attendance", device_id: "principal" });
   });
 
-  test("API keys: listed without secrets; sign out ends the session", async () => {
+  test("API keys: create a read key for one site, shown once; listed without it; sign out ends the session", async () => {
     const { page } = browser;
     await page.goto(url("/ui/keys"));
-    await expect(page.locator("#keys").textContent()).resolves.toContain("reception");
+    const form = page.locator("form#create-key");
+    await form.locator('input[name="name"]').fill("recepción");
+    await form.locator('input[name="role"][value="read"]').check();
+    await form.locator('input[name="sites"][value="oficina"]').check();
+    await browser.shot("console-13-key-form");
+    await form.locator('button[type="submit"]').click();
+    await expect(page.locator("h1").textContent()).resolves.toBe("Clave de API creada");
+    await expect(page.locator(".once .notice").textContent()).resolves.toContain("Cópiela ahora: no se volverá a mostrar.");
+    readKey = (await page.locator("#new-secret").textContent())!;
+    expect(readKey).toMatch(/^zkr_key_[\w-]{43}$/);
+    expect(new URL(page.url()).pathname).toBe("/ui/keys"); // the answer to the POST: no redirect, nothing in the URL
+    await browser.shot("console-14-key-created");
+    // The list names the key, never shows it again.
+    await page.click(`a[href="/ui/keys"]:has-text("Volver")`);
+    const row = page.locator("#keys tbody tr", { hasText: "recepción" });
+    await expect(row.textContent()).resolves.toMatch(/recepción\s*read\s*oficina/);
     expect(await page.content()).not.toContain(readKey);
+    // Back to the answer page: sent with no-store, the browser does not show it from a cache.
+    await page.goBack();
+    expect(await page.content()).not.toContain(readKey);
+    // …nor sends the form again: one key by that name.
+    const names = ((await sys.api.get("/admin/keys")).body.data as Array<{ name: string }>).map((k) => k.name);
+    expect(names.filter((n) => n === "recepción")).toHaveLength(1);
+    await page.goto(url("/ui/keys"));
     await page.click('form.signout button');
     await page.waitForURL(/\/ui\/login$/);
     await page.goto(url("/ui/sites"));

@@ -1,9 +1,12 @@
-// Console pages for admin keys: the audit log with filters, and API keys (list and revoke).
+// Console pages for admin keys: the audit log with filters, and API keys (create, list, revoke).
 /** @jsxImportSource hono/jsx */
 import type { Hono } from "hono";
-import { withQuery, type ApiFetch } from "../api";
-import { ApiError, apiOf, render, textsOf, type UiContext, type UiEnv } from "../context";
-import { PostButton } from "../layout";
+import { ROLES } from "../../auth/principal";
+import { withQuery, type ApiAnswer, type ApiFetch } from "../api";
+import { ApiError, apiOf, formField, formFields, render, textsOf, type UiContext, type UiEnv } from "../context";
+import { Csrf, PostButton } from "../layout";
+import type { UiKey } from "../messages";
+import { cleanList, FormError, OneTimeSecret, SiteChecks, statusOf, type SiteChoice } from "./forms";
 
 interface AuditRow {
   id: number;
@@ -95,25 +98,122 @@ export function adminPages(ui: Hono<UiEnv>, apiFetch: ApiFetch): void {
     );
   });
 
-  ui.get("/keys", async (c) => {
+  /** The keys page: the create form (for keys the API lets list keys) above the list; `failed` re-renders a refused form. */
+  async function keysPage(c: UiContext, form: KeyForm, failed?: ApiAnswer) {
     const t = textsOf(c);
     const res = await api(c)<KeyRow[]>("GET", "/admin/keys");
-    if (!res.ok) return render(c, t("keys"), "keys", <ApiError answer={res} />);
-    return render(c, t("keys"), "keys", <KeysTable c={c} keys={res.data} />);
+    const status = failed ? statusOf(failed) : 200;
+    // The list is the role check: a key the API will not show keys to gets neither the list nor the form.
+    if (!res.ok) return render(c, t("keys"), "keys", <ApiError answer={failed ?? res} />, failed ? status : 200);
+    const sites = await api(c)<SiteChoice[]>("GET", "/admin/sites");
+    return render(
+      c,
+      t("keys"),
+      "keys",
+      <>
+        <CreateKeyForm c={c} form={form} sites={sites.ok ? sites.data : []} failed={failed} />
+        <KeysTable c={c} keys={res.data} />
+      </>,
+      status,
+    );
+  }
+
+  ui.get("/keys", (c) => keysPage(c, { name: "", role: "read", sites: [] }));
+
+  // docs/console.md §7: the new key is shown once, in the answer to this POST; never redirected, never stored.
+  ui.post("/keys", async (c) => {
+    const t = textsOf(c);
+    const form: KeyForm = { name: (await formField(c, "name")).trim(), role: await formField(c, "role"), sites: cleanList(await formFields(c, "sites")) };
+    const body: Record<string, unknown> = { name: form.name, role: form.role };
+    if (form.sites.length > 0) body.sites = form.sites;
+    const res = await api(c)<{ id: string; name: string; role: string; sites: string[] | null; key: string }>("POST", "/admin/keys", body);
+    if (!res.ok) return keysPage(c, form, res);
+    c.header("Cache-Control", "no-store");
+    const k = res.data;
+    return render(
+      c,
+      t("keyCreated"),
+      "keys",
+      <>
+        <OneTimeSecret label={t("apiKey")} value={k.key} warning={t("keyShownOnce")} />
+        <table id="created">
+          <tbody>
+            <tr>
+              <th>{t("key")}</th>
+              <td>{k.id}</td>
+            </tr>
+            <tr>
+              <th>{t("name")}</th>
+              <td>{k.name}</td>
+            </tr>
+            <tr>
+              <th>{t("role")}</th>
+              <td>{k.role}</td>
+            </tr>
+            <tr>
+              <th>{t("sites")}</th>
+              <td>{k.sites === null ? t("allSites") : k.sites.join(", ")}</td>
+            </tr>
+          </tbody>
+        </table>
+        <p>
+          <a class="button" href="/ui/keys">
+            {t("backToKeys")}
+          </a>
+        </p>
+      </>,
+    );
   });
 
   ui.post("/keys/:id/revoke", async (c) => {
     const t = textsOf(c);
     const res = await api(c)("DELETE", `/admin/keys/${encodeURIComponent(c.req.param("id"))}`);
-    if (!res.ok) return render(c, t("keys"), "keys", <ApiError answer={res} />);
+    if (!res.ok) return render(c, t("keys"), "keys", <ApiError answer={res} />, statusOf(res));
     return c.redirect("/ui/keys", 303);
   });
+}
+
+interface KeyForm {
+  name: string;
+  role: string;
+  sites: string[];
+}
+
+const ROLE_HINT: Record<(typeof ROLES)[number], UiKey> = { read: "roleRead", write: "roleWrite", admin: "roleAdmin" };
+
+function CreateKeyForm({ c, form, sites, failed }: { c: UiContext; form: KeyForm; sites: SiteChoice[]; failed?: ApiAnswer }) {
+  const t = textsOf(c);
+  return (
+    <form method="post" action="/ui/keys" class="create" id="create-key" autocomplete="off">
+      <h2>{t("newKey")}</h2>
+      {failed && <FormError c={c} answer={failed} labels={{ name: t("name"), role: t("role"), sites: t("sites") }} />}
+      <Csrf session={c.get("session")} />
+      <label>
+        {t("name")}
+        <input type="text" name="name" value={form.name} maxlength={100} required spellcheck={false} />
+      </label>
+      <fieldset>
+        <legend>{t("role")}</legend>
+        {ROLES.map((r) => (
+          <label class="check">
+            <input type="radio" name="role" value={r} checked={form.role === r} />
+            {`${r} — ${t(ROLE_HINT[r])}`}
+          </label>
+        ))}
+      </fieldset>
+      <SiteChecks c={c} sites={sites} checked={form.sites} />
+      <p>
+        <button type="submit">{t("createKey")}</button>
+      </p>
+    </form>
+  );
 }
 
 function KeysTable({ c, keys }: { c: UiContext; keys: KeyRow[] }) {
   const t = textsOf(c);
   return (
     <>
+      <h2>{t("existingKeys")}</h2>
       <p class="muted">{t("keysLead")}</p>
       <table id="keys">
         <thead>

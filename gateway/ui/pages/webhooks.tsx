@@ -1,9 +1,12 @@
-// Console pages of webhooks (unscoped admin): subscriptions with delivery counts, their deliveries, retry, remove.
+// Console pages of webhooks (unscoped admin): create, subscriptions with delivery counts, their deliveries, retry, remove.
 /** @jsxImportSource hono/jsx */
 import type { Hono } from "hono";
-import { withQuery, type ApiFetch } from "../api";
-import { ApiError, apiOf, render, textsOf, type UiEnv } from "../context";
-import { Notice, PostButton } from "../layout";
+import { WEBHOOK_EVENT_TYPES } from "../../webhooks/schemas";
+import { withQuery, type ApiAnswer, type ApiFetch } from "../api";
+import { ApiError, apiOf, formField, formFields, render, textsOf, type UiContext, type UiEnv } from "../context";
+import { Csrf, Notice, PostButton } from "../layout";
+import type { UiKey } from "../messages";
+import { cleanList, FormError, OneTimeSecret, SiteChecks, statusOf, type SiteChoice } from "./forms";
 
 interface Webhook {
   id: string;
@@ -32,21 +35,69 @@ interface Delivery {
 const enc = encodeURIComponent;
 const BADGE = { delivered: "good", pending: "muted", dead: "bad" } as const;
 const STATUS_KEY = { delivered: "stDelivered", pending: "stPending", dead: "stDead" } as const;
+const EVENT_HINT: Record<(typeof WEBHOOK_EVENT_TYPES)[number], UiKey> = {
+  attendance: "evAttendance",
+  enrollment: "evEnrollment",
+  door: "evDoor",
+  alarm: "evAlarm",
+};
+
+interface WebhookForm {
+  url: string;
+  events: string[];
+  sites: string[];
+}
+
+/** The create form; its event types are the API's own list (docs/webhooks.md §1). */
+function CreateWebhookForm({ c, form, sites, failed }: { c: UiContext; form: WebhookForm; sites: SiteChoice[]; failed?: ApiAnswer }) {
+  const t = textsOf(c);
+  return (
+    <form method="post" action="/ui/webhooks" class="create" id="create-webhook" autocomplete="off">
+      <h2>{t("newWebhook")}</h2>
+      {failed && <FormError c={c} answer={failed} labels={{ url: t("url"), events: t("events"), sites: t("sites") }} />}
+      <Csrf session={c.get("session")} />
+      <label>
+        {t("url")}
+        <input type="text" name="url" value={form.url} maxlength={2048} required spellcheck={false} inputmode="url" placeholder="https://" />
+      </label>
+      <p class="muted">{t("urlHint")}</p>
+      <fieldset>
+        <legend>{t("events")}</legend>
+        {WEBHOOK_EVENT_TYPES.map((e) => (
+          <label class="check">
+            <input type="checkbox" name="events" value={e} checked={form.events.includes(e)} />
+            {`${e} — ${t(EVENT_HINT[e])}`}
+          </label>
+        ))}
+      </fieldset>
+      <SiteChecks c={c} sites={sites} checked={form.sites} />
+      <p>
+        <button type="submit">{t("createWebhook")}</button>
+      </p>
+    </form>
+  );
+}
 
 export function webhookPages(ui: Hono<UiEnv>, apiFetch: ApiFetch): void {
   const api = apiOf(apiFetch);
 
-  ui.get("/webhooks", async (c) => {
+  /** The webhooks page: the create form (for keys the API lets list webhooks) above the list; `failed` re-renders a refused form. */
+  async function webhooksPage(c: UiContext, form: WebhookForm, failed?: ApiAnswer) {
     const t = textsOf(c);
     const res = await api(c)<Webhook[]>("GET", "/admin/webhooks");
+    const status = failed ? statusOf(failed) : 200;
     // A gateway without the webhooks API (an older deployment) says so instead of showing an error.
     if (res.code === "NOT_FOUND" || res.code === "METHOD_NOT_ALLOWED") return render(c, t("webhooks"), "webhooks", <Notice kind="info">{t("notAvailable")}</Notice>);
-    if (!res.ok) return render(c, t("webhooks"), "webhooks", <ApiError answer={res} />);
+    // The list is the role check: a key the API will not show webhooks to gets neither the list nor the form.
+    if (!res.ok) return render(c, t("webhooks"), "webhooks", <ApiError answer={failed ?? res} />, failed ? status : 200);
+    const sites = await api(c)<SiteChoice[]>("GET", "/admin/sites");
     return render(
       c,
       t("webhooks"),
       "webhooks",
       <>
+        <CreateWebhookForm c={c} form={form} sites={sites.ok ? sites.data : []} failed={failed} />
+        <h2>{t("existingWebhooks")}</h2>
         <p class="muted">{t("webhooksLead")}</p>
         <table id="webhooks">
           <thead>
@@ -79,6 +130,57 @@ export function webhookPages(ui: Hono<UiEnv>, apiFetch: ApiFetch): void {
           </tbody>
         </table>
         {res.data.length === 0 && <Notice kind="info">{t("noneFound")}</Notice>}
+      </>,
+      status,
+    );
+  }
+
+  ui.get("/webhooks", (c) => webhooksPage(c, { url: "", events: ["attendance"], sites: [] }));
+
+  // docs/console.md §7: the signing secret is shown once, in the answer to this POST; never redirected, never stored.
+  ui.post("/webhooks", async (c) => {
+    const t = textsOf(c);
+    const form: WebhookForm = {
+      url: (await formField(c, "url")).trim(),
+      events: cleanList(await formFields(c, "events")),
+      sites: cleanList(await formFields(c, "sites")),
+    };
+    const body: Record<string, unknown> = { url: form.url, events: form.events };
+    if (form.sites.length > 0) body.sites = form.sites;
+    const res = await api(c)<{ id: string; url: string; events: string[]; sites: string[] | null; secret: string }>("POST", "/admin/webhooks", body);
+    if (!res.ok) return webhooksPage(c, form, res);
+    c.header("Cache-Control", "no-store");
+    const w = res.data;
+    return render(
+      c,
+      t("webhookCreated"),
+      "webhooks",
+      <>
+        <OneTimeSecret label={t("signingSecret")} value={w.secret} warning={t("secretShownOnce")} />
+        <table id="created">
+          <tbody>
+            <tr>
+              <th>{t("url")}</th>
+              <td>{w.url}</td>
+            </tr>
+            <tr>
+              <th>{t("events")}</th>
+              <td>{w.events.join(", ")}</td>
+            </tr>
+            <tr>
+              <th>{t("sites")}</th>
+              <td>{w.sites === null ? t("allSites") : w.sites.join(", ")}</td>
+            </tr>
+          </tbody>
+        </table>
+        <p class="row">
+          <a class="button" href={`/ui/webhooks/${enc(w.id)}`}>
+            {t("deliveries")}
+          </a>
+          <a class="button" href="/ui/webhooks">
+            {t("backToWebhooks")}
+          </a>
+        </p>
       </>,
     );
   });
@@ -167,14 +269,14 @@ export function webhookPages(ui: Hono<UiEnv>, apiFetch: ApiFetch): void {
     const t = textsOf(c);
     const id = c.req.param("id");
     const res = await api(c)("POST", `/admin/webhooks/${enc(id)}/deliveries/${enc(c.req.param("delivery_id"))}/retry`);
-    if (!res.ok) return render(c, t("webhooks"), "webhooks", <ApiError answer={res} />);
+    if (!res.ok) return render(c, t("webhooks"), "webhooks", <ApiError answer={res} />, statusOf(res));
     return c.redirect(`/ui/webhooks/${enc(id)}`, 303);
   });
 
   ui.post("/webhooks/:id/delete", async (c) => {
     const t = textsOf(c);
     const res = await api(c)("DELETE", `/admin/webhooks/${enc(c.req.param("id"))}`);
-    if (!res.ok) return render(c, t("webhooks"), "webhooks", <ApiError answer={res} />);
+    if (!res.ok) return render(c, t("webhooks"), "webhooks", <ApiError answer={res} />, statusOf(res));
     return c.redirect("/ui/webhooks", 303);
   });
 }
