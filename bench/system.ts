@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { measureBareRelay } from "./lib/bare-relay";
 import { benchDeletes } from "./lib/delete-flows";
 import { benchGatewayAlone } from "./lib/gateway-alone";
+import { benchRelayLive } from "./lib/relay-live";
 import { benchRelayOverhead, CALLS, WARMUP } from "./lib/relay-overhead";
 import { formatTable, machine, writeResults, type Row } from "./lib/report";
 import { startBenchSystem, type BenchSystem } from "./lib/setup";
@@ -51,6 +52,8 @@ async function main(): Promise<void> {
   rows.push(...(await benchRelayOverhead(system, progress)));
   rows.push(...(await benchThroughput(system, progress)));
   rows.push(...(await benchDeletes(system, progress)));
+  // Last on this system: it restarts the agent with live sessions on, which the packet counts above must not see.
+  rows.push(...(await benchRelayLive(system, progress)));
   const loadAfter = loadavg().map((x) => Math.round(x * 100) / 100);
   await shutdown();
   rows.push(...(await benchGatewayAlone(progress)));

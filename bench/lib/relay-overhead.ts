@@ -77,7 +77,7 @@ export async function benchRelayOverhead(b: BenchSystem, progress: (line: string
         ? [
             {
               bench: "relay" as const,
-              what: `${c.op}: relay hops alone = relayed − the agent's own time for that call (its request log, whole ms)`,
+              what: `${c.op}: relay hops alone = relayed − the agent's own time for that call (its request log)`,
               median_ms: hops.median_ms,
               p90_ms: hops.p90_ms,
               p99_ms: hops.p99_ms,
@@ -100,7 +100,7 @@ export async function benchRelayOverhead(b: BenchSystem, progress: (line: string
 }
 
 /** CALLS pairs of calls after WARMUP unmeasured pairs; within a pair the order alternates. */
-async function samplePairs(fa: () => Promise<void>, fb: () => Promise<void>): Promise<{ a: number[]; b: number[] }> {
+export async function samplePairs(fa: () => Promise<void>, fb: () => Promise<void>): Promise<{ a: number[]; b: number[] }> {
   const a: number[] = [];
   const b: number[] = [];
   const time = async (fn: () => Promise<void>, into: number[] | undefined) => {

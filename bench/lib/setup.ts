@@ -1,12 +1,14 @@
 // The system under benchmark: gateway in workerd (Miniflare), a real agent process, simulated terminals, a write key.
 import type { DeviceTarget } from "../../shared/device";
 import { apiClient, waitFor, type ApiClient } from "../../scripts/lib/api-client";
-import type { PersonSpec } from "../../scripts/lib/terminals";
+import type { PersonSpec, TerminalSpec } from "../../scripts/lib/terminals";
 import { startSystem, type System, type TerminalSetup } from "../../test/e2e/harness/system";
 import type { Simulator } from "../../agent/zk/sim";
 
 /** (a): one terminal on loopback with no added latency and a small user table. */
 export const CLOCK_TERMINAL = "reloj";
+/** The clock terminal's simulator: a small table, no added latency. */
+export const CLOCK_SIM: TerminalSpec = { profile: "tft", seed: 11, users: 20, records: 100, templates: 10 };
 /** (b): ten terminals, ids t0…t9; every fifth is a UDP-only ZK6 terminal, the rest TFT over TCP. */
 export const LOAD_TERMINALS = Array.from({ length: 10 }, (_, i) => `t${i}`);
 /** (c): 3,000 users at 2 ms per packet. */
@@ -22,7 +24,7 @@ export const DOOMED: PersonSpec[] = Array.from({ length: 20 }, (_, i) => ({
 
 function terminals(): Record<string, TerminalSetup> {
   const out: Record<string, TerminalSetup> = {
-    [CLOCK_TERMINAL]: { transport: "tcp", timeout: 5, sim: { profile: "tft", seed: 11, users: 20, records: 100, templates: 10 } },
+    [CLOCK_TERMINAL]: { transport: "tcp", timeout: 5, sim: CLOCK_SIM },
     [BIG_TERMINAL]: {
       transport: "tcp",
       timeout: 5,
