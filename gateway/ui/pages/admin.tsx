@@ -6,7 +6,7 @@ import { withQuery, type ApiAnswer, type ApiFetch } from "../api";
 import { ApiError, apiOf, formField, formFields, render, textsOf, type UiContext, type UiEnv } from "../context";
 import { Csrf, PostButton } from "../layout";
 import type { UiKey } from "../messages";
-import { cleanList, FormError, OneTimeSecret, SiteChecks, statusOf, type SiteChoice } from "./forms";
+import { cleanList, CreatedFacts, FormError, OneTimeSecret, SiteChecks, statusOf, type SiteChoice } from "./forms";
 
 interface AuditRow {
   id: number;
@@ -136,26 +136,14 @@ export function adminPages(ui: Hono<UiEnv>, apiFetch: ApiFetch): void {
       "keys",
       <>
         <OneTimeSecret label={t("apiKey")} value={k.key} warning={t("keyShownOnce")} />
-        <table id="created">
-          <tbody>
-            <tr>
-              <th>{t("key")}</th>
-              <td>{k.id}</td>
-            </tr>
-            <tr>
-              <th>{t("name")}</th>
-              <td>{k.name}</td>
-            </tr>
-            <tr>
-              <th>{t("role")}</th>
-              <td>{k.role}</td>
-            </tr>
-            <tr>
-              <th>{t("sites")}</th>
-              <td>{k.sites === null ? t("allSites") : k.sites.join(", ")}</td>
-            </tr>
-          </tbody>
-        </table>
+        <CreatedFacts
+          rows={[
+            [t("key"), k.id],
+            [t("name"), k.name],
+            [t("role"), k.role],
+            [t("sites"), k.sites === null ? t("allSites") : k.sites.join(", ")],
+          ]}
+        />
         <p>
           <a class="button" href="/ui/keys">
             {t("backToKeys")}

@@ -76,6 +76,22 @@ export function OneTimeSecret({ label, value, warning }: { label: string; value:
   );
 }
 
+/** What was just created, as label/value rows (the one-time answer pages of keys and webhooks). */
+export function CreatedFacts({ rows }: { rows: [label: string, value: string][] }) {
+  return (
+    <table id="created">
+      <tbody>
+        {rows.map(([label, value]) => (
+          <tr>
+            <th>{label}</th>
+            <td>{value}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
 /** The values of a form field list, trimmed, empties dropped. */
 export function cleanList(values: string[]): string[] {
   return values.map((v) => v.trim()).filter((v) => v.length > 0);

@@ -6,7 +6,7 @@ import { withQuery, type ApiAnswer, type ApiFetch } from "../api";
 import { ApiError, apiOf, formField, formFields, render, textsOf, type UiContext, type UiEnv } from "../context";
 import { Csrf, Notice, PostButton } from "../layout";
 import type { UiKey } from "../messages";
-import { cleanList, FormError, OneTimeSecret, SiteChecks, statusOf, type SiteChoice } from "./forms";
+import { cleanList, CreatedFacts, FormError, OneTimeSecret, SiteChecks, statusOf, type SiteChoice } from "./forms";
 
 interface Webhook {
   id: string;
@@ -157,22 +157,13 @@ export function webhookPages(ui: Hono<UiEnv>, apiFetch: ApiFetch): void {
       "webhooks",
       <>
         <OneTimeSecret label={t("signingSecret")} value={w.secret} warning={t("secretShownOnce")} />
-        <table id="created">
-          <tbody>
-            <tr>
-              <th>{t("url")}</th>
-              <td>{w.url}</td>
-            </tr>
-            <tr>
-              <th>{t("events")}</th>
-              <td>{w.events.join(", ")}</td>
-            </tr>
-            <tr>
-              <th>{t("sites")}</th>
-              <td>{w.sites === null ? t("allSites") : w.sites.join(", ")}</td>
-            </tr>
-          </tbody>
-        </table>
+        <CreatedFacts
+          rows={[
+            [t("url"), w.url],
+            [t("events"), w.events.join(", ")],
+            [t("sites"), w.sites === null ? t("allSites") : w.sites.join(", ")],
+          ]}
+        />
         <p class="row">
           <a class="button" href={`/ui/webhooks/${enc(w.id)}`}>
             {t("deliveries")}
