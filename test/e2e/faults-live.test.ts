@@ -1,0 +1,218 @@
+// The fault guarantees with live sessions on, as agents run by default (docs/events.md §4): a delete survives SIGKILL
+// and SIGTERM of the agent, a terminal that drops or power-cycles mid-operation is never left disabled, its live session
+// comes back registered for events, and every punch made around each fault is stored exactly once.
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { CMD } from "../../agent/zk/codec";
+import type { Simulator, SimData } from "../../agent/zk/sim";
+import type { ZkDateTime } from "../../agent/zk/types";
+import { waitFor } from "../../scripts/lib/api-client";
+import { startTerminal } from "../../scripts/lib/terminals";
+import type { StoredEvent } from "../../shared/events";
+import { allEvents, loggedPunches, punchKey } from "./harness/events";
+import { startSystem, type System } from "./harness/system";
+
+let sys: System;
+const PEOPLE = ["901", "902", "903", "904", "905", "906", "907", "908"];
+const sim = (): Simulator => sys.sims.caja!;
+
+beforeAll(async () => {
+  sys = await startSystem({
+    site: "livefaults",
+    terminals: {
+      caja: {
+        transport: "tcp",
+        timeout: 1,
+        sim: { profile: "tft", users: 5, records: 5, templates: 2, people: PEOPLE.map((id, i) => ({ userId: id, name: `Persona ${id}`, fingers: [i % 10, 5] })) },
+      },
+    },
+    agentEnv: { ZK_RELAY_LIVE: "1", ZK_RELAY_LIVE_KEEPALIVE_MS: "500", ZK_RELAY_LIVE_BACKOFF_MS: "200", ZK_RELAY_RESEND_MS: "1000" },
+  });
+  await waitLive();
+}, 60_000);
+
+afterAll(async () => {
+  await sys?.close();
+}, 60_000);
+
+/** Waits until GET /events/devices shows the terminal's live session up (its log caught up). */
+async function waitLive(): Promise<void> {
+  await waitFor(
+    "the live session to caja",
+    async () => {
+      const r = await sys.api.get("/events/devices");
+      return (r.body.data as Array<{ device_id: string; state: string }>).some((w) => w.device_id === "caja" && w.state === "live") ? true : undefined;
+    },
+    { timeoutMs: 20_000, intervalMs: 50 },
+  );
+}
+
+let punchNo = 0;
+/** A punch at the keypad (logged and sent live) by a generated user, at a time no other punch of this file has. */
+function punch(): string {
+  const at = new Date(Date.UTC(2026, 0, 1, 8, 0, 0) + ++punchNo * 61_000);
+  const time: ZkDateTime = { year: at.getUTCFullYear(), month: at.getUTCMonth() + 1, day: at.getUTCDate(), hour: at.getUTCHours(), minute: at.getUTCMinutes(), second: at.getUTCSeconds() };
+  const who = sim().state.users()[punchNo % 5]!;
+  const rec = sim().emitAttendance({ uid: who.uid, userId: who.userId, time, status: 1, punch: punchNo % 2 });
+  expect(rec).toBeDefined(); // an enabled terminal takes the punch
+  return `${who.userId}|${fmt(time)}|1|${punchNo % 2}`;
+}
+const pad = (n: number) => String(n).padStart(2, "0");
+const fmt = (t: ZkDateTime) => `${t.year}-${pad(t.month)}-${pad(t.day)} ${pad(t.hour)}:${pad(t.minute)}:${pad(t.second)}`;
+
+/** Waits until every record of the terminal's log is stored, then checks each is stored once and seq has no gap. */
+async function everyPunchOnce(): Promise<StoredEvent[]> {
+  const want = loggedPunches(sim());
+  const events = await waitFor(
+    "every punch of the terminal's log stored",
+    async () => {
+      const all = await allEvents(sys.api, "&device_id=caja&type=attendance");
+      const stored = new Set(all.map(punchKey));
+      return want.every((k) => stored.has(k)) ? all : undefined;
+    },
+    { timeoutMs: 30_000, intervalMs: 200 },
+  );
+  const keys = events.map(punchKey);
+  expect(new Set(keys).size).toBe(keys.length); // none twice
+  expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
+  expect(keys.sort()).toEqual([...want].sort()); // nothing that is not in the log
+  const seqs = (await allEvents(sys.api, "&device_id=caja")).map((e) => e.seq);
+  expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
+  return events;
+}
+
+/** After a fault: the session is back and registered for events — a punch now arrives live, not by a later catch-up. */
+async function punchArrivesLive(): Promise<void> {
+  await waitLive();
+  const key = punch();
+  const event = await waitFor(
+    "the punch after the fault stored",
+    async () => (await allEvents(sys.api, "&device_id=caja&type=attendance")).find((e) => punchKey(e) === key),
+    { timeoutMs: 20_000, intervalMs: 100 },
+  );
+  expect({ key, catch_up: event.catch_up }).toEqual({ key, catch_up: false });
+}
+
+const userOf = (userId: string) => sim().state.users().find((u) => u.userId === userId);
+const fingersOf = (uid: number) =>
+  sim()
+    .state.templates()
+    .filter((t) => t.uid === uid)
+    .map((t) => ({ finger: t.finger, bytes: Buffer.from(t.template).toString("hex") }))
+    .sort((a, b) => a.finger - b.finger);
+const seen = (command: number, from: number) => sim().commandLog.slice(from).some((e) => e.command === command);
+const present = (userId: string) => sim().state.users().some((u) => u.userId === userId);
+
+type Fault = "SIGKILL" | "SIGTERM";
+/** Where the terminal goes silent: before DELETE_USER (from DISABLE on) or after it (from REFRESHDATA on). */
+type Step = "before DELETE_USER" | "after DELETE_USER";
+
+const matrix: Array<[Fault, Step, string]> = [
+  ["SIGKILL", "after DELETE_USER", "901"],
+  ["SIGTERM", "after DELETE_USER", "902"],
+  ["SIGKILL", "before DELETE_USER", "903"],
+  ["SIGTERM", "before DELETE_USER", "904"],
+];
+
+// The assertions of durable-delete.test.ts, with the terminal's live session up and a punch in flight at the fault.
+test.each(matrix)("live sessions on, %s %s: the user is present, or gone with a restorable snapshot; enabled; punches once", async (fault, step, userId) => {
+  await waitLive();
+  const from = sim().commandLog.length;
+  const before = userOf(userId)!;
+  const record = Buffer.from(before.raw).toString("hex");
+  const templates = fingersOf(before.uid);
+  const at = step === "before DELETE_USER" ? CMD.disableDevice : CMD.refreshData;
+  punch(); // sent live right before the delete: the agent may be killed before the gateway stores it
+  sim().faults.set({ kind: "silence", after: { command: at } });
+  const call = sys.api.del(`/devices/caja/users/${userId}`, { headers: { "Idempotency-Key": `live-fault-${userId}` } }).catch((e: unknown) => e);
+  await waitFor("the terminal to reach the step", async () => (seen(at, from) ? true : undefined), { timeoutMs: 10_000, intervalMs: 5 });
+  const agent = sys.agent!;
+  if (fault === "SIGKILL") await agent.kill();
+  else {
+    agent.signal("SIGTERM");
+    expect(await agent.exited).toBe(0); // drained: the in-flight delete ended (its terminal is silent), then exit 0
+  }
+  await call;
+  sim().faults.set(null);
+
+  await sys.startAgent();
+  await waitFor("the terminal enabled again", async () => (sim().state.enabled ? true : undefined), { timeoutMs: 10_000, intervalMs: 20 });
+
+  if (present(userId)) {
+    expect(seen(CMD.deleteUser, from)).toBe(step === "after DELETE_USER");
+  } else {
+    let listed: Array<{ user_id: string; snapshot_id: number; fingers: number }> = [];
+    await waitFor("the snapshot in deleted-users", async () => {
+      listed = (await sys.api.get("/devices/caja/deleted-users")).body.data;
+      return listed.some((d) => d.user_id === userId) ? true : undefined;
+    }, { timeoutMs: 20_000, intervalMs: 100 });
+    expect(listed.find((d) => d.user_id === userId)!.fingers).toBe(templates.length);
+    const retry = await sys.api.del(`/devices/caja/users/${userId}`, { headers: { "Idempotency-Key": `live-fault-${userId}` } });
+    expect([retry.status, retry.body]).toEqual([200, { success: true, message: `Usuario '${userId}' eliminado.` }]);
+    const restored = await sys.api.post(`/devices/caja/users/${userId}/restore`, {});
+    expect(restored.status).toBe(200);
+    const back = userOf(userId)!;
+    expect(Buffer.from(back.raw).toString("hex")).toBe(record);
+    expect(fingersOf(back.uid)).toEqual(templates);
+  }
+  if (step === "after DELETE_USER") expect(present(userId)).toBe(true); // deleted, then restored
+  await punchArrivesLive();
+  await everyPunchOnce();
+  expect(sim().state.enabled).toBe(true);
+}, 90_000);
+
+// failures.test.ts's reset case, on the live session: the worker re-enables on a fresh session, which must then be the
+// live session, registered for events.
+test("live sessions on, the terminal resets the connection mid-transfer of a delete: DEVICE_DISCONNECTED, re-enabled, live again", async () => {
+  await waitLive();
+  const victim = "905";
+  const from = sim().commandLog.length;
+  punch();
+  sim().faults.set({ kind: "reset-mid-transfer", after: { command: CMD.disableDevice } });
+  const answer = await sys.api.del(`/devices/caja/users/${victim}`);
+  sim().faults.set(null);
+  expect([answer.status, answer.body.code]).toEqual([500, "DEVICE_DISCONNECTED"]);
+  expect(present(victim)).toBe(true);
+  expect(seen(CMD.disableDevice, from)).toBe(true);
+  expect(sim().state.enabled).toBe(true); // re-enabled before the answer (docs/architecture.md §4)
+  await punchArrivesLive();
+  const next = await sys.api.del(`/devices/caja/users/${victim}`);
+  expect([next.status, next.body]).toEqual([200, { success: true, message: `Usuario '${victim}' eliminado.` }]);
+  expect(present(victim)).toBe(false);
+  expect(sim().state.enabled).toBe(true);
+  await everyPunchOnce();
+}, 60_000);
+
+/** The terminal's memory as simulator data, so a "power-cycled" terminal comes back with what it had. */
+function dataOf(s: Simulator): SimData {
+  return {
+    users: s.state.users().map((u) => ({ raw: Buffer.from(u.raw).toString("hex") })),
+    attendance: s.state.attendance().map((a) => ({ uid: a.uid, userId: a.userId, time: fmt(a.time), status: a.status, punch: a.punch })),
+    templates: s.state.templates().map((t) => ({ uid: t.uid, finger: t.finger, flag: t.flag, template: Buffer.from(t.template).toString("base64") })),
+  };
+}
+
+// A terminal that loses power mid-delete (its sockets gone, nothing listening) and boots again on the same address.
+test("live sessions on, the terminal power-cycles mid-delete: nothing deleted, the session reconnects, the next delete succeeds", async () => {
+  await waitLive();
+  const victim = "906";
+  const old = sim();
+  const from = old.commandLog.length;
+  punch();
+  old.faults.set({ kind: "silence", after: { command: CMD.disableDevice } });
+  const call = sys.api.del(`/devices/caja/users/${victim}`);
+  await waitFor("the delete's DISABLE", async () => (seen(CMD.disableDevice, from) ? true : undefined), { timeoutMs: 10_000, intervalMs: 5 });
+  const data = dataOf(old);
+  await old.close();
+  await new Promise((r) => setTimeout(r, 300));
+  sys.sims.caja = await startTerminal({ profile: "tft", port: old.port, data });
+  const answer = await call;
+  expect(answer.status).toBe(500);
+  expect(["DEVICE_TIMEOUT", "DEVICE_DISCONNECTED", "DEVICE_UNREACHABLE"]).toContain(answer.body.code);
+  expect(present(victim)).toBe(true);
+  await punchArrivesLive();
+  const next = await sys.api.del(`/devices/caja/users/${victim}`);
+  expect([next.status, next.body]).toEqual([200, { success: true, message: `Usuario '${victim}' eliminado.` }]);
+  expect(present(victim)).toBe(false);
+  expect(sim().state.enabled).toBe(true);
+  await everyPunchOnce();
+}, 60_000);
