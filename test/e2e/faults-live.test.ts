@@ -34,13 +34,18 @@ afterAll(async () => {
   await sys?.close();
 }, 60_000);
 
-/** Waits until GET /events/devices shows the terminal's live session up (its log caught up). */
-async function waitLive(): Promise<void> {
+/**
+ * Waits until GET /events/devices shows the terminal's live session up, its log caught up at or after `since` (epoch
+ * ms): a catch-up runs on every new session, after it registered for events (docs/events.md §4). The state alone
+ * is not enough after a fault: the gateway keeps showing the last status it was sent.
+ */
+async function waitLive(since = 0): Promise<void> {
   await waitFor(
-    "the live session to caja",
+    "the live session to caja, caught up",
     async () => {
       const r = await sys.api.get("/events/devices");
-      return (r.body.data as Array<{ device_id: string; state: string }>).some((w) => w.device_id === "caja" && w.state === "live") ? true : undefined;
+      const w = (r.body.data as Array<{ device_id: string; state: string; caught_up_at: string | null }>).find((d) => d.device_id === "caja");
+      return w?.state === "live" && w.caught_up_at !== null && Date.parse(w.caught_up_at) >= since ? true : undefined;
     },
     { timeoutMs: 20_000, intervalMs: 50 },
   );
@@ -80,9 +85,13 @@ async function everyPunchOnce(): Promise<StoredEvent[]> {
   return events;
 }
 
-/** After a fault: the session is back and registered for events — a punch now arrives live, not by a later catch-up. */
-async function punchArrivesLive(): Promise<void> {
-  await waitLive();
+/**
+ * After a fault at `since`: the session is back and registered for events — a punch arrives live, not by a catch-up.
+ * "now": without waiting, as the operation that met the fault answered only once the terminal was enabled again,
+ * on a session that then carries the terminal's events (docs/architecture.md §4, docs/events.md §4).
+ */
+async function punchArrivesLive(since: number | "now"): Promise<void> {
+  if (since !== "now") await waitLive(since);
   const key = punch();
   const event = await waitFor(
     "the punch after the fault stored",
@@ -102,15 +111,16 @@ const fingersOf = (uid: number) =>
 const seen = (command: number, from: number) => sim().commandLog.slice(from).some((e) => e.command === command);
 const present = (userId: string) => sim().state.users().some((u) => u.userId === userId);
 
-type Fault = "SIGKILL" | "SIGTERM";
+type Fault = "SIGKILL" | "SIGTERM" | "gateway restart";
 /** Where the terminal goes silent: before DELETE_USER (from DISABLE on) or after it (from REFRESHDATA on). */
 type Step = "before DELETE_USER" | "after DELETE_USER";
 
 const matrix: Array<[Fault, Step, string]> = [
   ["SIGKILL", "after DELETE_USER", "901"],
   ["SIGTERM", "after DELETE_USER", "902"],
-  ["SIGKILL", "before DELETE_USER", "903"],
-  ["SIGTERM", "before DELETE_USER", "904"],
+  ["gateway restart", "after DELETE_USER", "903"],
+  ["SIGKILL", "before DELETE_USER", "904"],
+  ["SIGTERM", "before DELETE_USER", "905"],
 ];
 
 // The assertions of durable-delete.test.ts, with the terminal's live session up and a punch in flight at the fault.
@@ -123,18 +133,24 @@ test.each(matrix)("live sessions on, %s %s: the user is present, or gone with a 
   const at = step === "before DELETE_USER" ? CMD.disableDevice : CMD.refreshData;
   punch(); // sent live right before the delete: the agent may be killed before the gateway stores it
   sim().faults.set({ kind: "silence", after: { command: at } });
-  const call = sys.api.del(`/devices/caja/users/${userId}`, { headers: { "Idempotency-Key": `live-fault-${userId}` } }).catch((e: unknown) => e);
-  await waitFor("the terminal to reach the step", async () => (seen(at, from) ? true : undefined), { timeoutMs: 10_000, intervalMs: 5 });
-  const agent = sys.agent!;
-  if (fault === "SIGKILL") await agent.kill();
-  else {
-    agent.signal("SIGTERM");
-    expect(await agent.exited).toBe(0); // drained: the in-flight delete ended (its terminal is silent), then exit 0
+  const faultAt = Date.now();
+  try {
+    const call = sys.api.del(`/devices/caja/users/${userId}`, { headers: { "Idempotency-Key": `live-fault-${userId}` } }).catch((e: unknown) => e);
+    await waitFor("the terminal to reach the step", async () => (seen(at, from) ? true : undefined), { timeoutMs: 10_000, intervalMs: 5 });
+    const agent = sys.agent!;
+    if (fault === "SIGKILL") await agent.kill();
+    else if (fault === "SIGTERM") {
+      agent.signal("SIGTERM");
+      expect(await agent.exited).toBe(0); // drained: the in-flight delete ended (its terminal is silent), then exit 0
+    } else await sys.gateway.restart();
+    await call;
+  } finally {
+    sim().faults.set(null);
   }
-  await call;
-  sim().faults.set(null);
 
-  await sys.startAgent();
+  // The agent is back (restarted, or redialled by itself after the gateway restart).
+  if (fault === "gateway restart") await sys.waitAgent(true, 20_000);
+  else await sys.startAgent();
   await waitFor("the terminal enabled again", async () => (sim().state.enabled ? true : undefined), { timeoutMs: 10_000, intervalMs: 20 });
 
   if (present(userId)) {
@@ -155,7 +171,7 @@ test.each(matrix)("live sessions on, %s %s: the user is present, or gone with a 
     expect(fingersOf(back.uid)).toEqual(templates);
   }
   if (step === "after DELETE_USER") expect(present(userId)).toBe(true); // deleted, then restored
-  await punchArrivesLive();
+  await punchArrivesLive(faultAt);
   await everyPunchOnce();
   expect(sim().state.enabled).toBe(true);
 }, 90_000);
@@ -164,17 +180,16 @@ test.each(matrix)("live sessions on, %s %s: the user is present, or gone with a 
 // live session, registered for events.
 test("live sessions on, the terminal resets the connection mid-transfer of a delete: DEVICE_DISCONNECTED, re-enabled, live again", async () => {
   await waitLive();
-  const victim = "905";
+  const victim = "906";
   const from = sim().commandLog.length;
   punch();
-  sim().faults.set({ kind: "reset-mid-transfer", after: { command: CMD.disableDevice } });
-  const answer = await sys.api.del(`/devices/caja/users/${victim}`);
-  sim().faults.set(null);
+  sim().faults.set({ kind: "reset-mid-transfer", after: { command: CMD.disableDevice }, once: true });
+  const answer = await sys.api.del(`/devices/caja/users/${victim}`).finally(() => sim().faults.set(null));
   expect([answer.status, answer.body.code]).toEqual([500, "DEVICE_DISCONNECTED"]);
   expect(present(victim)).toBe(true);
   expect(seen(CMD.disableDevice, from)).toBe(true);
   expect(sim().state.enabled).toBe(true); // re-enabled before the answer (docs/architecture.md §4)
-  await punchArrivesLive();
+  await punchArrivesLive("now");
   const next = await sys.api.del(`/devices/caja/users/${victim}`);
   expect([next.status, next.body]).toEqual([200, { success: true, message: `Usuario '${victim}' eliminado.` }]);
   expect(present(victim)).toBe(false);
@@ -194,11 +209,12 @@ function dataOf(s: Simulator): SimData {
 // A terminal that loses power mid-delete (its sockets gone, nothing listening) and boots again on the same address.
 test("live sessions on, the terminal power-cycles mid-delete: nothing deleted, the session reconnects, the next delete succeeds", async () => {
   await waitLive();
-  const victim = "906";
+  const victim = "907";
   const old = sim();
   const from = old.commandLog.length;
   punch();
   old.faults.set({ kind: "silence", after: { command: CMD.disableDevice } });
+  const faultAt = Date.now();
   const call = sys.api.del(`/devices/caja/users/${victim}`);
   await waitFor("the delete's DISABLE", async () => (seen(CMD.disableDevice, from) ? true : undefined), { timeoutMs: 10_000, intervalMs: 5 });
   const data = dataOf(old);
@@ -209,7 +225,24 @@ test("live sessions on, the terminal power-cycles mid-delete: nothing deleted, t
   expect(answer.status).toBe(500);
   expect(["DEVICE_TIMEOUT", "DEVICE_DISCONNECTED", "DEVICE_UNREACHABLE"]).toContain(answer.body.code);
   expect(present(victim)).toBe(true);
-  await punchArrivesLive();
+  await punchArrivesLive(faultAt);
+  const next = await sys.api.del(`/devices/caja/users/${victim}`);
+  expect([next.status, next.body]).toEqual([200, { success: true, message: `Usuario '${victim}' eliminado.` }]);
+  expect(present(victim)).toBe(false);
+  expect(sim().state.enabled).toBe(true);
+  await everyPunchOnce();
+}, 60_000);
+
+// The terminal's own restart (docs/people.md §3) on its live session: the session drops, the terminal boots, and the
+// watcher's next session is registered for events again.
+test("live sessions on, the terminal restarted through the API: back, live again, the next delete succeeds", async () => {
+  await waitLive();
+  const victim = "908";
+  punch();
+  const faultAt = Date.now();
+  const restart = await sys.api.post("/devices/caja/restart", {});
+  expect([restart.status, restart.body.data?.back]).toEqual([200, true]);
+  await punchArrivesLive(faultAt);
   const next = await sys.api.del(`/devices/caja/users/${victim}`);
   expect([next.status, next.body]).toEqual([200, { success: true, message: `Usuario '${victim}' eliminado.` }]);
   expect(present(victim)).toBe(false);

@@ -187,7 +187,9 @@ describe("DevicePool", () => {
     expect(await code(job)).toBe("DEVICE_DISCONNECTED");
     t.failHook = undefined;
     expect(t.enabled).toBe(true);
-    // The session kept open after the re-enable carries the next job: it must be one the watcher heard of.
+    // Heard of before the answer: the terminal's events reach the watcher from then on, not from the next job.
+    expect(heard).toEqual([1, 2]);
+    // The session kept open after the re-enable carries the next job.
     await pool.run(target(), far(), (s) => s.getTime());
     expect(t.calls.filter((c) => c.name === "getTime").map((c) => c.session)).toEqual([2]);
     expect(heard).toEqual([1, 2]);
