@@ -263,3 +263,34 @@ describe.each(TERMINALS)("live sessions on, $id over $transport", ({ id, sim: sp
     await everyPunchOnce();
   }, 60_000);
 });
+
+// terminal-safety.test.ts's case 3 with the terminal watched: a job under the name with the wrong comm key needs a
+// session of its own, so the live session is dropped for it; the terminal is still left enabled, and the watched
+// name's session comes back registered for events.
+test("live sessions on, one terminal under two names, one with a wrong comm key: deleted once, enabled, live again", async () => {
+  const b1 = await startTerminal({ profile: "tft", users: 5, records: 5, templates: 2, commKey: 4321, people: [{ userId: "1008", name: "Ana", fingers: [1] }] });
+  sys.sims.b1 = b1; // stopped with the system
+  await sys.addDevice({ id: "b1", ip: "127.0.0.1", port: b1.port, transport: "tcp", password: 4321, timeout: 1 });
+  await sys.addDevice({ id: "b1wrong", ip: "127.0.0.1", port: b1.port, transport: "tcp", password: 1, timeout: 1 });
+  const status = async () => ((await sys.api.get("/events/devices")).body.data as Array<{ device_id: string; state: string; caught_up_at?: string }>).find((d) => d.device_id === "b1");
+  await waitFor("b1 watched and caught up", async () => ((await status())?.state === "live" ? true : undefined), { timeoutMs: 20_000, intervalMs: 50 });
+  const faultAt = Date.now();
+  const r = await sys.api.del("/users/1008?devices=b1,b1wrong");
+  expect(r.status).toBe(207);
+  const byDevice = Object.fromEntries(r.body.data.results.map((x: { device: string; status: string }) => [x.device, x.status]));
+  expect(byDevice).toEqual({ b1: "deleted", b1wrong: "error" });
+  expect(b1.state.users().some((u) => u.userId === "1008")).toBe(false);
+  expect(b1.state.enabled).toBe(true);
+  await waitFor("b1's session back and caught up", async () => {
+    const s = await status();
+    return s?.state === "live" && s.caught_up_at !== undefined && Date.parse(s.caught_up_at) >= faultAt ? true : undefined;
+  }, { timeoutMs: 20_000, intervalMs: 50 });
+  const who = b1.state.users()[0]!;
+  const rec = b1.emitAttendance({ uid: who.uid, userId: who.userId, time: { year: 2026, month: 2, day: 1, hour: 9, minute: 0, second: 0 }, status: 1, punch: 0 });
+  expect(rec).toBeDefined();
+  const event = await waitFor("the punch stored", async () => (await allEvents(sys.api, "&device_id=b1&type=attendance")).find((e) => e.timestamp === "2026-02-01 09:00:00"), { timeoutMs: 20_000, intervalMs: 100 });
+  expect(event.catch_up).toBe(false);
+  const keys = (await allEvents(sys.api, "&device_id=b1&type=attendance")).map(punchKey);
+  expect(keys.sort()).toEqual(loggedPunches(b1).sort()); // each once
+  expect(b1.state.enabled).toBe(true);
+}, 60_000);
