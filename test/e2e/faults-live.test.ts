@@ -246,7 +246,7 @@ describe.each(TERMINALS)("live sessions on, $id over $transport", ({ id, sim: sp
     await everyPunchOnce();
   }, 60_000);
 
-  // The terminal's own restart (docs/people.md §3) on its live session: the session drops, the terminal boots, and
+  // The terminal's own restart (docs/people.md §5) on its live session: the session drops, the terminal boots, and
   // the watcher's next session is registered for events again.
   test("restarted through the API: back, live again, the next delete succeeds", async () => {
     await waitLive();
