@@ -83,6 +83,8 @@ export class TerminalWorker {
   private live: LiveHooks | undefined;
   /** An ENABLE went out since events were last registered on the current session. */
   private reRegister = false;
+  /** The hooks that heard of the current session: a watcher set since (a registry change) must hear of it too. */
+  private attachedHooks: LiveHooks | undefined;
 
   constructor(private readonly opts: WorkerOptions) {
     this.terminal.beforeDisable = async () => {
@@ -167,14 +169,20 @@ export class TerminalWorker {
     this.busy = true;
     let last: DeviceTarget | undefined;
     try {
-      while (this.waiting.length > 0) {
-        const job = this.waiting.shift()!;
-        this.unwatch(job);
-        last = job.target;
-        await this.execute(job);
-        // Close as soon as nobody waits, so other software (the vendor's own tools) can reach the terminal;
-        // jobs queued meanwhile keep the loop going and reconnect.
-        if (this.waiting.length === 0) await this.release(last);
+      for (;;) {
+        while (this.waiting.length > 0) {
+          const job = this.waiting.shift()!;
+          this.unwatch(job);
+          last = job.target;
+          await this.execute(job);
+          // Close as soon as nobody waits, so other software (the vendor's own tools) can reach the terminal;
+          // jobs queued meanwhile keep the loop going and reconnect.
+          if (this.waiting.length === 0) await this.release(last);
+        }
+        // Unwatched while this burst ended (closeIfIdle found the worker busy): the session it kept closes now.
+        if (this.live || !this.current || !last) break;
+        await this.release(last);
+        if (this.waiting.length === 0) break;
       }
     } finally {
       this.busy = false;
@@ -223,7 +231,10 @@ export class TerminalWorker {
   private async acquire(target: DeviceTarget): Promise<SessionHandle> {
     const signature = sessionSignature(target);
     const current = this.current;
-    if (current && current.signature === signature && !current.dead) return current;
+    if (current && current.signature === signature && !current.dead) {
+      if (this.live && this.attachedHooks !== this.live) await this.attachLive();
+      return current;
+    }
     if (current) {
       // Died between jobs (the terminal dropped it): redial rather than fail the next job with DEVICE_DISCONNECTED.
       if (current.dead) this.justFailed = true;
@@ -247,6 +258,7 @@ export class TerminalWorker {
     if (!live || !current) return;
     try {
       await live.onSession(current.session);
+      this.attachedHooks = live;
       this.reRegister = false;
     } catch (err) {
       this.justFailed = true;
@@ -319,6 +331,15 @@ export class TerminalWorker {
     } catch (err) {
       await this.discard();
       this.giveUp(target, err);
+      return;
+    }
+    // A watched terminal keeps this session as its live one: the watcher must hear of it like of any other new
+    // session, or the terminal's events go to a session nobody listens on (docs/events.md §4).
+    try {
+      await this.attachLive();
+    } catch (err) {
+      // attachLive dropped the session; the terminal is enabled, and the next job or keep-alive dials again.
+      this.opts.logger.warn("could not register for events on the fresh session; reconnecting", { addr: key, error: err });
     }
   }
 
@@ -340,6 +361,7 @@ export class TerminalWorker {
   private async discard(): Promise<void> {
     const current = this.current;
     this.current = undefined;
+    this.attachedHooks = undefined;
     if (!current) return;
     try {
       await current.session.close();

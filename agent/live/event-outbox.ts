@@ -101,8 +101,9 @@ export class EventOutbox {
   private flushSoon(ms: number): void {
     if (this.timer !== undefined && ms > 0) return;
     if (this.timer !== undefined) clearTimeout(this.timer);
+    // Not unref'd: someone awaits add(), and at shutdown (the watchers' last status, docs/events.md §6) this timer may
+    // be all that is left; unref'd, the process would exit with that promise unsettled (code 13) instead of stopping.
     this.timer = setTimeout(() => void this.flush().catch((err: unknown) => this.logger.error("could not write events to the outbox", { error: err })), ms);
-    this.timer.unref?.();
   }
 
   private async write(events: AgentEvent[], status: WatchStatus[]): Promise<void> {

@@ -49,6 +49,8 @@ export class LiveWatcher {
   private state: WatchStatus["state"] | undefined;
   private refusedEvents = false;
   private wake: (() => void) | undefined;
+  /** Ends this watcher's subscription to the current session's events. */
+  private offEvents: (() => void) | undefined;
   private loopDone: Promise<void> = Promise.resolve();
   private readonly backoff: Backoff;
   private readonly now: () => Date;
@@ -80,12 +82,16 @@ export class LiveWatcher {
     this.stopped = true;
     this.wake?.();
     await this.loopDone;
+    // The session may outlive this watcher (a registry change hands it to the next one): stop hearing its events.
+    this.offEvents?.();
+    this.offEvents = undefined;
     if (this.key) await this.opts.pool.unwatch(this.key, this.opts.target);
     await this.report("stopped").catch(() => undefined);
   }
 
   private async onSession(session: ZkSession): Promise<void> {
-    session.onEvent?.((packet) => this.onPacket(packet));
+    this.offEvents?.();
+    this.offEvents = session.onEvent?.((packet) => this.onPacket(packet));
     await this.register(session);
     // Whatever happened while no session listened is in the log: read it before trusting live events alone.
     this.catchUpDue = true;
@@ -232,6 +238,9 @@ export class LiveWatcher {
   }
 
   private sleep(ms: number): Promise<void> {
+    // stop() may have come while no sleep was pending (its wake then had nothing to end): the loop must not start
+    // one now, whose unref'd timer could be all that is left when the agent shuts down.
+    if (this.stopped) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
       timer.unref?.();

@@ -160,4 +160,38 @@ describe("zk-relay-agent run as a process", () => {
     expect(requestAt).toBeGreaterThan(signalAt);
     expect(stdout).toContain('"msg":"agent stopped"');
   }, 30_000);
+
+  // docs/events.md §4, §6: on the way out each watcher writes its last status to the event outbox; that write must
+  // happen even when nothing else keeps the process alive any more, or the agent dies with it pending (exit code 13).
+  it.each([["up"], ["gone"]] as const)("SIGTERM with a watched terminal (its session %s): the watcher stops, exit code 0", async (terminal) => {
+    stub = await startGatewayStub({ token: "t" });
+    const sim = await sims.start({ profile: "tft" });
+    const env: NodeJS.ProcessEnv = { ...process.env, ZK_RELAY_STATE_DIR: stateDir(), ZK_RELAY_LIVE_KEEPALIVE_MS: "200", ZK_RELAY_LIVE_BACKOFF_MS: "100" };
+    delete env.ZK_RELAY_GATEWAY;
+    delete env.ZK_RELAY_TOKEN;
+    delete env.ZK_RELAY_LIVE;
+    child = spawn(process.execPath, ["bin/zk-relay-agent.mjs", "run", "--gateway", `ws://127.0.0.1:${stub.port}/agent/connect`, "--token", "t"], {
+      cwd: ROOT,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child!.on("exit", (code) => resolve(code)));
+
+    const conn = await stub.connection(0, 20_000);
+    await conn.next((f) => f.type === "hello", 20_000);
+    conn.send({ v: 1, type: "watch", devices: [simTarget(sim)] });
+    const live = (f: Record<string, unknown>) => f.type === "events" && ((f.status as Array<{ state: string }> | undefined) ?? []).some((st) => st.state === "live");
+    await conn.next(live, 10_000);
+    if (terminal === "gone") {
+      await sims.closeAll(); // the session's socket goes with it: nothing of the terminal holds the agent any more
+      await waitFor(() => stdout.includes("live session to terminal down"));
+    }
+    child.kill("SIGTERM");
+    expect(await exited, `${stderr}\n${stdout.split("\n").slice(-5).join("\n")}`).toBe(0);
+    expect(stdout).toContain('"msg":"agent stopped"');
+  }, 30_000);
 });

@@ -171,6 +171,54 @@ describe("DevicePool", () => {
     expect(t.openSessions).toBe(0);
   });
 
+  it("a watched terminal: the fresh session that re-enabled it is its live session, and the watcher hears of it", async () => {
+    const t = new FakeTerminal();
+    const pool = poolFor({ 4370: t });
+    const heard: number[] = [];
+    // docs/events.md §4: every new session of a watched terminal goes to the watcher (to register for events).
+    await pool.watch(target(), { onSession: async (s) => void heard.push((s as FakeSession).id), onEnabled: async () => {} });
+    await pool.run(target(), far(), async () => undefined);
+    expect(heard).toEqual([1]);
+    t.failHook = (name) => (name === "getUsers" ? new CodedError("DEVICE_DISCONNECTED", "reset") : undefined);
+    const job = pool.run(target(), far(), async (s) => {
+      await s.disable();
+      await s.getUsers();
+    });
+    expect(await code(job)).toBe("DEVICE_DISCONNECTED");
+    t.failHook = undefined;
+    expect(t.enabled).toBe(true);
+    // Heard of before the answer: the terminal's events reach the watcher from then on, not from the next job.
+    expect(heard).toEqual([1, 2]);
+    // The session kept open after the re-enable carries the next job.
+    await pool.run(target(), far(), (s) => s.getTime());
+    expect(t.calls.filter((c) => c.name === "getTime").map((c) => c.session)).toEqual([2]);
+    expect(heard).toEqual([1, 2]);
+  });
+
+  it("unwatched right as a job ends: the kept session is closed, the worker goes", async () => {
+    const t = new FakeTerminal();
+    const pool = poolFor({ 4370: t });
+    const key = await pool.watch(target(), { onSession: async () => {}, onEnabled: async () => {} });
+    await pool.run(target(), far(), (s) => s.getTime());
+    // The job's answer is out, the worker is still finishing its turn (as when a watcher stops after its last job).
+    await pool.unwatch(key, target());
+    await pool.idle();
+    expect(t.openSessions).toBe(0);
+    expect(pool.activeTerminals).toBe(0);
+  });
+
+  it("a kept session handed to a new watcher (registry change): the new watcher hears of it before it is used", async () => {
+    const t = new FakeTerminal();
+    const pool = poolFor({ 4370: t });
+    const heard: string[] = [];
+    await pool.watch(target(), { onSession: async (s) => void heard.push(`old:${(s as FakeSession).id}`), onEnabled: async () => {} });
+    await pool.run(target(), far(), async () => undefined);
+    await pool.watch(target(), { onSession: async (s) => void heard.push(`new:${(s as FakeSession).id}`), onEnabled: async () => {} });
+    await pool.run(target(), far(), (s) => s.getTime());
+    expect(heard).toEqual(["old:1", "new:1"]);
+    expect(t.connects).toBe(1);
+  });
+
   it("reports the connect error to the job and tries again for the next one", async () => {
     const t = new FakeTerminal();
     t.connectError = new CodedError("DEVICE_UNREACHABLE", "Connection timeout to device 127.0.0.1:4370");
