@@ -36,10 +36,12 @@ export async function pageEvents(db: D1Database, f: EventFilter, limit: number):
   return results;
 }
 
-type RawWatchRow = Omit<WatchRow, "last_log_reset"> & { last_log_reset: string | null; site_id: string };
+/** A watch row as D1 keeps it, with its site; GET /events/devices adds the agent's presence (events/presence.ts). */
+export type StoredWatchRow = Omit<WatchRow, "agent_connected"> & { site_id: string };
+type RawWatchRow = Omit<StoredWatchRow, "last_log_reset"> & { last_log_reset: string | null };
 
-/** Watch rows of the devices registered to `sites` (null: all), by device id. */
-export async function watchRows(db: D1Database, sites: string[] | null, deviceId?: string): Promise<WatchRow[]> {
+/** Watch rows of the devices registered to `sites` (null: all), by device id, as stored (the agent's last reports). */
+export async function watchRows(db: D1Database, sites: string[] | null, deviceId?: string): Promise<StoredWatchRow[]> {
   const { results } = await db
     .prepare(
       `SELECT w.* FROM event_devices w JOIN devices d ON d.id = w.device_id AND d.site_id = w.site_id
@@ -47,7 +49,7 @@ export async function watchRows(db: D1Database, sites: string[] | null, deviceId
     )
     .bind(sites === null ? null : JSON.stringify(sites), deviceId ?? null)
     .all<RawWatchRow>();
-  return results.map(({ site_id: _s, ...r }) => ({ ...r, last_log_reset: r.last_log_reset === null ? null : (JSON.parse(r.last_log_reset) as WatchRow["last_log_reset"]) }));
+  return results.map((r) => ({ ...r, last_log_reset: r.last_log_reset === null ? null : (JSON.parse(r.last_log_reset) as WatchRow["last_log_reset"]) }));
 }
 
 /** True when the agent has imported `deviceId`'s whole log once, so the stored log answers for it (docs/events.md §7). */

@@ -16,7 +16,10 @@ export const EventsQuery = z.object({
 /** What the gateway knows of a watched terminal (GET /events/devices). */
 export const WatchRow = z.object({
   device_id: z.string(),
+  /** The agent's last report (live, connecting, stopped), or agent_offline while the site's agent is not connected. */
   state: z.string().nullable(),
+  /** Whether the site's agent is connected now: without it, nothing above is current. */
+  agent_connected: z.boolean(),
   last_seq: z.number().int(),
   log_records: z.number().int().nullable(),
   caught_up_at: z.string().nullable(),

@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { decodeCursor, encodeCursor, type StoredEvent } from "../../shared/events";
 import { requireRole } from "../auth/roles";
 import { pageEvents, watchRows, type EventFilter } from "../events/query";
+import { withAgentPresence } from "../events/presence";
 import { EventsQuery } from "../events/schemas";
 import { toStoredEvent } from "../events/store";
 import { exportFormat, streamExport } from "../events/stream";
@@ -47,5 +48,5 @@ export const events = new Hono<AppEnv>()
     return c.json({ success: true, data: rows.map(toStoredEvent), next });
   })
   .get("/devices", requireRole("read"), async (c) => {
-    return c.json({ success: true, data: await watchRows(c.env.DB, c.get("principal").sites) });
+    return c.json({ success: true, data: await withAgentPresence(c.env, await watchRows(c.env.DB, c.get("principal").sites)) });
   });

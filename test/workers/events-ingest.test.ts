@@ -138,7 +138,14 @@ describe("event ingest", () => {
     await sendBatch(agent, [], [{ device_id: dev, state: "connecting", at: "2026-12-04T08:00:00.000Z" }]);
     const r = await json("GET", "/events/devices");
     const row = r.body.data.find((w: { device_id: string }) => w.device_id === dev);
-    expect(row).toMatchObject({ state: "live", log_records: 2, log_resets: 1, last_log_reset: reset, caught_up_at: "2026-12-04T09:00:01.000Z" });
+    expect(row).toMatchObject({ state: "live", agent_connected: true, log_records: 2, log_resets: 1, last_log_reset: reset, caught_up_at: "2026-12-04T09:00:01.000Z" });
     agent.close();
+    // A killed agent never reports "stopped": once it is gone the last report is not shown as current.
+    await until(async () => {
+      const after = await json("GET", "/events/devices");
+      return after.body.data.find((w: { device_id: string }) => w.device_id === dev)?.agent_connected === false;
+    });
+    const gone = (await json("GET", "/events/devices")).body.data.find((w: { device_id: string }) => w.device_id === dev);
+    expect(gone).toMatchObject({ state: "agent_offline", agent_connected: false, log_records: 2, caught_up_at: "2026-12-04T09:00:01.000Z" });
   });
 });
