@@ -120,8 +120,8 @@ describe("terminals that are not watched (live sessions off): the log relayed fr
         puerta: { transport: "udp", sim: { profile: "zk6", users: 60, records: 50_000, templates: 0, seed: 11 } },
         reloj: { transport: "tcp", sim: { profile: "tft", users: 80, records: 120_000, templates: 0, seed: 12 } },
         // The same log on a slower link with a short registry timeout: its read takes longer than the bulk budget that
-        // timeout gives (12 packet timeouts + 2 s = 5 s, docs/relay.md §4), so only the agent's `extend` lets it finish.
-        lenta: { transport: "udp", timeout: 0.25, sim: { profile: "zk6", users: 60, records: 50_000, templates: 0, seed: 11, latencyMs: 10 } },
+        // timeout gives (12 packet timeouts + 2 s = 8 s, docs/relay.md §4), so only the agent's `extend` lets it finish.
+        lenta: { transport: "udp", timeout: 0.5, sim: { profile: "zk6", users: 60, records: 50_000, templates: 0, seed: 11, latencyMs: 12 } },
       },
     });
     for (const [id, sim] of Object.entries(sys.sims)) want[id] = simRecords(sim);
@@ -195,14 +195,19 @@ describe("terminals that are not watched (live sessions off): the log relayed fr
   }, 120_000);
 });
 
-describe("a watched terminal (live sessions on): the stored log after the import", () => {
+describe("watched terminals (live sessions on): the import of a large log, and the stored log after it", () => {
   let sys: System;
   let want: Rec[];
 
   beforeAll(async () => {
     sys = await startSystem({
       site: "scale-live",
-      terminals: { grande: { transport: "udp", sim: { profile: "zk6", users: 60, records: 50_000, templates: 0, seed: 13 } } },
+      terminals: {
+        grande: { transport: "udp", sim: { profile: "zk6", users: 60, records: 50_000, templates: 0, seed: 13 } },
+        // A log whose import reads for longer than the bulk budget of its registry timeout (12 × 0.4 s + 2 s = 6.8 s,
+        // docs/relay.md §4): a request queued behind that import waits longer than its budget, then reads the log itself.
+        lenta: { transport: "udp", timeout: 0.4, sim: { profile: "zk6", users: 60, records: 40_000, templates: 0, seed: 14, latencyMs: 12 } },
+      },
       agentEnv: { ZK_RELAY_LIVE: "1", ZK_RELAY_LIVE_BACKOFF_MS: "200" },
     });
     // Two punches of one person in one second with the same status and punch are one event (docs/events.md §3).
@@ -213,6 +218,19 @@ describe("a watched terminal (live sessions on): the stored log after the import
   afterAll(async () => {
     await sys?.close();
   }, 60_000);
+
+  test("a request that arrives while the terminal's log is being imported waits for the import and is answered whole", async () => {
+    const sim = sys.sims.lenta!;
+    // The first read of the log is the import's (nothing else has asked for it yet): send the request once it began…
+    await waitFor("the import reading the log", async () => (sim.commandLog.some((c) => c.name === "CMD_PREPARE_BUFFER") ? true : undefined), { timeoutMs: 30_000, intervalMs: 10 });
+    const issued = performance.now();
+    const r = await get(sys, "/devices/lenta/attendance");
+    // …and before it ended (else this test would prove nothing).
+    expect(sim.commandLog.find((c) => c.name === "CMD_FREE_DATA")?.at).toBeGreaterThan(issued);
+    expect(envelopeProblem(r)).toBeUndefined();
+    expect(r.status, r.text.slice(0, 300)).toBe(200);
+    expectSameLog(r.body.data as Rec[], simRecords(sim));
+  }, 120_000);
 
   test("after/limit walk the whole stored log exactly once, in order, and `next` ends", async () => {
     await waitFor(
