@@ -112,10 +112,13 @@ export class LiveWatcher {
     while (!this.stopped) {
       try {
         const { target, pool } = this.opts;
+        // Nobody else waits for these jobs: behind a large read they wait as long as it takes (docs/relay.md §4),
+        // instead of failing and making the session look down (which would read the whole log once more).
+        const waitBehind = { extend: () => undefined };
         if (this.catchUpDue) {
-          await pool.run(target, Date.now() + jobBudgetMs(target.timeout, true), (s, job) => this.catchUp(s, job));
+          await pool.run(target, Date.now() + jobBudgetMs(target.timeout, true), (s, job) => this.catchUp(s, job), waitBehind);
         } else {
-          await pool.run(target, Date.now() + jobBudgetMs(target.timeout, false), (s) => this.keepAlive(s));
+          await pool.run(target, Date.now() + jobBudgetMs(target.timeout, false), (s) => this.keepAlive(s), waitBehind);
         }
         this.backoff.reset();
         if (this.state !== "live") await this.report("live");
