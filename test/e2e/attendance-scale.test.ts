@@ -177,6 +177,12 @@ describe("terminals that are not watched (live sessions off): the log relayed fr
       after = r.body.next as string;
     }
     expectSameLog(got, want.puerta!);
+    // A cursor it did not give, or a page too large, is refused in the seed's envelope before the terminal is asked.
+    for (const bad of ["after=c1.5", "after=o1.%21", "limit=0", "limit=10001"]) {
+      const r = await get(sys, `/devices/puerta/attendance?${bad}`);
+      expect(envelopeProblem(r), bad).toBeUndefined();
+      expect([r.status, r.body.code], bad).toEqual([400, "VALIDATION_FAILED"]);
+    }
   }, 120_000);
 
   test("TCP, 120,000 records: NDJSON and CSV streams carry every record, in the terminal's order", async () => {
@@ -257,6 +263,10 @@ describe("watched terminals (live sessions on): the import of a large log, and t
     // The walk ended on an empty page whose `next` is the cursor it was asked with: nothing after it.
     expect(last!.data).toEqual([]);
     expect(last!.next).toBe(after);
+    // An offset cursor of the relayed log is not a cursor of the stored one: refused in the seed's envelope.
+    const bad = await get(sys, "/devices/grande/attendance?after=o1.5");
+    expect(envelopeProblem(bad)).toBeUndefined();
+    expect([bad.status, bad.body.code]).toEqual([400, "VALIDATION_FAILED"]);
     expect(new Set(got.map((r) => r.id)).size).toBe(got.length);
     expect(got.map((r) => r.seq)).toEqual(Array.from({ length: got.length }, (_, i) => i + 1));
     expectSameLog(got, want);
