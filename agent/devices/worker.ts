@@ -29,6 +29,11 @@ export interface JobOptions {
   signal?: AbortSignal;
   /** The job disables the terminal itself (a write): a burst of such jobs keeps the terminal disabled between them. */
   mutates?: boolean;
+  /**
+   * Asks whoever waits for the job's answer to wait until a later deadline (epoch ms): called while the job waits
+   * behind a long job, which also moves the job's own deadline (docs/relay.md §4). Absent: the deadline is fixed.
+   */
+  extend?: (deadline: number) => void;
 }
 
 /** What a running job may ask of its worker. */
@@ -37,6 +42,11 @@ export interface JobContext {
   reconnect(): Promise<ZkSession>;
   /** Writes waiting behind this job; they will run on the same session with the terminal still disabled (a burst). */
   queuedWrites(): number;
+  /**
+   * This job expects to hold the terminal until `until` (epoch ms; a large log being read): the jobs waiting behind
+   * it that can extend their deadline keep the time they were given, counted from then (docs/relay.md §4).
+   */
+  expectBusyUntil(until: number): void;
 }
 
 export type JobFn<T> = (session: ZkSession, job: JobContext) => Promise<T>;
@@ -54,6 +64,9 @@ export interface LiveHooks {
 interface Job {
   target: DeviceTarget;
   deadline: number;
+  /** The time the job was given when it was queued (its first deadline minus then): kept when it is extended. */
+  budgetMs: number;
+  extend?: (deadline: number) => void;
   run: JobFn<unknown>;
   resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
@@ -61,6 +74,8 @@ interface Job {
   signal?: AbortSignal;
   timer?: ReturnType<typeof setTimeout>;
   onAbort?: () => void;
+  /** Takes the job out of the queue with `err` (no-op once it left the queue). */
+  drop?: (err: CodedError) => void;
 }
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -85,6 +100,8 @@ export class TerminalWorker {
   private reRegister = false;
   /** The hooks that heard of the current session: a watcher set since (a registry change) must hear of it too. */
   private attachedHooks: LiveHooks | undefined;
+  /** When the running job expects to be done (expectBusyUntil); 0 = no estimate. */
+  private busyUntil = 0;
 
   constructor(private readonly opts: WorkerOptions) {
     this.terminal.beforeDisable = async () => {
@@ -144,24 +161,48 @@ export class TerminalWorker {
       if (this.waiting.length >= this.opts.maxWaiters) {
         return refuse(this.busyError(`${this.waiting.length} requests are already waiting`, { queued: this.waiting.length }));
       }
-      const job: Job = { target, deadline, run: run as JobFn<unknown>, resolve: resolve as (v: unknown) => void, reject, mutates: options.mutates === true };
-      const drop = (err: CodedError) => {
+      const job: Job = { target, deadline, budgetMs: deadline - now, run: run as JobFn<unknown>, resolve: resolve as (v: unknown) => void, reject, mutates: options.mutates === true };
+      if (options.extend) job.extend = options.extend;
+      job.drop = (err: CodedError) => {
         const i = this.waiting.indexOf(job);
         if (i < 0) return;
         this.waiting.splice(i, 1);
         this.unwatch(job);
         reject(err);
       };
-      // docs/architecture.md §4: past its deadline a waiting request fails now and is never run later.
-      job.timer = setTimeout(() => drop(this.busyError("the request's deadline passed while it waited for the terminal")), Math.min(Math.max(deadline - now, 0), MAX_TIMER_MS));
+      this.armTimer(job);
       if (options.signal) {
         job.signal = options.signal;
-        job.onAbort = () => drop(this.goneError());
+        job.onAbort = () => job.drop!(this.goneError());
         options.signal.addEventListener("abort", job.onAbort, { once: true });
       }
       this.waiting.push(job);
+      // Queued behind a job known to be long: this one's wait grows with it at once.
+      if (this.busy) this.extendWaiting();
       void this.pump();
     });
+  }
+
+  /** docs/architecture.md §4: past its deadline a waiting request fails now and is never run later. */
+  private armTimer(job: Job): void {
+    if (job.timer !== undefined) clearTimeout(job.timer);
+    const left = job.deadline - this.opts.now();
+    job.timer = setTimeout(() => job.drop?.(this.busyError("the request's deadline passed while it waited for the terminal")), Math.min(Math.max(left, 0), MAX_TIMER_MS));
+  }
+
+  /**
+   * docs/relay.md §4: the running job holds the terminal until busyUntil; each waiting job that can extend its
+   * deadline gets the time it was given counted from then, so a long read does not fail everything queued behind it.
+   */
+  private extendWaiting(): void {
+    if (this.busyUntil <= this.opts.now()) return;
+    for (const job of this.waiting) {
+      const later = this.busyUntil + job.budgetMs;
+      if (job.extend === undefined || later <= job.deadline) continue;
+      job.deadline = later;
+      job.extend(later);
+      this.armTimer(job);
+    }
   }
 
   private async pump(): Promise<void> {
@@ -206,9 +247,19 @@ export class TerminalWorker {
     if (job.signal?.aborted) return job.reject(this.goneError());
     let outcome: { ok: true; value: unknown } | { ok: false; err: unknown };
     try {
-      outcome = { ok: true, value: await job.run(handle.view, { reconnect: () => this.reconnect(job.target), queuedWrites: () => this.waiting.filter((j) => j.mutates).length }) };
+      const context: JobContext = {
+        reconnect: () => this.reconnect(job.target),
+        queuedWrites: () => this.waiting.filter((j) => j.mutates).length,
+        expectBusyUntil: (until) => {
+          this.busyUntil = Math.max(this.busyUntil, until);
+          this.extendWaiting();
+        },
+      };
+      outcome = { ok: true, value: await job.run(handle.view, context) };
     } catch (err) {
       outcome = { ok: false, err };
+    } finally {
+      this.busyUntil = 0;
     }
     // The job may have reconnected: judge the session it ended on.
     if (this.current?.failed) {

@@ -4,8 +4,10 @@ import type { DeviceTarget } from "../../shared/device";
 import type { AgentEvent, WatchStatus } from "../../shared/events";
 import type { AttendanceRecord } from "../../shared/ops";
 import type { DevicePool, LiveHooks } from "../devices/pool";
+import type { JobContext } from "../devices/worker";
 import { leavesSessionUsable } from "../devices/session-handle";
 import type { Logger } from "../log";
+import { readEstimateMs } from "../ops/attendance";
 import { toAttendance } from "../ops/map";
 import { Backoff, type BackoffOptions } from "../relay/backoff";
 import { decodeEvent, type ZkEvent } from "../zk/codec/event";
@@ -116,10 +118,13 @@ export class LiveWatcher {
     while (!this.stopped) {
       try {
         const { target, pool } = this.opts;
+        // Nobody else waits for these jobs: behind a large read they wait as long as it takes (docs/relay.md §4),
+        // instead of failing and making the session look down (which would read the whole log once more).
+        const waitBehind = { extend: () => undefined };
         if (this.catchUpDue) {
-          await pool.run(target, Date.now() + jobBudgetMs(target.timeout, true), (s) => this.catchUp(s));
+          await pool.run(target, Date.now() + jobBudgetMs(target.timeout, true), (s, job) => this.catchUp(s, job), waitBehind);
         } else {
-          await pool.run(target, Date.now() + jobBudgetMs(target.timeout, false), (s) => this.keepAlive(s));
+          await pool.run(target, Date.now() + jobBudgetMs(target.timeout, false), (s) => this.keepAlive(s), waitBehind);
         }
         this.backoff.reset();
         if (this.state !== "live") await this.report("live");
@@ -141,7 +146,12 @@ export class LiveWatcher {
    * log that no longer starts with what the cursor saw is reported and read from the start (docs/events.md §5).
    * The cursor is written only once those events are on disk in the outbox.
    */
-  private async catchUp(session: ZkSession): Promise<void> {
+  private async catchUp(session: ZkSession, job?: JobContext): Promise<void> {
+    if (job) {
+      // docs/relay.md §4: requests queued behind this read wait as long as a log this size takes (one packet to count it).
+      const { records } = await session.freeSizes();
+      job.expectBusyUntil(Date.now() + readEstimateMs(records, session.transport));
+    }
     const raw = await session.getAttendance();
     if (raw.some((r) => !r.userId)) for (const u of await session.getUsers()) this.users.set(u.uid, u.userId);
     const log = raw.map((r) => toAttendance(r, r.userId || this.users.get(r.uid) || ""));

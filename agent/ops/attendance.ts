@@ -10,10 +10,12 @@ import { toAttendance } from "./map";
 export const listAttendance: OpHandler<"attendance.list"> = async (session, args, ctx) => {
   if (ctx?.extendDeadline && ctx.deadline !== undefined) {
     // docs/relay.md §4: the budget follows the log's size — one packet to count it, then the gateway is told how
-    // long a log this large takes, so 50,000 records over UDP are not cut off at the usual bulk budget.
+    // long a log this large takes, so 50,000 records over UDP are not cut off at the usual bulk budget; requests
+    // queued behind this read wait that much longer too.
     const { records } = await session.freeSizes();
     const needed = Date.now() + readEstimateMs(records, session.transport);
     if (needed > ctx.deadline) ctx.extendDeadline(needed);
+    ctx.expectBusyUntil?.(needed);
   }
   const raw = await session.getAttendance();
   let byUid: Map<number, string> | undefined;

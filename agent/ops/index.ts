@@ -55,14 +55,23 @@ export function createDispatcher(opts: DispatcherOptions = {}): Dispatcher {
         deadline: req.deadline,
         signal: req.signal,
         writeAhead: req.writeAhead,
-        extendDeadline: req.extendDeadline,
         writeMarginMs: Math.round(req.device.timeout * 1000) + RELAY_MARGIN_MS,
       };
+      const extend = req.extendDeadline;
+      // docs/relay.md §4: a deadline only ever moves later, and the op sees the one the gateway now waits for.
+      if (extend) {
+        ctx.extendDeadline = (deadline) => {
+          if (deadline <= (ctx.deadline ?? Infinity)) return;
+          ctx.deadline = deadline;
+          extend(deadline);
+        };
+      }
       return pool.run(
         req.device,
         req.deadline,
-        (session, job) => runOp(req.op, session, req.args as OpInput<OpName>, { ...ctx, reconnect: job.reconnect, queuedWrites: job.queuedWrites }),
-        { signal: req.signal, mutates: WRITE_OPS.has(req.op) },
+        (session, job) =>
+          runOp(req.op, session, req.args as OpInput<OpName>, { ...ctx, reconnect: job.reconnect, queuedWrites: job.queuedWrites, expectBusyUntil: job.expectBusyUntil }),
+        { signal: req.signal, mutates: WRITE_OPS.has(req.op), ...(ctx.extendDeadline ? { extend: ctx.extendDeadline } : {}) },
       );
     },
   };

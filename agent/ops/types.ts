@@ -28,6 +28,8 @@ export interface OpContext {
   writeAhead?: (ifCommitted: unknown) => Promise<void>;
   /** Asks the gateway to wait until `deadline` (epoch ms): a read found a table too large for the usual budget. */
   extendDeadline?: (deadline: number) => void;
+  /** Tells the terminal's queue this op holds the terminal until `until` (epoch ms): requests behind it wait longer. */
+  expectBusyUntil?: (until: number) => void;
 }
 
 /** One operation: runs inside the terminal's lock with an open session; throws coded errors. */

@@ -369,7 +369,8 @@ export class RelayLink {
         this.deadlines.delete(frame.id);
       });
     this.inflight.set(frame.id, work);
-    this.deadlines.set(frame.id, local.deadline);
+    // An extend sent while the request was being queued (behind a long read) has already set a later one.
+    this.deadlines.set(frame.id, Math.max(local.deadline, this.deadlines.get(frame.id) ?? 0));
   }
 
   /**

@@ -65,7 +65,7 @@ export async function pagedAttendance(c: Context<AppEnv>, device: DeviceRow, arg
     const pos = after === undefined ? 0 : decodeCursor(after);
     if (pos === undefined) throw validationFailed([{ path: ["after"], message: "a cursor from an earlier answer (`next` or a record's `cursor`)" }]);
     const filter: EventFilter = { after: pos, sites: null, deviceId: device.id, type: "attendance", ...bounds(filters) };
-    if (format) return streamExport(format, ATTENDANCE_COLUMNS, storedPages(c.env.DB, filter, limit));
+    if (format) return streamExport(c, format, ATTENDANCE_COLUMNS, storedPages(c.env.DB, filter, limit));
     const rows = await pageEvents(c.env.DB, filter, limit ?? DEFAULT_ATTENDANCE_PAGE);
     const next = rows.length > 0 ? encodeCursor(rows[rows.length - 1]!.pos) : (after ?? null);
     return c.json({ success: true, data: rows.map(toRecord), next });
@@ -75,7 +75,7 @@ export async function pagedAttendance(c: Context<AppEnv>, device: DeviceRow, arg
   const { records } = await runOp(c, device, "attendance.list", filters as never);
   const end = limit === undefined ? records.length : Math.min(records.length, offset + limit);
   const page = records.slice(offset, end);
-  if (format) return streamExport(format, ["user_id", "timestamp", "status", "punch", "uid"], chunks(page));
+  if (format) return streamExport(c, format, ["user_id", "timestamp", "status", "punch", "uid"], chunks(page));
   return c.json({ success: true, data: page, next: OFFSET_PREFIX + end.toString(36) });
 }
 

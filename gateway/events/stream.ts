@@ -19,9 +19,10 @@ function csvField(v: unknown): string {
 
 /**
  * Streams the items `pages` yields as CSV (with `columns` as the header) or NDJSON. `pages` is pulled only as the
- * client reads, so a slow reader holds back the D1 reads instead of filling memory.
+ * client reads, so a slow reader holds back the D1 reads instead of filling memory. Answered through `c`, so the
+ * headers every answer carries (X-Request-Id, Content-Language: docs/http-api.md §12) are on the stream too.
  */
-export function streamExport<T extends object>(format: ExportFormat, columns: readonly (keyof T & string)[], pages: AsyncIterable<T[]>, headers: Record<string, string> = {}): Response {
+export function streamExport<T extends object>(c: Context, format: ExportFormat, columns: readonly (keyof T & string)[], pages: AsyncIterable<T[]>, headers: Record<string, string> = {}): Response {
   const encoder = new TextEncoder();
   const iterator = pages[Symbol.asyncIterator]();
   let headerSent = format !== "csv";
@@ -49,5 +50,5 @@ export function streamExport<T extends object>(format: ExportFormat, columns: re
     },
   });
   const type = format === "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson";
-  return new Response(body, { status: 200, headers: { "Content-Type": type, ...headers } });
+  return c.body(body, 200, { "Content-Type": type, ...headers });
 }

@@ -41,7 +41,7 @@ export const events = new Hono<AppEnv>()
       type: q.type,
     };
     const format = exportFormat(c);
-    if (format) return streamExport(format, EVENT_COLUMNS, eventPages(c.env.DB, filter, q.limit));
+    if (format) return streamExport(c, format, EVENT_COLUMNS, eventPages(c.env.DB, filter, q.limit));
     const rows = await pageEvents(c.env.DB, filter, q.limit ?? DEFAULT_EVENTS_LIMIT);
     // docs/events.md §2: `next` is where to continue — the last event given, or the same cursor when none is new.
     const next = rows.length > 0 ? encodeCursor(rows[rows.length - 1]!.pos) : (q.after ?? null);

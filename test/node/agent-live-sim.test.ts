@@ -70,7 +70,7 @@ function newStateDir(): string {
 }
 
 /** Starts an agent in process against the stub; the stub answers its hello with a watch list of `sim`. */
-async function startAgent(sim: Simulator, stateDir: string, conn: number): Promise<{ link: RelayLink; c: StubConnection }> {
+async function startAgent(sim: Simulator, stateDir: string, conn: number, timeout?: number): Promise<{ link: RelayLink; c: StubConnection }> {
   stub ??= await startGatewayStub({ token: TOKEN });
   let link: RelayLink | undefined;
   const done = runAgentCli(["--gateway", stub.url, "--token", TOKEN, "--log-format", "json"], {
@@ -83,7 +83,7 @@ async function startAgent(sim: Simulator, stateDir: string, conn: number): Promi
   agents.push(entry);
   const c = await stub.connection(conn);
   await c.next((f) => f.type === "hello");
-  c.send({ v: 1, type: "watch", devices: [simTarget(sim)] });
+  c.send({ v: 1, type: "watch", devices: [simTarget(sim, timeout === undefined ? {} : { timeout })] });
   await until(() => link !== undefined, "the link");
   entry.link = link;
   return { link: link!, c };
@@ -217,3 +217,25 @@ for (const profile of ["tft", "zk6"] as const) {
     });
   });
 }
+
+describe("live sessions and a large log", () => {
+  it("a keep-alive waiting behind a long read waits for it: the session is not taken for dead, the log not imported again", { timeout: 90_000 }, async () => {
+    // 25,000 records over a slow link read in longer than a keep-alive's budget at timeout 0.4 s (4 × 0.4 s + 2 s,
+    // docs/relay.md §4); keep-alives are due every 150 ms.
+    const sim = await sims.start({ profile: "zk6", data: undefined, users: 40, records: 25_000, templates: 0, latencyMs: 10 });
+    const target = simTarget(sim, { timeout: 0.4 });
+    const { c } = await startAgent(sim, newStateDir(), 0, 0.4);
+    const got = new Received(() => stub!.connections);
+    await until(() => got.punches(true).length >= 25_000, "the import", 60_000);
+    const reads = () => sim.commandLog.filter((e) => e.name === "CMD_PREPARE_BUFFER").length;
+    const readsBefore = reads();
+    const id = crypto.randomUUID();
+    c.send({ v: 1, type: "request", id, op: "attendance.list", device: target, args: {}, deadline: Date.now() + 60_000 });
+    const response = await c.next((f) => f.type === "response" && f.id === id, 60_000);
+    expect(response.ok).toBe(true);
+    await new Promise((r) => setTimeout(r, 600)); // a few keep-alive rounds
+    expect(got.poll().statuses.filter((st) => st.state === "connecting")).toEqual([]);
+    // The request's own reads only (the log, and the user table for 16-byte records): no second import.
+    expect(reads() - readsBefore).toBeLessThanOrEqual(2);
+  });
+});

@@ -51,10 +51,15 @@ describe("attendance from the stored log", () => {
     const csv = await call("GET", `/devices/${dev}/attendance`, { headers: { Accept: "text/csv" } });
     expect(csv.status).toBe(200);
     expect(csv.headers.get("content-type")).toContain("text/csv");
+    // A stream carries the headers of every answer (docs/http-api.md §12).
+    expect(csv.headers.get("x-request-id")).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(csv.headers.get("content-language")).toBe("es");
     const lines = (await csv.text()).trim().split("\r\n");
     expect(lines[0]).toBe("user_id,timestamp,status,punch,uid,id,seq,cursor,catch_up");
     expect(lines).toHaveLength(1201);
-    const nd = await call("GET", `/devices/${dev}/attendance?after=${"c1.0"}&limit=1100`, { headers: { Accept: "application/x-ndjson" } });
+    const nd = await call("GET", `/devices/${dev}/attendance?after=${"c1.0"}&limit=1100`, { headers: { Accept: "application/x-ndjson", "Accept-Language": "en" } });
+    expect(nd.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    expect(nd.headers.get("content-language")).toBe("en");
     const items = (await nd.text()).trim().split("\n").map((l) => JSON.parse(l) as { seq: number });
     expect(items).toHaveLength(1100);
     expect(items.at(-1)!.seq).toBe(1100);

@@ -93,6 +93,7 @@ describe("event ingest", () => {
     expect(seen.map((e) => e.seq)).toEqual(Array.from({ length: 250 }, (_, i) => i + 1));
     const csv = await call("GET", `/events?device_id=${dev}`, { headers: { Accept: "text/csv" } });
     expect(csv.headers.get("content-type")).toContain("text/csv");
+    expect(csv.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
     const lines = (await csv.text()).trim().split("\r\n");
     expect(lines[0]).toMatch(/^id,seq,cursor,device_id,type,user_id/);
     expect(lines).toHaveLength(251);
