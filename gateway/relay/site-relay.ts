@@ -103,7 +103,9 @@ export class SiteRelay extends DurableObject<Env> {
 
   /**
    * Sends one request to the agent and waits for its answer until `deadline` (epoch ms). Never throws:
-   * AGENT_OFFLINE at once without an agent or when its socket closes, RELAY_TIMEOUT past the deadline.
+   * AGENT_OFFLINE at once without an agent or when its socket closes, RELAY_TIMEOUT past the deadline. A fan-out's
+   * call (`latest`, `onExtend`) is never extended past `latest`, and `onExtend` hears each deadline an extension
+   * gave it (docs/relay.md §4).
    */
   async relay(op: string, device: DeviceTarget, args: Record<string, unknown>, deadline: number, asked: RelayMeta = {}): Promise<RelayOutcome> {
     const { latest, onExtend, ...meta } = asked;
