@@ -4,6 +4,7 @@ import type { Lang } from "../../shared/messages";
 import type { Principal } from "../auth/principal";
 import type { DeviceRow } from "../db/devices";
 import type { AuditNote } from "../audit";
+import type { TotalDeadline } from "../relay/contract";
 
 export type AppEnv = {
   Bindings: Env;
@@ -20,8 +21,8 @@ export type AppEnv = {
     audit: AuditNote;
     /** Set by keepOutOfReplay (idempotency.ts): this answer is not final and must not be stored for replay. */
     noReplay: boolean;
-    /** Epoch ms by which every relayed call of this request must be done (fan-out routes: one total deadline). */
-    deadline: number;
+    /** Fan-out routes: the one total deadline every relayed call of this request is cut to when it starts (fan-out.ts). */
+    deadline: TotalDeadline;
     /** The Idempotency-Key this request claimed (idempotency.ts), if any. */
     idem: { keyId: string; idemKey: string; fingerprint: string };
   };

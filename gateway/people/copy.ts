@@ -8,7 +8,7 @@ import { noteAudit } from "../audit";
 import { deviceNotFound } from "../auth/device-scope";
 import { listDevices } from "../db/devices";
 import { runOp } from "../device-call";
-import { mapSettled } from "../fan-out";
+import { fanOutDeadline, mapSettled } from "../fan-out";
 import type { AppEnv } from "../http/app-env";
 import { validBody, validParam } from "../http/body";
 import { fail, okMessage } from "../http/envelope";
@@ -37,8 +37,7 @@ export async function copyUser(c: Context<AppEnv>): Promise<Response> {
   if (body.to.includes(body.from)) throw apiError("VALIDATION_FAILED", { device_id: body.from }, { details: [{ path: "to", message: "lists the source device" }] }, "COPY_SAME_DEVICE");
   const source = visible.get(body.from)!;
   const targets = [...new Set(body.to)].map((id) => visible.get(id)!);
-  const writeMs = Math.max(0, ...targets.map((d) => relayBudgetMs("users.import", d.timeout)));
-  c.set("deadline", Date.now() + relayBudgetMs("users.export", source.timeout) + writeMs);
+  c.set("deadline", fanOutDeadline(targets.map((d) => relayBudgetMs("users.import", d.timeout)), Date.now(), relayBudgetMs("users.export", source.timeout)));
   const { snapshot } = await runOp(c, source, "users.export", { user_id: userId });
   const parts: AuditPart[] = [];
   const settled = await mapSettled(targets, (d) => runOp(c, d, "users.import", { snapshot }, userId));

@@ -26,11 +26,17 @@ export async function callAgent<O extends OpName>(
   args: OpArgs<O>,
   meta: RelayMeta = {},
 ): Promise<OpResult<O>> {
-  const deadline = Math.min(Date.now() + relayBudgetMs(op, device.timeout), meta.deadline ?? Infinity);
+  const total = meta.deadline;
+  const deadline = Math.min(Date.now() + relayBudgetMs(op, device.timeout), (typeof total === "number" ? total : total?.at) ?? Infinity);
   let outcome: RelayOutcome;
   try {
-    // workers-types turns a union RPC return type into `never`; relay() is declared to return RelayOutcome.
     const { deadline: _total, ...forward } = meta;
+    if (typeof total === "object") {
+      // A fan-out's call: its extensions move the total deadline, and stay within its bound (docs/relay.md §4).
+      forward.latest = total.latest;
+      forward.onExtend = (extendedTo: number) => total.extended(extendedTo);
+    }
+    // workers-types turns a union RPC return type into `never`; relay() is declared to return RelayOutcome.
     outcome = (await siteRelay(env, siteId).relay(op, device, args as Record<string, unknown>, deadline, forward)) as RelayOutcome;
   } catch (e) {
     // The Durable Object itself failed (reset by a deploy, overloaded): not the agent's answer.

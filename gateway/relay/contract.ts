@@ -23,12 +23,32 @@ export const CLOSE_REPLACED = 4000;
 /** Close code of `disconnect()` and `setToken()` (site deleted, token rotated). */
 export const CLOSE_DISCONNECTED = 4001;
 
+/**
+ * A fan-out's one total deadline, read by each call when it starts and moved by its calls' extensions
+ * (gateway/fan-out.ts, docs/relay.md §4).
+ */
+export interface TotalDeadline {
+  /** Epoch ms a call starting now must be done by. */
+  readonly at: number;
+  /** Epoch ms no call of the fan-out may wait past, extensions included. */
+  readonly latest: number;
+  /** One of the fan-out's calls was extended to `deadline` (epoch ms). */
+  extended(deadline: number): void;
+}
+
 /** Who asked for a relayed op, kept with the request so a late answer can still be recorded. */
 export interface RelayMeta {
   /** The relay request id to use (the caller links its audit row to it); a random one when absent. */
   requestId?: string;
-  /** Epoch ms the whole HTTP request must be done by (a fan-out's total deadline); caps the op's own budget. */
-  deadline?: number;
+  /**
+   * Epoch ms the whole HTTP request must be done by, or a fan-out's total deadline (fan-out.ts), which moves when
+   * the agent extends one of its calls; caps the op's own budget when the call starts. callAgent keeps it.
+   */
+  deadline?: number | TotalDeadline;
+  /** Set by callAgent from a fan-out's total deadline: no `extend` frame moves this request's wait past it (epoch ms). */
+  latest?: number;
+  /** Set by callAgent from a fan-out's total deadline: told the deadline an `extend` frame gave this request. */
+  onExtend?: (deadline: number) => void;
   /** The caller's API key id (snapshots of a late users.delete are recorded as deleted by it). */
   keyId?: string;
   /** created_at of the device's registry row: a late snapshot is kept only if that same row still exists. */

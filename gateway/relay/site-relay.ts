@@ -47,6 +47,8 @@ export class SiteRelay extends DurableObject<Env> {
   /** Ids of in-flight requests that are durable (their context is in storage); the others need no storage lookup. */
   private readonly durableInflight = new Set<string>();
   private readonly intake: EventIntake;
+  /** What a fan-out asked of an in-flight request's extensions: their bound, and whom to tell (docs/relay.md §4). */
+  private readonly extendRules = new Map<string, Pick<RelayMeta, "latest" | "onExtend">>();
   /** Responses arriving in parts, joined here (memory only: a request awaiting them keeps this object awake). */
   private readonly parts = new PartBuffer();
 
@@ -101,9 +103,12 @@ export class SiteRelay extends DurableObject<Env> {
 
   /**
    * Sends one request to the agent and waits for its answer until `deadline` (epoch ms). Never throws:
-   * AGENT_OFFLINE at once without an agent or when its socket closes, RELAY_TIMEOUT past the deadline.
+   * AGENT_OFFLINE at once without an agent or when its socket closes, RELAY_TIMEOUT past the deadline. A fan-out's
+   * call (`latest`, `onExtend`) is never extended past `latest`, and `onExtend` hears each deadline an extension
+   * gave it (docs/relay.md §4).
    */
-  async relay(op: string, device: DeviceTarget, args: Record<string, unknown>, deadline: number, meta: RelayMeta = {}): Promise<RelayOutcome> {
+  async relay(op: string, device: DeviceTarget, args: Record<string, unknown>, deadline: number, asked: RelayMeta = {}): Promise<RelayOutcome> {
+    const { latest, onExtend, ...meta } = asked;
     try {
       const ws = this.agentSocket();
       const info = ws && readConn(ws);
@@ -124,6 +129,7 @@ export class SiteRelay extends DurableObject<Env> {
       }
       const pending = this.pendingOf(info.conn);
       const answer = pending.add(id, wait, () => relayTimeout(device.id));
+      if (latest !== undefined || onExtend !== undefined) this.extendRules.set(id, { latest, onExtend });
       try {
         ws.send(JSON.stringify(frame.data));
       } catch {
@@ -133,6 +139,7 @@ export class SiteRelay extends DurableObject<Env> {
         return await answer;
       } finally {
         this.durableInflight.delete(id);
+        this.extendRules.delete(id);
         if (pending.size === 0 && this.inflight.get(info.conn) === pending) this.inflight.delete(info.conn);
       }
     } catch (e) {
@@ -191,9 +198,12 @@ export class SiteRelay extends DurableObject<Env> {
         case "response":
           return await this.onResponse(ws, frame);
         case "extend": {
-          // docs/relay.md §4: a bulk read found a large table; the wait grows, never past MAX_EXTENDED_WAIT_MS.
-          const wait = Math.min(frame.deadline - Date.now(), MAX_EXTENDED_WAIT_MS);
-          if (wait > 0) this.inflight.get(readConn(ws)?.conn ?? "")?.extend(frame.id, wait);
+          // docs/relay.md §4: a bulk read found a large table; the wait grows, never past MAX_EXTENDED_WAIT_MS nor
+          // past the bound of the fan-out the request belongs to, which is told the new deadline.
+          const rule = this.extendRules.get(frame.id);
+          const now = Date.now();
+          const wait = Math.min(Math.min(frame.deadline, rule?.latest ?? Infinity) - now, MAX_EXTENDED_WAIT_MS);
+          if (wait > 0 && this.inflight.get(readConn(ws)?.conn ?? "")?.extend(frame.id, wait) === true) this.tellExtended(rule, now + wait);
           return;
         }
         case "part": {
@@ -272,6 +282,18 @@ export class SiteRelay extends DurableObject<Env> {
     await forgetDurable(this.ctx.storage, frame.id);
     send(ws, { v: RELAY_VERSION, type: "ack", id: frame.id });
     return true;
+  }
+
+  /** Tells the fan-out a request belongs to how far its wait was extended; a failure is logged, never thrown. */
+  private tellExtended(rule: Pick<RelayMeta, "onExtend"> | undefined, deadline: number): void {
+    if (rule?.onExtend === undefined) return;
+    const failed = (e: unknown) => this.log(`could not tell a fan-out about an extension: ${e instanceof Error ? e.message : String(e)}`);
+    try {
+      // An RPC stub of the caller's function: its promise is not awaited, the frame handler goes on.
+      void Promise.resolve(rule.onExtend(deadline)).catch(failed);
+    } catch (e) {
+      failed(e);
+    }
   }
 
   /** Queued deletes of this site, sent on this object's own agent socket; a failure is logged, never thrown. */
