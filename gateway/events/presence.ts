@@ -1,6 +1,7 @@
 // GET /events/devices: a watch row is the agent's last report, true only while that agent is connected (docs/events.md §7).
 import type { Env } from "../env";
 import { agentStatus } from "../relay/call-agent";
+import type { StoredWatchRow } from "./query";
 import type { WatchRow } from "./schemas";
 
 /** The state of a terminal whose site's agent is not connected: its last report may be hours old. */
@@ -10,7 +11,7 @@ export const AGENT_OFFLINE_STATE = "agent_offline";
  * Adds `agent_connected` to each row and, for a site whose agent is gone, shows `state: "agent_offline"` instead
  * of the last report (a killed agent never sends "stopped"); one status call per site in the answer.
  */
-export async function withAgentPresence(env: Env, rows: (Omit<WatchRow, "agent_connected"> & { site_id: string })[]): Promise<WatchRow[]> {
+export async function withAgentPresence(env: Env, rows: StoredWatchRow[]): Promise<WatchRow[]> {
   const sites = [...new Set(rows.map((r) => r.site_id))];
   const connected = new Map(
     await Promise.all(sites.map(async (s) => [s, await agentStatus(env, s).then((a) => a.connected, () => false)] as const)),

@@ -5,6 +5,8 @@ interface Entry<T> {
   resolve: (value: T) => void;
   reject: (err: unknown) => void;
   timer: ReturnType<typeof setTimeout>;
+  /** Date.now() when the wait ends. */
+  dueAt: number;
   onTimeout: TimeoutError;
 }
 
@@ -38,16 +40,22 @@ export class PendingRequests<T> {
   add(id: string, timeoutMs: number, onTimeout: TimeoutError = this.onTimeout): Promise<T> {
     if (this.entries.has(id)) return Promise.reject(new CodedError("INTERNAL", `Request id ${id} is already pending`));
     return new Promise<T>((resolve, reject) => {
-      this.entries.set(id, { resolve, reject, timer: this.arm(id, timeoutMs, onTimeout, reject), onTimeout });
+      this.entries.set(id, { resolve, reject, timer: this.arm(id, timeoutMs, onTimeout, reject), dueAt: Date.now() + timeoutMs, onTimeout });
     });
   }
 
-  /** Gives `id` `timeoutMs` from now instead of what is left of its wait; false when the id is unknown. */
+  /**
+   * Gives `id` `timeoutMs` from now when that ends later than its current wait (docs/relay.md §4: a deadline only
+   * ever moves later, whatever an agent sends); false when the id is unknown or the wait did not grow.
+   */
   extend(id: string, timeoutMs: number): boolean {
     const entry = this.entries.get(id);
     if (entry === undefined) return false;
+    const dueAt = Date.now() + timeoutMs;
+    if (dueAt <= entry.dueAt) return false;
     clearTimeout(entry.timer);
     entry.timer = this.arm(id, timeoutMs, entry.onTimeout, entry.reject);
+    entry.dueAt = dueAt;
     return true;
   }
 

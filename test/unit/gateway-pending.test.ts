@@ -56,6 +56,17 @@ describe("PendingRequests", () => {
     expect(pending.extend("slow", 1000)).toBe(false);
   });
 
+  test("an extend that would end sooner than the current wait changes nothing", async () => {
+    const pending = new PendingRequests<string>();
+    const p = pending.add("slow", 5000);
+    vi.advanceTimersByTime(1000);
+    expect(pending.extend("slow", 1000)).toBe(false);
+    vi.advanceTimersByTime(3000);
+    expect(await state(p)).toBe("pending");
+    vi.advanceTimersByTime(1001);
+    expect(await state(p)).not.toBe("pending");
+  });
+
   test("unknown ids are refused with false", () => {
     const pending = new PendingRequests<number>();
     expect(pending.resolve("nope", 1)).toBe(false);
