@@ -137,9 +137,18 @@ export class TerminalWorker {
     try {
       if (this.current) await this.release(target);
     } finally {
-      this.busy = false;
-      this.opts.onIdle();
+      this.endTurn();
     }
+  }
+
+  /**
+   * The worker's turn (a burst, or closing the kept session) is over: a job submitted meanwhile found the worker
+   * busy and was only queued, so it starts now; otherwise the owner hears that the worker is idle.
+   */
+  private endTurn(): void {
+    this.busy = false;
+    if (this.waiting.length > 0) void this.pump();
+    else this.opts.onIdle();
   }
 
   /** True while a job runs or the session is being opened/closed. */
@@ -226,8 +235,7 @@ export class TerminalWorker {
         if (this.waiting.length === 0) break;
       }
     } finally {
-      this.busy = false;
-      this.opts.onIdle();
+      this.endTurn();
     }
   }
 

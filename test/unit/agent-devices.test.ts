@@ -1,5 +1,5 @@
 // Per-terminal queues over an in-memory session: FIFO, no overlap, bounds, deadlines, session reuse and recovery.
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { DevicePool, terminalKey, type DevicePoolOptions } from "../../agent/devices/pool";
 import { isDead, leavesSessionUsable, SessionHandle, sessionFailed } from "../../agent/devices/session-handle";
 import type { SessionFactory } from "../../agent/devices/session-factory";
@@ -18,7 +18,18 @@ function poolFor(terminals: Record<number, FakeTerminal>, maxWaiters?: number, o
 
 afterEach(() => {
   for (const p of pools.splice(0)) p.stop();
+  vi.useRealTimers();
 });
+
+/** Watches `p` without awaiting it: `state.done` says whether it settled yet (fake-timer tests advance time in between). */
+function track<T>(p: Promise<T>): { done: boolean; value?: T; error?: unknown } {
+  const state: { done: boolean; value?: T; error?: unknown } = { done: false };
+  p.then(
+    (value) => Object.assign(state, { done: true, value }),
+    (error: unknown) => Object.assign(state, { done: true, error }),
+  );
+  return state;
+}
 
 /** Settles with "timeout" instead of hanging when `p` never settles. */
 function within<T>(p: Promise<T>, ms = 1000): Promise<T | "timeout"> {
@@ -252,6 +263,28 @@ describe("DevicePool", () => {
     // The job's answer is out, the worker is still finishing its turn (as when a watcher stops after its last job).
     await pool.unwatch(key, target());
     await pool.idle();
+    expect(t.openSessions).toBe(0);
+    expect(pool.activeTerminals).toBe(0);
+  });
+
+  it("a job submitted while an unwatch closes the kept session runs, and the pool goes idle", async () => {
+    vi.useFakeTimers();
+    const t = new FakeTerminal();
+    const pool = poolFor({ 4370: t });
+    const key = await pool.watch(target(), { onSession: async () => {}, onEnabled: async () => {} });
+    await pool.run(target(), far(), async () => undefined);
+    await vi.advanceTimersByTimeAsync(1); // the worker's turn is over: the session is kept, nothing runs
+    expect(t.openSessions).toBe(1);
+    // Not awaited: the worker is busy closing the session when the job comes.
+    const closing = pool.unwatch(key, target());
+    const job = track(pool.run(target(), far(), (s) => s.getTime()));
+    const idle = track(pool.idle());
+    await vi.advanceTimersByTimeAsync(1); // far short of the job's deadline
+    await closing;
+    expect(job.error).toBeUndefined();
+    expect(job.value).toEqual(t.time);
+    expect(t.calls.filter((c) => c.name === "getTime").map((c) => c.session)).toEqual([2]); // on a session of its own
+    expect(idle.done).toBe(true);
     expect(t.openSessions).toBe(0);
     expect(pool.activeTerminals).toBe(0);
   });
