@@ -1,0 +1,57 @@
+// A watched terminal's watcher against the pool over an in-memory session, with fake timers: stopping.
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { DevicePool } from "../../agent/devices/pool";
+import type { CursorStore } from "../../agent/live/cursor";
+import type { EventOutbox } from "../../agent/live/event-outbox";
+import { LiveWatcher } from "../../agent/live/watcher";
+import { silentLogger } from "../../agent/log";
+import { FakeTerminal, target } from "./agent-fake-session";
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+/** Cursors and outbox in memory: the watcher's disk is not what these tests are about. */
+function doubles() {
+  const cursors = { get: () => undefined, set: async () => {} } as unknown as CursorStore;
+  const outbox = { add: async () => {}, flush: async () => {} } as unknown as EventOutbox;
+  return { cursors, outbox };
+}
+
+function track<T>(p: Promise<T>): { done: boolean } {
+  const state = { done: false };
+  void p.then(() => (state.done = true));
+  return state;
+}
+
+describe("LiveWatcher", () => {
+  it("stopping while its keep-alive waits behind a long read drops the keep-alive instead of waiting for the read", async () => {
+    vi.useFakeTimers();
+    const t = new FakeTerminal();
+    const pool = new DevicePool({ sessionFactory: t.factory() });
+    const watcher = new LiveWatcher({ pool, target: target(), ...doubles(), logger: silentLogger, keepAliveMs: 1000 });
+    await watcher.start();
+    await vi.advanceTimersByTimeAsync(1); // the first catch-up is done; the loop sleeps until the keep-alive
+    expect(t.callNames()).toContain("getAttendance");
+    const checks = () => t.callNames().filter((n) => n === "freeSizes").length;
+    const before = checks();
+    // A large log read that expects to hold the terminal 10 s: the keep-alive queued behind it waits that long.
+    let release!: () => void;
+    const read = pool.run(target(), Date.now() + 20_000, (_s, job) => {
+      job.expectBusyUntil(Date.now() + 10_000);
+      return new Promise<void>((r) => (release = r));
+    });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(pool.inFlight).toBe(2); // the read, and the keep-alive waiting behind it
+    const stopping = track(watcher.stop());
+    await vi.advanceTimersByTimeAsync(100); // far short of the read's expected end
+    expect(stopping.done).toBe(true);
+    expect(pool.inFlight).toBe(1);
+    release();
+    await read;
+    await pool.idle();
+    expect(checks()).toBe(before); // the dropped keep-alive never ran
+    expect(t.openSessions).toBe(0);
+    pool.stop();
+  });
+});
