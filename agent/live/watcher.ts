@@ -96,6 +96,8 @@ export class LiveWatcher {
   }
 
   private async onSession(session: ZkSession): Promise<void> {
+    // Stopped (the worker may still hear of a new session before unwatch): its events are not this watcher's.
+    if (this.stopped) return;
     this.offEvents?.();
     this.offEvents = session.onEvent?.((packet) => this.onPacket(packet));
     await this.register(session);

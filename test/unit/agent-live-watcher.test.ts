@@ -1,10 +1,12 @@
-// A watched terminal's watcher against the pool over an in-memory session, with fake timers: stopping.
+// A watched terminal's watcher against the pool over an in-memory session, with fake timers: stopping, re-subscribing.
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { DevicePool } from "../../agent/devices/pool";
+import type { LiveHooks } from "../../agent/devices/worker";
 import type { CursorStore } from "../../agent/live/cursor";
 import type { EventOutbox } from "../../agent/live/event-outbox";
 import { LiveWatcher } from "../../agent/live/watcher";
 import { silentLogger } from "../../agent/log";
+import type { ZkSession } from "../../agent/zk/types";
 import { FakeTerminal, target } from "./agent-fake-session";
 
 afterEach(() => {
@@ -52,6 +54,26 @@ describe("LiveWatcher", () => {
     await pool.idle();
     expect(checks()).toBe(before); // the dropped keep-alive never ran
     expect(t.openSessions).toBe(0);
+    pool.stop();
+  });
+
+  it("a stopped watcher does not subscribe to a new session's events", async () => {
+    vi.useFakeTimers();
+    const t = new FakeTerminal();
+    const pool = new DevicePool({ sessionFactory: t.factory() });
+    let hooks: LiveHooks | undefined;
+    const watch = pool.watch.bind(pool);
+    vi.spyOn(pool, "watch").mockImplementation((tg, h) => ((hooks = h), watch(tg, h)));
+    const watcher = new LiveWatcher({ pool, target: target(), ...doubles(), logger: silentLogger, keepAliveMs: 1000 });
+    await watcher.start();
+    await vi.advanceTimersByTimeAsync(1);
+    await watcher.stop();
+    // The worker hears of a session opened before the unwatch reached it, and tells the hooks it had.
+    const onEvent = vi.fn(() => () => {});
+    const session = { onEvent, regEvent: async () => {} } as unknown as ZkSession;
+    await hooks!.onSession(session);
+    expect(onEvent).not.toHaveBeenCalled();
+    await pool.idle();
     pool.stop();
   });
 });
