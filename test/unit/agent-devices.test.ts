@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { DevicePool, terminalKey, type DevicePoolOptions } from "../../agent/devices/pool";
 import { isDead, leavesSessionUsable, SessionHandle, sessionFailed } from "../../agent/devices/session-handle";
 import type { SessionFactory } from "../../agent/devices/session-factory";
+import { createDispatcher } from "../../agent/ops";
 import { CodedError, FakeSession, FakeTerminal, sleep, target } from "./agent-fake-session";
 
 const far = () => Date.now() + 10_000;
@@ -335,6 +336,41 @@ describe("DevicePool", () => {
     expect(t.connects).toBe(1);
     await pool.idle();
     expect(pool.activeTerminals).toBe(0);
+  });
+});
+
+describe("requests queued behind a long read (docs/relay.md §4)", () => {
+  /** attendance.list on a log of `records` while another request waits behind it; what each was extended to. */
+  async function listWithOneBehind(records: number, transport: "tcp" | "udp") {
+    vi.useFakeTimers();
+    const t = new FakeTerminal();
+    t.transport = transport;
+    for (let i = 0; i < records; i++) t.attendance.push({ uid: 1, userId: "1", time: { ...t.time }, status: 1, punch: 0 });
+    const pool = poolFor({ 4370: t });
+    const dispatcher = createDispatcher({ pool });
+    const device = target({ transport });
+    const toGateway: number[] = [];
+    const behind: number[] = [];
+    const start = Date.now();
+    const list = dispatcher.dispatch({ op: "attendance.list", device, args: {}, deadline: start + 62_000, extendDeadline: (d) => toGateway.push(d) });
+    const queued = pool.run(device, start + 22_000, async () => "ran", { extend: (d) => behind.push(d) });
+    const [result, ran] = await Promise.all([list as Promise<{ records: unknown[] }>, queued]);
+    expect(result.records).toHaveLength(records);
+    expect(ran).toBe("ran");
+    await pool.idle();
+    return { start, toGateway, behind };
+  }
+
+  it("a log that fits the usual bulk budget extends nothing, not even the request queued behind it", async () => {
+    const { toGateway, behind } = await listWithOneBehind(100, "tcp");
+    expect(toGateway).toEqual([]);
+    expect(behind).toEqual([]);
+  });
+
+  it("a log too large for it extends the read and, counted from its expected end, the request behind it", async () => {
+    const { start, toGateway, behind } = await listWithOneBehind(20_000, "udp"); // 10 s + 64 s estimated
+    expect(toGateway).toEqual([start + 74_000]);
+    expect(behind).toEqual([start + 74_000 + 22_000]);
   });
 });
 

@@ -1,4 +1,4 @@
-// A watched terminal's watcher against the pool over an in-memory session, with fake timers: stopping, re-subscribing.
+// A watched terminal's watcher against the pool over an in-memory session, with fake timers: stopping, re-subscribing, extending.
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { DevicePool } from "../../agent/devices/pool";
 import type { LiveHooks } from "../../agent/devices/worker";
@@ -55,6 +55,37 @@ describe("LiveWatcher", () => {
     expect(checks()).toBe(before); // the dropped keep-alive never ran
     expect(t.openSessions).toBe(0);
     pool.stop();
+  });
+
+  /** A watcher's first catch-up on a log of `records`, with a request queued behind it: what that request was extended to. */
+  async function catchUpWithOneBehind(records: number, transport: "tcp" | "udp") {
+    vi.useFakeTimers();
+    const t = new FakeTerminal();
+    t.transport = transport;
+    for (let i = 0; i < records; i++) t.attendance.push({ uid: 1, userId: "1", time: { ...t.time }, status: 1, punch: 0 });
+    const pool = new DevicePool({ sessionFactory: t.factory() });
+    const device = target({ transport });
+    const watcher = new LiveWatcher({ pool, target: device, ...doubles(), logger: silentLogger, keepAliveMs: 60_000 });
+    await watcher.start(); // the catch-up is running
+    const behind: number[] = [];
+    const start = Date.now();
+    const queued = pool.run(device, start + 22_000, async () => "ran", { extend: (d) => behind.push(d) });
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await queued).toBe("ran");
+    expect(t.callNames()).toContain("getAttendance");
+    await watcher.stop();
+    await pool.idle();
+    pool.stop();
+    return { start, behind };
+  }
+
+  it("a catch-up of a log that fits the usual bulk budget does not extend a request queued behind it", async () => {
+    expect((await catchUpWithOneBehind(100, "tcp")).behind).toEqual([]);
+  });
+
+  it("a catch-up of a log too large for it extends the request behind it, counted from its expected end", async () => {
+    const { start, behind } = await catchUpWithOneBehind(20_000, "udp"); // 10 s + 64 s estimated
+    expect(behind).toEqual([start + 74_000 + 22_000]);
   });
 
   it("a stopped watcher does not subscribe to a new session's events", async () => {
