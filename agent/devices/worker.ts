@@ -1,4 +1,5 @@
 // One terminal's work queue: FIFO, bounded, deadline- and abort-aware, one shared session per burst, terminal left enabled.
+import { capExtendedDeadline } from "../../shared/budget";
 import { CodedError } from "../../shared/errors";
 import type { DeviceTarget } from "../../shared/device";
 import type { ZkSession } from "../zk/types";
@@ -201,12 +202,14 @@ export class TerminalWorker {
 
   /**
    * docs/relay.md §4: the running job holds the terminal until busyUntil; each waiting job that can extend its
-   * deadline gets the time it was given counted from then, so a long read does not fail everything queued behind it.
+   * deadline gets the time it was given counted from then, so a long read does not fail everything queued behind it;
+   * never more than MAX_EXTENDED_WAIT_MS from now, the most the gateway waits.
    */
   private extendWaiting(): void {
-    if (this.busyUntil <= this.opts.now()) return;
+    const now = this.opts.now();
+    if (this.busyUntil <= now) return;
     for (const job of this.waiting) {
-      const later = this.busyUntil + job.budgetMs;
+      const later = capExtendedDeadline(this.busyUntil + job.budgetMs, now);
       if (job.extend === undefined || later <= job.deadline) continue;
       job.deadline = later;
       job.extend(later);

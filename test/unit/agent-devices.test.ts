@@ -4,6 +4,7 @@ import { DevicePool, terminalKey, type DevicePoolOptions } from "../../agent/dev
 import { isDead, leavesSessionUsable, SessionHandle, sessionFailed } from "../../agent/devices/session-handle";
 import type { SessionFactory } from "../../agent/devices/session-factory";
 import { createDispatcher } from "../../agent/ops";
+import { MAX_EXTENDED_WAIT_MS } from "../../shared/budget";
 import { CodedError, FakeSession, FakeTerminal, sleep, target } from "./agent-fake-session";
 
 const far = () => Date.now() + 10_000;
@@ -340,13 +341,23 @@ describe("DevicePool", () => {
 });
 
 describe("requests queued behind a long read (docs/relay.md §4)", () => {
-  /** attendance.list on a log of `records` while another request waits behind it; what each was extended to. */
-  async function listWithOneBehind(records: number, transport: "tcp" | "udp") {
+  /**
+   * attendance.list on a log of `records` while another request waits behind it; what each was extended to. The
+   * terminal may count more records than it sends (`counted`), to make the estimate as large as a test needs.
+   */
+  async function listWithOneBehind(records: number, transport: "tcp" | "udp", counted = records) {
     vi.useFakeTimers();
     const t = new FakeTerminal();
     t.transport = transport;
     for (let i = 0; i < records; i++) t.attendance.push({ uid: 1, userId: "1", time: { ...t.time }, status: 1, punch: 0 });
-    const pool = poolFor({ 4370: t });
+    const pool = poolFor({ 4370: t }, undefined, {
+      sessionFactory: async (x) => {
+        const session = await t.factory()(x);
+        const sizes = session.freeSizes.bind(session);
+        session.freeSizes = async () => ({ ...(await sizes()), records: counted });
+        return session;
+      },
+    });
     const dispatcher = createDispatcher({ pool });
     const device = target({ transport });
     const toGateway: number[] = [];
@@ -371,6 +382,37 @@ describe("requests queued behind a long read (docs/relay.md §4)", () => {
     const { start, toGateway, behind } = await listWithOneBehind(20_000, "udp"); // 10 s + 64 s estimated
     expect(toGateway).toEqual([start + 74_000]);
     expect(behind).toEqual([start + 74_000 + 22_000]);
+  });
+
+  it("no deadline moves past MAX_EXTENDED_WAIT_MS from now: not the read's, not the gateway's, not the one behind it", async () => {
+    const { start, toGateway, behind } = await listWithOneBehind(0, "tcp", 1_000_000); // 10 s + 1000 s estimated
+    expect(toGateway).toEqual([start + MAX_EXTENDED_WAIT_MS]);
+    expect(behind).toEqual([start + MAX_EXTENDED_WAIT_MS]);
+  });
+
+  it("a request queued behind a read expected to outlast the gateway's cap fails at the cap and never runs", async () => {
+    vi.useFakeTimers();
+    const t = new FakeTerminal();
+    const pool = poolFor({ 4370: t });
+    const start = Date.now();
+    let release!: () => void;
+    const read = pool.run(target(), start + 62_000, (_s, job) => {
+      job.expectBusyUntil(start + 20 * 60_000);
+      return new Promise<void>((r) => (release = r));
+    });
+    const extended: number[] = [];
+    let ran = false;
+    const behind = track(pool.run(target(), start + 22_000, async () => void (ran = true), { extend: (d) => extended.push(d) }));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(extended).toEqual([start + MAX_EXTENDED_WAIT_MS]);
+    await vi.advanceTimersByTimeAsync(MAX_EXTENDED_WAIT_MS - 1);
+    expect(behind.done).toBe(false); // still waiting, past its first deadline
+    await vi.advanceTimersByTimeAsync(1);
+    expect((behind.error as { code?: string } | undefined)?.code).toBe("DEVICE_BUSY");
+    release();
+    await read;
+    await pool.idle();
+    expect(ran).toBe(false);
   });
 });
 
