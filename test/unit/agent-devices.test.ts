@@ -127,48 +127,52 @@ describe("DevicePool", () => {
   });
 
   it("a job waiting behind one that expects to hold the terminal long is extended, keeps its time, and runs", async () => {
+    vi.useFakeTimers();
     const t = new FakeTerminal();
     const pool = poolFor({ 4370: t });
     let release!: () => void;
-    let busyUntil = 0;
-    const blocker = pool.run(target(), far(), (_s, job) => {
-      busyUntil = Date.now() + 200;
+    const busyUntil = Date.now() + 10_000;
+    const blocker = pool.run(target(), Date.now() + 60_000, (_s, job) => {
       job.expectBusyUntil(busyUntil);
       return new Promise<void>((r) => (release = r));
     });
-    await sleep(10);
+    await vi.advanceTimersByTimeAsync(10); // the blocker runs and has told its estimate
     const extends1: number[] = [];
     let ran = 0;
     // Queued after the estimate: extended at once. The one without `extend` keeps its deadline and fails.
     const queued = Date.now();
-    const waiter = pool.run(target(), queued + 40, async () => void ran++, { extend: (d) => extends1.push(d) });
-    const fixed = pool.run(target(), Date.now() + 40, async () => void ran++);
-    expect(extends1).toHaveLength(1);
-    // docs/relay.md §4: the time it was given (40 ms), counted from when the terminal is expected free.
-    expect(extends1[0]!).toBeGreaterThanOrEqual(busyUntil + 40 - (Date.now() - queued) - 1);
-    expect(extends1[0]!).toBeLessThanOrEqual(busyUntil + 40);
-    expect(await code(fixed)).toBe("DEVICE_BUSY");
+    const waiter = track(pool.run(target(), queued + 4000, async () => void ran++, { extend: (d) => extends1.push(d) }));
+    const fixed = track(pool.run(target(), queued + 4000, async () => void ran++));
+    // docs/relay.md §4: the time it was given (4 s), counted from when the terminal is expected free.
+    expect(extends1).toEqual([busyUntil + 4000]);
+    await vi.advanceTimersByTimeAsync(4000);
+    expect((fixed.error as { code?: string } | undefined)?.code).toBe("DEVICE_BUSY");
     // Past its first deadline it still waits, and runs once the blocker is done (before the extended deadline).
-    await sleep(60);
-    expect(Date.now()).toBeGreaterThan(queued + 40);
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(Date.now()).toBeGreaterThan(queued + 4000);
+    expect(waiter.done).toBe(false);
     release();
     await blocker;
-    await waiter;
+    await vi.advanceTimersByTimeAsync(0);
+    expect(waiter.done).toBe(true);
+    expect(waiter.error).toBeUndefined();
     expect(ran).toBe(1);
     expect(extends1).toHaveLength(1);
     await pool.idle();
   });
 
   it("the estimate ends with the job: a later job's waiters are not extended by it", async () => {
+    vi.useFakeTimers();
     const t = new FakeTerminal();
     const pool = poolFor({ 4370: t });
     await pool.run(target(), far(), async (_s, job) => job.expectBusyUntil(Date.now() + 5000));
     let release!: () => void;
     const blocker = pool.run(target(), far(), () => new Promise<void>((r) => (release = r)));
-    await sleep(5);
+    await vi.advanceTimersByTimeAsync(5);
     const extended: number[] = [];
-    const late = pool.run(target(), Date.now() + 30, async () => 1, { extend: (d) => extended.push(d) });
-    expect(await code(late)).toBe("DEVICE_BUSY");
+    const late = track(pool.run(target(), Date.now() + 30, async () => 1, { extend: (d) => extended.push(d) }));
+    await vi.advanceTimersByTimeAsync(30);
+    expect((late.error as { code?: string } | undefined)?.code).toBe("DEVICE_BUSY");
     expect(extended).toEqual([]);
     release();
     await blocker;
