@@ -16,6 +16,15 @@ export const MAX_WAIT_MS = MAX_RELAY_MS + 5000;
 /** Longest an agent may extend a request's wait (an `extend` frame: a very large table over a slow link). */
 export const MAX_EXTENDED_WAIT_MS = 15 * 60_000;
 
+/**
+ * The deadline an extension asked for at `now` may actually set: the gateway waits at most MAX_EXTENDED_WAIT_MS
+ * from when it hears of it, so the agent caps every deadline it moves (its own, a queued request's, the one it
+ * sends) the same way — a request the gateway gave up on must never change a terminal (docs/architecture.md §4).
+ */
+export function capExtendedDeadline(deadline: number, now: number): number {
+  return Math.min(deadline, now + MAX_EXTENDED_WAIT_MS);
+}
+
 /** Packets a plain op is allowed (connect, a few commands, disconnect), and a bulk one (whole tables). */
 const PACKETS = { plain: 4, bulk: 12 };
 

@@ -1,4 +1,5 @@
 // One terminal's work queue: FIFO, bounded, deadline- and abort-aware, one shared session per burst, terminal left enabled.
+import { capExtendedDeadline } from "../../shared/budget";
 import { CodedError } from "../../shared/errors";
 import type { DeviceTarget } from "../../shared/device";
 import type { ZkSession } from "../zk/types";
@@ -137,9 +138,18 @@ export class TerminalWorker {
     try {
       if (this.current) await this.release(target);
     } finally {
-      this.busy = false;
-      this.opts.onIdle();
+      this.endTurn();
     }
+  }
+
+  /**
+   * The worker's turn (a burst, or closing the kept session) is over: a job submitted meanwhile found the worker
+   * busy and was only queued, so it starts now; otherwise the owner hears that the worker is idle.
+   */
+  private endTurn(): void {
+    this.busy = false;
+    if (this.waiting.length > 0) void this.pump();
+    else this.opts.onIdle();
   }
 
   /** True while a job runs or the session is being opened/closed. */
@@ -192,12 +202,14 @@ export class TerminalWorker {
 
   /**
    * docs/relay.md §4: the running job holds the terminal until busyUntil; each waiting job that can extend its
-   * deadline gets the time it was given counted from then, so a long read does not fail everything queued behind it.
+   * deadline gets the time it was given counted from then, so a long read does not fail everything queued behind it;
+   * never more than MAX_EXTENDED_WAIT_MS from now, the most the gateway waits.
    */
   private extendWaiting(): void {
-    if (this.busyUntil <= this.opts.now()) return;
+    const now = this.opts.now();
+    if (this.busyUntil <= now) return;
     for (const job of this.waiting) {
-      const later = this.busyUntil + job.budgetMs;
+      const later = capExtendedDeadline(this.busyUntil + job.budgetMs, now);
       if (job.extend === undefined || later <= job.deadline) continue;
       job.deadline = later;
       job.extend(later);
@@ -226,8 +238,7 @@ export class TerminalWorker {
         if (this.waiting.length === 0) break;
       }
     } finally {
-      this.busy = false;
-      this.opts.onIdle();
+      this.endTurn();
     }
   }
 

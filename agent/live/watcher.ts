@@ -54,6 +54,8 @@ export class LiveWatcher {
   /** Ends this watcher's subscription to the current session's events. */
   private offEvents: (() => void) | undefined;
   private loopDone: Promise<void> = Promise.resolve();
+  /** Aborted by stop(): this watcher's jobs still waiting in the terminal's queue are dropped (they may wait long). */
+  private readonly abort = new AbortController();
   private readonly backoff: Backoff;
   private readonly now: () => Date;
 
@@ -83,6 +85,8 @@ export class LiveWatcher {
     if (this.stopped) return;
     this.stopped = true;
     this.wake?.();
+    // A keep-alive queued behind a large read waits as long as that read (docs/relay.md §4): dropped, not waited for.
+    this.abort.abort();
     await this.loopDone;
     // The session may outlive this watcher (a registry change hands it to the next one): stop hearing its events.
     this.offEvents?.();
@@ -92,6 +96,8 @@ export class LiveWatcher {
   }
 
   private async onSession(session: ZkSession): Promise<void> {
+    // Stopped (the worker may still hear of a new session before unwatch): its events are not this watcher's.
+    if (this.stopped) return;
     this.offEvents?.();
     this.offEvents = session.onEvent?.((packet) => this.onPacket(packet));
     await this.register(session);
@@ -120,7 +126,7 @@ export class LiveWatcher {
         const { target, pool } = this.opts;
         // Nobody else waits for these jobs: behind a large read they wait as long as it takes (docs/relay.md §4),
         // instead of failing and making the session look down (which would read the whole log once more).
-        const waitBehind = { extend: () => undefined };
+        const waitBehind = { extend: () => undefined, signal: this.abort.signal };
         if (this.catchUpDue) {
           await pool.run(target, Date.now() + jobBudgetMs(target.timeout, true), (s, job) => this.catchUp(s, job), waitBehind);
         } else {
@@ -148,9 +154,11 @@ export class LiveWatcher {
    */
   private async catchUp(session: ZkSession, job?: JobContext): Promise<void> {
     if (job) {
-      // docs/relay.md §4: requests queued behind this read wait as long as a log this size takes (one packet to count it).
+      // docs/relay.md §4: requests queued behind this read wait as long as a log this size takes (one packet to count
+      // it) — when that is longer than the usual bulk budget; a log that fits it moves nobody's deadline.
       const { records } = await session.freeSizes();
-      job.expectBusyUntil(Date.now() + readEstimateMs(records, session.transport));
+      const estimate = readEstimateMs(records, session.transport);
+      if (estimate > jobBudgetMs(this.opts.target.timeout, true)) job.expectBusyUntil(Date.now() + estimate);
     }
     const raw = await session.getAttendance();
     if (raw.some((r) => !r.userId)) for (const u of await session.getUsers()) this.users.set(u.uid, u.userId);
@@ -234,7 +242,7 @@ export class LiveWatcher {
 
   private async loadUsers(): Promise<void> {
     const { target, pool } = this.opts;
-    const users = await pool.run(target, Date.now() + jobBudgetMs(target.timeout, true), (s) => s.getUsers());
+    const users = await pool.run(target, Date.now() + jobBudgetMs(target.timeout, true), (s) => s.getUsers(), { signal: this.abort.signal });
     for (const u of users) this.users.set(u.uid, u.userId);
   }
 

@@ -11,11 +11,13 @@ export const listAttendance: OpHandler<"attendance.list"> = async (session, args
   if (ctx?.extendDeadline && ctx.deadline !== undefined) {
     // docs/relay.md §4: the budget follows the log's size — one packet to count it, then the gateway is told how
     // long a log this large takes, so 50,000 records over UDP are not cut off at the usual bulk budget; requests
-    // queued behind this read wait that much longer too.
+    // queued behind this read wait that much longer too. A log that fits the usual budget moves nothing.
     const { records } = await session.freeSizes();
     const needed = Date.now() + readEstimateMs(records, session.transport);
-    if (needed > ctx.deadline) ctx.extendDeadline(needed);
-    ctx.expectBusyUntil?.(needed);
+    if (needed > ctx.deadline) {
+      ctx.extendDeadline(needed);
+      ctx.expectBusyUntil?.(needed);
+    }
   }
   const raw = await session.getAttendance();
   let byUid: Map<number, string> | undefined;

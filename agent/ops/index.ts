@@ -1,4 +1,5 @@
 // The operations layer's entry: a dispatcher that runs each op inside its terminal's queue (agent/devices).
+import { capExtendedDeadline } from "../../shared/budget";
 import type { DeviceTarget } from "../../shared/device";
 import { OP_NAMES, type OpName, type OpResult } from "../../shared/ops";
 import type { ZkSession } from "../zk/types";
@@ -45,6 +46,7 @@ export function createDispatcher(opts: DispatcherOptions = {}): Dispatcher {
   const logger = opts.logger ?? silentLogger;
   const pool = opts.pool ?? new DevicePool({ ...opts, logger });
   const now = opts.clock ?? (() => new Date());
+  const epochMs = opts.now ?? Date.now;
   return {
     capabilities: [...OP_NAMES],
     pool,
@@ -58,9 +60,11 @@ export function createDispatcher(opts: DispatcherOptions = {}): Dispatcher {
         writeMarginMs: Math.round(req.device.timeout * 1000) + RELAY_MARGIN_MS,
       };
       const extend = req.extendDeadline;
-      // docs/relay.md §4: a deadline only ever moves later, and the op sees the one the gateway now waits for.
+      // docs/relay.md §4: a deadline only ever moves later, never past what the gateway grants (MAX_EXTENDED_WAIT_MS
+      // from now), and the op sees the one the gateway now waits for.
       if (extend) {
-        ctx.extendDeadline = (deadline) => {
+        ctx.extendDeadline = (wanted) => {
+          const deadline = capExtendedDeadline(wanted, epochMs());
           if (deadline <= (ctx.deadline ?? Infinity)) return;
           ctx.deadline = deadline;
           extend(deadline);

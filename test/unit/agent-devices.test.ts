@@ -1,8 +1,10 @@
 // Per-terminal queues over an in-memory session: FIFO, no overlap, bounds, deadlines, session reuse and recovery.
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { DevicePool, terminalKey, type DevicePoolOptions } from "../../agent/devices/pool";
 import { isDead, leavesSessionUsable, SessionHandle, sessionFailed } from "../../agent/devices/session-handle";
 import type { SessionFactory } from "../../agent/devices/session-factory";
+import { createDispatcher } from "../../agent/ops";
+import { MAX_EXTENDED_WAIT_MS } from "../../shared/budget";
 import { CodedError, FakeSession, FakeTerminal, sleep, target } from "./agent-fake-session";
 
 const far = () => Date.now() + 10_000;
@@ -18,7 +20,18 @@ function poolFor(terminals: Record<number, FakeTerminal>, maxWaiters?: number, o
 
 afterEach(() => {
   for (const p of pools.splice(0)) p.stop();
+  vi.useRealTimers();
 });
+
+/** Watches `p` without awaiting it: `state.done` says whether it settled yet (fake-timer tests advance time in between). */
+function track<T>(p: Promise<T>): { done: boolean; value?: T; error?: unknown } {
+  const state: { done: boolean; value?: T; error?: unknown } = { done: false };
+  p.then(
+    (value) => Object.assign(state, { done: true, value }),
+    (error: unknown) => Object.assign(state, { done: true, error }),
+  );
+  return state;
+}
 
 /** Settles with "timeout" instead of hanging when `p` never settles. */
 function within<T>(p: Promise<T>, ms = 1000): Promise<T | "timeout"> {
@@ -114,48 +127,52 @@ describe("DevicePool", () => {
   });
 
   it("a job waiting behind one that expects to hold the terminal long is extended, keeps its time, and runs", async () => {
+    vi.useFakeTimers();
     const t = new FakeTerminal();
     const pool = poolFor({ 4370: t });
     let release!: () => void;
-    let busyUntil = 0;
-    const blocker = pool.run(target(), far(), (_s, job) => {
-      busyUntil = Date.now() + 200;
+    const busyUntil = Date.now() + 10_000;
+    const blocker = pool.run(target(), Date.now() + 60_000, (_s, job) => {
       job.expectBusyUntil(busyUntil);
       return new Promise<void>((r) => (release = r));
     });
-    await sleep(10);
+    await vi.advanceTimersByTimeAsync(10); // the blocker runs and has told its estimate
     const extends1: number[] = [];
     let ran = 0;
     // Queued after the estimate: extended at once. The one without `extend` keeps its deadline and fails.
     const queued = Date.now();
-    const waiter = pool.run(target(), queued + 40, async () => void ran++, { extend: (d) => extends1.push(d) });
-    const fixed = pool.run(target(), Date.now() + 40, async () => void ran++);
-    expect(extends1).toHaveLength(1);
-    // docs/relay.md §4: the time it was given (40 ms), counted from when the terminal is expected free.
-    expect(extends1[0]!).toBeGreaterThanOrEqual(busyUntil + 40 - (Date.now() - queued) - 1);
-    expect(extends1[0]!).toBeLessThanOrEqual(busyUntil + 40);
-    expect(await code(fixed)).toBe("DEVICE_BUSY");
+    const waiter = track(pool.run(target(), queued + 4000, async () => void ran++, { extend: (d) => extends1.push(d) }));
+    const fixed = track(pool.run(target(), queued + 4000, async () => void ran++));
+    // docs/relay.md §4: the time it was given (4 s), counted from when the terminal is expected free.
+    expect(extends1).toEqual([busyUntil + 4000]);
+    await vi.advanceTimersByTimeAsync(4000);
+    expect((fixed.error as { code?: string } | undefined)?.code).toBe("DEVICE_BUSY");
     // Past its first deadline it still waits, and runs once the blocker is done (before the extended deadline).
-    await sleep(60);
-    expect(Date.now()).toBeGreaterThan(queued + 40);
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(Date.now()).toBeGreaterThan(queued + 4000);
+    expect(waiter.done).toBe(false);
     release();
     await blocker;
-    await waiter;
+    await vi.advanceTimersByTimeAsync(0);
+    expect(waiter.done).toBe(true);
+    expect(waiter.error).toBeUndefined();
     expect(ran).toBe(1);
     expect(extends1).toHaveLength(1);
     await pool.idle();
   });
 
   it("the estimate ends with the job: a later job's waiters are not extended by it", async () => {
+    vi.useFakeTimers();
     const t = new FakeTerminal();
     const pool = poolFor({ 4370: t });
     await pool.run(target(), far(), async (_s, job) => job.expectBusyUntil(Date.now() + 5000));
     let release!: () => void;
     const blocker = pool.run(target(), far(), () => new Promise<void>((r) => (release = r)));
-    await sleep(5);
+    await vi.advanceTimersByTimeAsync(5);
     const extended: number[] = [];
-    const late = pool.run(target(), Date.now() + 30, async () => 1, { extend: (d) => extended.push(d) });
-    expect(await code(late)).toBe("DEVICE_BUSY");
+    const late = track(pool.run(target(), Date.now() + 30, async () => 1, { extend: (d) => extended.push(d) }));
+    await vi.advanceTimersByTimeAsync(30);
+    expect((late.error as { code?: string } | undefined)?.code).toBe("DEVICE_BUSY");
     expect(extended).toEqual([]);
     release();
     await blocker;
@@ -256,6 +273,28 @@ describe("DevicePool", () => {
     expect(pool.activeTerminals).toBe(0);
   });
 
+  it("a job submitted while an unwatch closes the kept session runs, and the pool goes idle", async () => {
+    vi.useFakeTimers();
+    const t = new FakeTerminal();
+    const pool = poolFor({ 4370: t });
+    const key = await pool.watch(target(), { onSession: async () => {}, onEnabled: async () => {} });
+    await pool.run(target(), far(), async () => undefined);
+    await vi.advanceTimersByTimeAsync(1); // the worker's turn is over: the session is kept, nothing runs
+    expect(t.openSessions).toBe(1);
+    // Not awaited: the worker is busy closing the session when the job comes.
+    const closing = pool.unwatch(key, target());
+    const job = track(pool.run(target(), far(), (s) => s.getTime()));
+    const idle = track(pool.idle());
+    await vi.advanceTimersByTimeAsync(1); // far short of the job's deadline
+    await closing;
+    expect(job.error).toBeUndefined();
+    expect(job.value).toEqual(t.time);
+    expect(t.calls.filter((c) => c.name === "getTime").map((c) => c.session)).toEqual([2]); // on a session of its own
+    expect(idle.done).toBe(true);
+    expect(t.openSessions).toBe(0);
+    expect(pool.activeTerminals).toBe(0);
+  });
+
   it("a kept session handed to a new watcher (registry change): the new watcher hears of it before it is used", async () => {
     const t = new FakeTerminal();
     const pool = poolFor({ 4370: t });
@@ -302,6 +341,82 @@ describe("DevicePool", () => {
     expect(t.connects).toBe(1);
     await pool.idle();
     expect(pool.activeTerminals).toBe(0);
+  });
+});
+
+describe("requests queued behind a long read (docs/relay.md §4)", () => {
+  /**
+   * attendance.list on a log of `records` while another request waits behind it; what each was extended to. The
+   * terminal may count more records than it sends (`counted`), to make the estimate as large as a test needs.
+   */
+  async function listWithOneBehind(records: number, transport: "tcp" | "udp", counted = records) {
+    vi.useFakeTimers();
+    const t = new FakeTerminal();
+    t.transport = transport;
+    for (let i = 0; i < records; i++) t.attendance.push({ uid: 1, userId: "1", time: { ...t.time }, status: 1, punch: 0 });
+    const pool = poolFor({ 4370: t }, undefined, {
+      sessionFactory: async (x) => {
+        const session = await t.factory()(x);
+        const sizes = session.freeSizes.bind(session);
+        session.freeSizes = async () => ({ ...(await sizes()), records: counted });
+        return session;
+      },
+    });
+    const dispatcher = createDispatcher({ pool });
+    const device = target({ transport });
+    const toGateway: number[] = [];
+    const behind: number[] = [];
+    const start = Date.now();
+    const list = dispatcher.dispatch({ op: "attendance.list", device, args: {}, deadline: start + 62_000, extendDeadline: (d) => toGateway.push(d) });
+    const queued = pool.run(device, start + 22_000, async () => "ran", { extend: (d) => behind.push(d) });
+    const [result, ran] = await Promise.all([list as Promise<{ records: unknown[] }>, queued]);
+    expect(result.records).toHaveLength(records);
+    expect(ran).toBe("ran");
+    await pool.idle();
+    return { start, toGateway, behind };
+  }
+
+  it("a log that fits the usual bulk budget extends nothing, not even the request queued behind it", async () => {
+    const { toGateway, behind } = await listWithOneBehind(100, "tcp");
+    expect(toGateway).toEqual([]);
+    expect(behind).toEqual([]);
+  });
+
+  it("a log too large for it extends the read and, counted from its expected end, the request behind it", async () => {
+    const { start, toGateway, behind } = await listWithOneBehind(20_000, "udp"); // 10 s + 64 s estimated
+    expect(toGateway).toEqual([start + 74_000]);
+    expect(behind).toEqual([start + 74_000 + 22_000]);
+  });
+
+  it("no deadline moves past MAX_EXTENDED_WAIT_MS from now: not the read's, not the gateway's, not the one behind it", async () => {
+    const { start, toGateway, behind } = await listWithOneBehind(0, "tcp", 1_000_000); // 10 s + 1000 s estimated
+    expect(toGateway).toEqual([start + MAX_EXTENDED_WAIT_MS]);
+    expect(behind).toEqual([start + MAX_EXTENDED_WAIT_MS]);
+  });
+
+  it("a request queued behind a read expected to outlast the gateway's cap fails at the cap and never runs", async () => {
+    vi.useFakeTimers();
+    const t = new FakeTerminal();
+    const pool = poolFor({ 4370: t });
+    const start = Date.now();
+    let release!: () => void;
+    const read = pool.run(target(), start + 62_000, (_s, job) => {
+      job.expectBusyUntil(start + 20 * 60_000);
+      return new Promise<void>((r) => (release = r));
+    });
+    const extended: number[] = [];
+    let ran = false;
+    const behind = track(pool.run(target(), start + 22_000, async () => void (ran = true), { extend: (d) => extended.push(d) }));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(extended).toEqual([start + MAX_EXTENDED_WAIT_MS]);
+    await vi.advanceTimersByTimeAsync(MAX_EXTENDED_WAIT_MS - 1);
+    expect(behind.done).toBe(false); // still waiting, past its first deadline
+    await vi.advanceTimersByTimeAsync(1);
+    expect((behind.error as { code?: string } | undefined)?.code).toBe("DEVICE_BUSY");
+    release();
+    await read;
+    await pool.idle();
+    expect(ran).toBe(false);
   });
 });
 
