@@ -6,9 +6,10 @@ import { silentLogger, type Logger } from "../log";
 import { ENABLE_RETRY_AT_MS, PendingEnables } from "./pending-enables";
 import { defaultSessionFactory, type SessionFactory } from "./session-factory";
 import { TerminalAddresses, type HostLookup } from "./addresses";
-import { TerminalWorker, type JobFn, type JobOptions, type LiveHooks, type WorkerOptions } from "./worker";
+import type { JobFn, JobOptions, LiveHooks } from "./job";
+import { TerminalWorker, type WorkerOptions } from "./worker";
 
-export type { JobContext, JobFn, JobOptions, LiveHooks } from "./worker";
+export type { JobContext, JobFn, JobOptions, LiveHooks } from "./job";
 
 export interface DevicePoolOptions {
   sessionFactory?: SessionFactory;

@@ -4,7 +4,7 @@ import type { DeviceTarget } from "../../shared/device";
 import type { AgentEvent, WatchStatus } from "../../shared/events";
 import type { AttendanceRecord } from "../../shared/ops";
 import type { DevicePool, LiveHooks } from "../devices/pool";
-import type { JobContext } from "../devices/worker";
+import type { JobContext } from "../devices/job";
 import { leavesSessionUsable } from "../devices/session-handle";
 import type { Logger } from "../log";
 import { readEstimateMs } from "../ops/attendance";

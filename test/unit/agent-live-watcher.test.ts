@@ -1,7 +1,7 @@
 // A watched terminal's watcher against the pool over an in-memory session, with fake timers: stopping, re-subscribing, extending.
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { DevicePool } from "../../agent/devices/pool";
-import type { LiveHooks } from "../../agent/devices/worker";
+import type { LiveHooks } from "../../agent/devices/job";
 import type { CursorStore } from "../../agent/live/cursor";
 import type { EventOutbox } from "../../agent/live/event-outbox";
 import { LiveWatcher } from "../../agent/live/watcher";
