@@ -143,6 +143,15 @@ describe.each(TERMINALS)("live sessions on, $id over $transport", ({ id, sim: sp
   const present = (userId: string) => sim().state.users().some((u) => u.userId === userId);
   const deleted = (userId: string) => ({ success: true, message: `Usuario '${userId}' eliminado.` });
 
+  /** After a fault: the next delete of `victim` goes through, the terminal stays enabled, every punch is there once. */
+  async function nextDeleteSucceeds(victim: string): Promise<void> {
+    const next = await sys.api.del(`/devices/${id}/users/${victim}`);
+    expect([next.status, next.body]).toEqual([200, deleted(victim)]);
+    expect(present(victim)).toBe(false);
+    expect(sim().state.enabled).toBe(true);
+    await everyPunchOnce();
+  }
+
   // The durable-delete guarantees (docs/architecture.md §4), with the terminal's live session up and a punch in
   // flight at the fault.
   test.each(matrix)("%s %s: the user is present, or gone with a restorable snapshot; enabled; punches once", async (fault, step, userId) => {
@@ -221,11 +230,7 @@ describe.each(TERMINALS)("live sessions on, $id over $transport", ({ id, sim: sp
     expect(seen(CMD.disableDevice, from)).toBe(true);
     expect(sim().state.enabled).toBe(true); // re-enabled before the answer (docs/architecture.md §4)
     await punchArrivesLive("now");
-    const next = await sys.api.del(`/devices/${id}/users/${victim}`);
-    expect([next.status, next.body]).toEqual([200, deleted(victim)]);
-    expect(present(victim)).toBe(false);
-    expect(sim().state.enabled).toBe(true);
-    await everyPunchOnce();
+    await nextDeleteSucceeds(victim);
   }, 60_000);
 
   // A terminal that loses power mid-delete (its sockets gone, nothing listening) and boots again on the same address.
@@ -248,11 +253,7 @@ describe.each(TERMINALS)("live sessions on, $id over $transport", ({ id, sim: sp
     expect(["DEVICE_TIMEOUT", "DEVICE_DISCONNECTED", "DEVICE_UNREACHABLE"]).toContain(answer.body.code);
     expect(present(victim)).toBe(true);
     await punchArrivesLive(faultAt);
-    const next = await sys.api.del(`/devices/${id}/users/${victim}`);
-    expect([next.status, next.body]).toEqual([200, deleted(victim)]);
-    expect(present(victim)).toBe(false);
-    expect(sim().state.enabled).toBe(true);
-    await everyPunchOnce();
+    await nextDeleteSucceeds(victim);
   }, 60_000);
 
   // The terminal's own restart (docs/people.md §5) on its live session: the session drops, the terminal boots, and
@@ -265,11 +266,7 @@ describe.each(TERMINALS)("live sessions on, $id over $transport", ({ id, sim: sp
     const restart = await sys.api.post(`/devices/${id}/restart`, {});
     expect([restart.status, restart.body.data?.back]).toEqual([200, true]);
     await punchArrivesLive(faultAt);
-    const next = await sys.api.del(`/devices/${id}/users/${victim}`);
-    expect([next.status, next.body]).toEqual([200, deleted(victim)]);
-    expect(present(victim)).toBe(false);
-    expect(sim().state.enabled).toBe(true);
-    await everyPunchOnce();
+    await nextDeleteSucceeds(victim);
   }, 60_000);
 });
 

@@ -14,6 +14,17 @@ const enc = encodeURIComponent;
 /** Devices an offboarding can be queued for: their site's agent is away (docs/console.md §1). */
 const QUEUEABLE = new Set(["agent_offline"]);
 
+/** The way back to a person's page after an action on them. */
+function BackToPerson({ c, userId }: { c: UiContext; userId: string }) {
+  return (
+    <p>
+      <a class="button" href={`/ui/people/${enc(userId)}`}>
+        {textsOf(c)("back")}
+      </a>
+    </p>
+  );
+}
+
 export function peoplePages(ui: Hono<UiEnv>, apiFetch: ApiFetch): void {
   const api = apiOf(apiFetch);
 
@@ -175,11 +186,7 @@ export function peoplePages(ui: Hono<UiEnv>, apiFetch: ApiFetch): void {
       <>
         <Notice kind={all ? "ok" : "error"}>{all ? t("undone") : t("someFailed")}</Notice>
         <ResultsTable c={c} results={results} />
-        <p>
-          <a class="button" href={`/ui/people/${enc(userId)}`}>
-            {t("back")}
-          </a>
-        </p>
+        <BackToPerson c={c} userId={userId} />
       </>,
     );
   });
@@ -196,11 +203,7 @@ export function peoplePages(ui: Hono<UiEnv>, apiFetch: ApiFetch): void {
       "people",
       <>
         {res.ok ? <Notice kind="ok">{String(res.body.message ?? "")}</Notice> : <ApiError answer={res} />}
-        <p>
-          <a class="button" href={`/ui/people/${enc(userId)}`}>
-            {t("back")}
-          </a>
-        </p>
+        <BackToPerson c={c} userId={userId} />
       </>,
     );
   });
